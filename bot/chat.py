@@ -1,0 +1,150 @@
+"""Replies shared by every front end, and the local console chat that runs without a token.
+
+The Telegram handlers call the same ``render_*`` functions and only turn the ``Reply`` into HTML,
+so what a user sees in the console is what they see on the phone.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.config import Settings
+from bot.replies import Button, Reply
+from bot.rules import Answer, NoAnswer, Result, Rule, RuleBook
+
+HELP = (
+    "我是党务助手，可以：\n"
+    "1. 答规定：直接发问题，如「支委会多久开一次」「5个党员要设支委会吗」「退休党员党费怎么交」\n"
+    "2. 找范文：/fanwen 存在问题 三会一课\n"
+    "3. 记党日：/partyday 每月第一个周五，到期前提醒\n"
+    "发送 /help 再次查看本说明。"
+)
+
+
+def rule_reply(rule: Rule, *, confidence: float | None = None, note: str = "") -> Reply:
+    """The answer card for one rule: answer, citation, related topics, feedback buttons."""
+    body = rule.answer
+    if rule.detail:
+        body += "\n\n" + rule.detail
+    footer = f"依据：{rule.citation}"
+    if note:
+        footer = note + "\n" + footer
+    buttons: list[list[Button]] = []
+    return Reply(body=body, title=rule.title, footer=footer, buttons=buttons)
+
+
+def render_answer(result: Result, book: RuleBook | None = None) -> Reply:
+    """Answer card, or an honest decline with the closest topics and a template-search offer."""
+    if isinstance(result, Answer):
+        note = "（把握不大，请核对原文）" if result.low_confidence else ""
+        reply = rule_reply(result.rule, confidence=result.confidence, note=note)
+        related = [Button(f"📎 {r.title}", data=f"r:{r.id}") for r in result.related[:3]]
+        if related:
+            reply.buttons.append(related)
+        reply.buttons.append(
+            [Button("👍 有用", data=f"fb:+:{result.rule.id}"), Button("👎 不对", data=f"fb:-:{result.rule.id}")]
+        )
+        return reply
+    assert isinstance(result, NoAnswer)
+    if result.reason == "empty":
+        return Reply(body="请直接输入要问的问题，例如「支委会多久开一次」。")
+    if result.suggestions:
+        body = "这个问题我没有可靠的答案，不敢乱说。你是不是想问："
+    else:
+        body = "这个问题不在党务规定知识库范围内，我没有可靠的答案。"
+    reply = Reply(body=body, footer="也可以用 /fanwen 搜索范文段落。")
+    for r in result.suggestions:
+        reply.buttons.append([Button(r.title, data=f"r:{r.id}")])
+    reply.buttons.append([Button("🔍 搜范文", data="fw:last")])
+    return reply
+
+
+class Console:
+    """Line-based chat over the core; numbers press the buttons of the last reply."""
+
+    def __init__(self, settings: Settings) -> None:
+        from bot.rules import load_rulebook
+
+        self.settings = settings
+        self.book = load_rulebook(db_path=settings.db_path)
+        self.last_question = ""
+        self.last_buttons: list[Button] = []
+        self.commands: dict[str, Callable[[str], list[Reply]]] = {
+            "/start": lambda _a: [Reply(HELP)],
+            "/help": lambda _a: [Reply(HELP)],
+            "/ask": self.ask,
+        }
+
+    def ask(self, text: str) -> list[Reply]:
+        self.last_question = text
+        return [render_answer(self.book.answer(text), self.book)]
+
+    def press(self, data: str) -> list[Reply]:
+        if data.startswith("r:") and data[2:] in self.book.by_id:
+            return [rule_reply(self.book.by_id[data[2:]])]
+        if data.startswith("fb:"):
+            return [Reply("谢谢反馈！")]
+        if data == "fw:last" and "/fanwen" in self.commands:
+            return self.commands["/fanwen"](self.last_question)
+        return [Reply("这个按钮已失效，请重新提问。")]
+
+    def handle(self, line: str) -> list[Reply]:
+        text = line.strip()
+        if not text:
+            return [Reply("请输入问题，或 /help 查看用法。")]
+        if text.isdigit() and 0 < int(text) <= len(self.last_buttons):
+            button = self.last_buttons[int(text) - 1]
+            return self.press(button.data or "")
+        if text.startswith("/"):
+            cmd, _, arg = text.partition(" ")
+            func = self.commands.get(cmd.lower())
+            if func is None:
+                return [Reply(f"未知命令 {cmd}。发送 /help 查看可用命令。")]
+            return func(arg.strip())
+        return self.ask(text)
+
+    def render(self, replies: list[Reply]) -> str:
+        """Plain text with numbered buttons, so the console user can press them."""
+        self.last_buttons = [b for r in replies for row in r.buttons for b in row if b.data]
+        lines: list[str] = []
+        n = 0
+        for r in replies:
+            lines.extend(p for p in (r.title, r.body, r.footer) if p)
+            for row in r.buttons:
+                labels = []
+                for b in row:
+                    if b.data:
+                        n += 1
+                        labels.append(f"[{n}] {b.text}")
+                lines.append("  ".join(labels))
+        return "\n".join(lines)
+
+
+def run_console(settings: Settings, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    """Interactive when stdin is a terminal; with piped input, one reply block per line."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    console = Console(settings)
+    interactive = stdin.isatty()
+    if interactive:
+        stdout.write(HELP + "\n输入 q 退出；输入按钮前的数字可点按钮。\n")
+    while True:
+        if interactive:
+            stdout.write("\n你> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            break
+        if interactive and line.strip().lower() in {"q", "quit", "exit"}:
+            break
+        try:
+            out = console.render(console.handle(line))
+        except Exception as exc:  # the console must survive any one bad message, like the bot
+            out = f"出错了，请换个说法再试。（{type(exc).__name__}）"
+        stdout.write(("助手> " if interactive else "") + out + "\n")
+        if not interactive:
+            stdout.write("---\n")
+        stdout.flush()
+    return 0

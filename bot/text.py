@@ -1,0 +1,164 @@
+"""Chinese text normalisation and segmentation shared by rules matching and template search.
+
+Users type on phones: traditional characters, full-width punctuation, abbreviations (支委会,
+党日), fillers (请问, 啊) and typos. Everything is reduced to one canonical form here so the
+matchers only ever compare like with like.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import jieba
+import yaml
+from opencc import OpenCC
+
+from bot import KNOWLEDGE
+
+DICT_DIR = KNOWLEDGE / "dict"
+
+_t2s = OpenCC("t2s")
+_lock = threading.Lock()
+
+# Everything that is not a CJK ideograph, a latin letter or a digit separates words.
+_SEPARATORS = re.compile(r"[^\w\u4e00-\u9fff]+|_+")
+_SPACES = re.compile(r"\s+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+#: Words that carry no meaning for matching; question words (多久, 多少, 怎么) are kept because
+#: they separate "how often" from "how many" questions.
+STOPWORDS = frozenset(
+    "的 了 是 吗 么 嘛 呢 啊 吧 呀 我 我们 咱们 你 你们 他 她 它 这 那 就 都 也 还 和 与 及 跟 在 有 "
+    "没 个 一 些 给 让 被 把 对 从 到 为 以 之 其 或 等 请 问 下 该 得 地 着 过 又 再 很 太 最 "
+    "现在 目前 一般 一直 那么 这么 这样 那样 然后 还是 就是 是不是 是否 如果 要是 还有".split()
+)
+
+
+def _read_lines(name: str) -> list[str]:
+    path = DICT_DIR / name
+    return [
+        s.strip() for s in path.read_text("utf-8").splitlines() if s.strip() and not s.startswith("#")
+    ]
+
+
+@lru_cache(maxsize=1)
+def fillers() -> tuple[str, ...]:
+    """Filler words, longest first so 请问一下 is removed before 请问."""
+    return tuple(sorted(_read_lines("fillers.txt"), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, str]:
+    """Variant → canonical term, from ``knowledge/dict/synonyms.yaml``."""
+    raw = yaml.safe_load((DICT_DIR / "synonyms.yaml").read_text("utf-8")) or {}
+    out: dict[str, str] = {}
+    for canonical, variants in raw.items():
+        for v in variants or []:
+            out[to_simplified(str(v))] = str(canonical)
+    return out
+
+
+def to_simplified(text: str) -> str:
+    return str(_t2s.convert(text))
+
+
+def normalize(text: str, *, drop_fillers: bool = True) -> str:
+    """NFKC, traditional→simplified, lower case, punctuation→space, fillers removed.
+
+    NFKC turns full-width letters, digits, spaces and most punctuation into their ASCII forms,
+    so a question typed with a Chinese IME compares equal to one typed on a PC.
+    """
+    text = unicodedata.normalize("NFKC", text or "")
+    text = to_simplified(text).lower()
+    text = _SEPARATORS.sub(" ", text)
+    if drop_fillers:
+        for f in fillers():
+            text = text.replace(f, " ")
+    return _SPACES.sub(" ", text).strip()
+
+
+class Segmenter:
+    """jieba with the party-term dictionary loaded once.
+
+    A private ``jieba.Tokenizer`` keeps our dictionary out of the global one other code may use;
+    its cache lives in the temp folder so the second start-up loads in a fraction of a second.
+    """
+
+    def __init__(self) -> None:
+        jieba.setLogLevel(logging.WARNING)
+        self._tk = jieba.Tokenizer()
+        self._tk.tmp_dir = tempfile.gettempdir()
+        self._ready = False
+
+    def _init(self) -> None:
+        with _lock:
+            if self._ready:
+                return
+            self._tk.initialize()
+            for line in _read_lines("party_terms.txt"):
+                parts = line.split()
+                self._tk.add_word(parts[0], int(parts[1]) if len(parts) > 1 else 30000)
+            for variant, canonical in synonyms().items():
+                for w in (variant, canonical):
+                    if len(w) > 1:
+                        self._tk.add_word(w, 30000)
+            self._ready = True
+
+    def cut(self, text: str) -> list[str]:
+        """Segment already-normalised text into words (spaces are dropped)."""
+        if not self._ready:
+            self._init()
+        return [w for w in self._tk.lcut(text, HMM=True) if w.strip()]
+
+
+_segmenter: Segmenter | None = None
+
+
+def segmenter() -> Segmenter:
+    global _segmenter
+    if _segmenter is None:
+        _segmenter = Segmenter()
+    return _segmenter
+
+
+def canonical(word: str) -> str:
+    """Map an abbreviation or variant to its canonical term (支委会 → 支部委员会)."""
+    return synonyms().get(word, word)
+
+
+def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
+    """Normalise, segment and canonicalise: the word sequence both matchers work on."""
+    norm = normalize(text)
+    out: list[str] = []
+    for w in segmenter().cut(norm):
+        w = canonical(w)
+        if not keep_stopwords and (w in STOPWORDS or w.isspace()):
+            continue
+        out.append(w)
+    return out
+
+
+def char_ngrams(text: str, n: int = 2) -> list[str]:
+    """Character n-grams of the CJK/alnum runs of ``text`` (no n-gram spans a space)."""
+    grams: list[str] = []
+    for run in text.split():
+        if len(run) < n:
+            grams.append(run)
+            continue
+        grams.extend(run[i : i + n] for i in range(len(run) - n + 1))
+    return grams
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def unique(seq: Iterable[str]) -> list[str]:
+    """Order-preserving de-duplication."""
+    return list(dict.fromkeys(seq))
