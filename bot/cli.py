@@ -86,7 +86,206 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 # --- section: corpus / search (ingest, search) ------------------------------------------
 
 
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.corpus import CorpusError, ensure_bundled, ingest_paths, list_sources, remove_source
+    from bot.db import open_db
+
+    db = open_db(settings.db_path)
+    if args.list:
+        for src in list_sources(db):
+            print(f"#{src.id}\t{src.origin}\t{src.paragraphs} 段\t{src.name}\t{src.imported_at}")
+        return 0
+    if args.remove is not None:
+        try:
+            removed = remove_source(db, args.remove)
+        except CorpusError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        print(f"已删除来源 #{args.remove}（{removed} 段）")
+        return 0
+    if not args.paths:
+        print("请给出要导入的文件或文件夹，例如：dangwu ingest ~/范文", file=sys.stderr)
+        return 2
+    ensure_bundled(db)
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="个文件", file=sys.stderr, disable=None, dynamic_ncols=True)
+
+    def progress(done: int, total: int, name: str) -> None:
+        bar.total = total
+        bar.set_postfix_str(name[:30], refresh=False)
+        bar.update(1)
+
+    try:
+        summary = ingest_paths(db, args.paths, progress=progress)
+    finally:
+        bar.close()
+    if args.json:
+        _json_line(summary.to_dict())
+    else:
+        print(summary.text())
+    if summary.files == 0:
+        print("没有找到可导入的文件（支持 .txt .docx .md .pdf）", file=sys.stderr)
+        return 1
+    return 1 if summary.failed == summary.files else 0
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.corpus import ensure_bundled
+    from bot.db import open_db
+    from bot.search import SearchResponse, search
+
+    db = open_db(settings.db_path)
+    ensure_bundled(db)
+
+    def run(query: str) -> SearchResponse:
+        return search(
+            db, query, kind=args.kind, source=args.source, limit=args.limit, offset=args.offset
+        )
+
+    def show(resp: SearchResponse) -> None:
+        if args.json:
+            _json_line(resp.to_list())
+            return
+        for i, r in enumerate(resp.results, resp.offset + 1):
+            where = f" {r.heading}" if r.heading else ""
+            print(f"{i}. 【{r.kind}】{where}\n{r.text}\n   —— {r.source} #{r.id}  ({r.score:.2f})")
+        if resp.message:
+            print(resp.message)
+        elif resp.results:
+            print(f"共约 {resp.total} 段相关")
+
+    if args.query == "-":
+        for line in sys.stdin:
+            show(run(line.strip()))
+        return 0
+    show(run(args.query))
+    return 0
+
+
 # --- section: schedule / reminders (schedule, remind) -----------------------------------
+
+
+def cmd_schedule_next(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.schedule import RuleError, next_dates, parse_rule, parse_start
+
+    try:
+        rule = parse_rule(args.rule)
+        start = parse_start(args.start, settings.tz)
+    except RuleError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    occurrences = next_dates(rule, start, args.count)
+    if args.json:
+        print(json.dumps([o.as_dict() for o in occurrences], ensure_ascii=False, indent=2))
+        return 0
+    if rule.skip_warning:
+        print(rule.skip_warning, file=sys.stderr)
+    for occ in occurrences:
+        print(occ.line())
+    return 0
+
+
+def cmd_schedule_ics(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from bot.schedule import DEFAULT_LEADS, RuleError, parse_leads, parse_rule, parse_start, to_ics
+
+    try:
+        rule = parse_rule(args.rule)
+        leads = parse_leads(args.leads) if args.leads else None
+        start = parse_start(args.start, settings.tz)
+    except RuleError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    data = to_ics(
+        rule, start, args.count, name=args.name, leads=leads or DEFAULT_LEADS, tz_name=settings.tz_name
+    )
+    if args.out == "-":
+        sys.stdout.buffer.write(data)
+        return 0
+    Path(args.out).write_bytes(data)
+    print(f"已导出 {args.count} 个日期（{args.name}）→ {args.out}")
+    return 0
+
+
+def cmd_schedule_add(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from bot.db import open_db
+    from bot.reminders import chat_today, render_schedule, save_schedule
+    from bot.schedule import RuleError
+
+    db = open_db(settings.db_path)
+    try:
+        saved = save_schedule(db, args.chat_id, args.kind, args.rule, leads=args.leads)
+    except RuleError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(render_schedule(saved, chat_today(db, args.chat_id, datetime.now(UTC))))
+    return 0
+
+
+def cmd_schedule_list(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from bot.db import open_db
+    from bot.reminders import chat_today, render_schedules
+
+    db = open_db(settings.db_path)
+    today = chat_today(db, args.chat_id, datetime.now(UTC))
+    print(render_schedules(db, args.chat_id, today, args.count))
+    return 0
+
+
+def cmd_remind_due(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from bot.db import open_db
+    from bot.reminders import due
+
+    if args.at:
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            print(f"时间格式不对：{args.at}（应为 \"YYYY-MM-DD HH:MM\"）", file=sys.stderr)
+            return 2
+        now = at if at.tzinfo else at.replace(tzinfo=settings.tz)
+    else:
+        now = datetime.now(UTC)
+    if not Path(settings.db_path).exists():
+        print(f"数据库不存在：{settings.db_path}（还没有任何日程）", file=sys.stderr)
+        return 1
+    items = due(open_db(settings.db_path), now, include_skipped=args.all)
+    if args.json:
+        _json_line(
+            [
+                {
+                    "chat_id": r.chat_id,
+                    "kind": r.kind,
+                    "occurrence": r.occurrence.isoformat(),
+                    "lead": r.lead.key,
+                    "fire_at": r.fire_at.isoformat(),
+                    "skip_reason": r.skip_reason,
+                    "text": r.render(now),
+                }
+                for r in items
+            ]
+        )
+        return 0
+    local = now.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+    if not items:
+        print(f"{local} 没有要发送的提醒。")
+        return 0
+    print(f"{local} 将发送 {sum(1 for r in items if not r.skip_reason)} 条提醒（只看不发）：")
+    for r in items:
+        status = f"跳过：{r.skip_reason}" if r.skip_reason else r.lead.label
+        print(f"{r.chat_id}\t{r.kind}\t{r.occurrence.isoformat()}\t{status}")
+        if args.text and not r.skip_reason:
+            print("    " + r.render(now).replace("\n", "\n    "))
+    return 0
+
 
 
 # --- parser ---------------------------------------------------------------------------------
@@ -117,8 +316,59 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_rules_export)
 
     # --- parser: corpus / search ---
+    s = sub.add_parser("ingest", help="导入范文文件或文件夹（.txt .docx .md .pdf）")
+    s.add_argument("paths", nargs="*", metavar="PATH", help="文件或文件夹，可多个")
+    s.add_argument("--json", action="store_true", help="以 JSON 输出导入汇总")
+    s.add_argument("--list", action="store_true", help="列出已导入的来源文件")
+    s.add_argument("--remove", type=int, metavar="ID", help="删除一个来源文件及其段落")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("search", help="检索范文段落")
+    s.add_argument("query", help="关键词；'-' 表示从标准输入逐行读取")
+    s.add_argument("--kind", help="段落类型：开头 主要做法 存在问题 原因分析 整改措施 下一步打算 结尾")
+    s.add_argument("--source", help="来源：编号、文件名或 bundled/import/upload")
+    s.add_argument("--limit", type=int, default=5, help="返回几段（默认 5）")
+    s.add_argument("--offset", type=int, default=0, help="跳过前几段（翻页）")
+    s.add_argument("--json", action="store_true", help="输出 JSON 列表（每个查询一行）")
+    s.set_defaults(func=cmd_search)
+
 
     # --- parser: schedule / reminders ---
+    s = sub.add_parser("schedule", help="会议日程：规则换算日期、导出日历、按群设置")
+    ssub = s.add_subparsers(dest="schedule_command", metavar="ACTION", required=True)
+    r = ssub.add_parser("next", help="按规则列出接下来的日期（含节假日调整）")
+    r.add_argument("rule", help='规则，如 "每月第一个周五，遇节假日顺延"')
+    r.add_argument("--from", dest="start", help="起始日期 YYYY-MM-DD（默认今天）")
+    r.add_argument("--count", type=int, default=12, help="列出几个日期（默认 12）")
+    r.add_argument("--json", action="store_true", help="输出 JSON 列表")
+    r.set_defaults(func=cmd_schedule_next)
+    r = ssub.add_parser("ics", help="导出 .ics 日历文件（含提醒）")
+    r.add_argument("rule")
+    r.add_argument("--from", dest="start", help="起始日期 YYYY-MM-DD（默认今天）")
+    r.add_argument("--count", type=int, default=12)
+    r.add_argument("--name", default="主题党日", help="日历里显示的名称（默认 主题党日）")
+    r.add_argument("--leads", help='提醒时间，如 "提前3天 9:00，当天 8:00"（默认即此）')
+    r.add_argument("-o", "--out", default="-", help="输出文件（默认标准输出）")
+    r.set_defaults(func=cmd_schedule_ics)
+    r = ssub.add_parser("add", help="为某个群设置（或修改）一类会议的日程")
+    r.add_argument("chat_id", type=int)
+    r.add_argument("kind", help="主题党日 / 支委会 / 党员大会 / 党小组会 / 党课 / 组织生活会 / 自定义")
+    r.add_argument("rule")
+    r.add_argument("--leads", help='提醒时间，如 "提前3天 9:00，当天 8:00"')
+    r.set_defaults(func=cmd_schedule_add)
+    r = ssub.add_parser("list", help="列出某个群的全部日程")
+    r.add_argument("chat_id", type=int)
+    r.add_argument("--count", type=int, default=3)
+    r.set_defaults(func=cmd_schedule_list)
+
+    s = sub.add_parser("remind", help="会议提醒")
+    rsub2 = s.add_subparsers(dest="remind_command", metavar="ACTION", required=True)
+    r = rsub2.add_parser("due", help="列出某一时刻应发送的提醒（只看不发，读 DANGWU_DB）")
+    r.add_argument("--at", help='时间 "YYYY-MM-DD HH:MM"（DANGWU_TZ 本地时间，默认现在）')
+    r.add_argument("--all", action="store_true", help="也列出将记为跳过的提醒")
+    r.add_argument("--text", action="store_true", help="显示提醒全文")
+    r.add_argument("--json", action="store_true", help="输出 JSON 列表")
+    r.set_defaults(func=cmd_remind_due)
 
     return p
 

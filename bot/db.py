@@ -124,3 +124,129 @@ def _corpus(db: Database) -> None:
         CREATE INDEX paragraphs_kind ON paragraphs(kind);
         """
     )
+
+
+# >>> 0004_schedules (bot/schedule.py, bot/reminders.py) >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>
+@MIGRATIONS(name="0004_schedules")
+def _schedules(db: Database) -> None:
+    db.executescript(
+        """
+        -- one row per (chat, kind); the next unrecorded reminder is denormalised onto the row so
+        -- the periodic tick is one indexed range scan (see bot/reminders.py)
+        CREATE TABLE schedules (
+            id                INTEGER PRIMARY KEY,
+            chat_id           INTEGER NOT NULL
+                              REFERENCES chats(chat_id) ON UPDATE CASCADE ON DELETE CASCADE,
+            kind              TEXT NOT NULL,     -- 主题党日 支委会 党员大会 党小组会 党课 组织生活会 / custom
+            rule_text         TEXT NOT NULL,     -- as typed by the user
+            canonical         TEXT NOT NULL,     -- normalised rule incl. holiday policy; re-parsed
+            rrule             TEXT NOT NULL,     -- RFC 5545 RRULE, for reference
+            policy            TEXT NOT NULL,     -- 顺延 / 提前 / 不调整
+            leads             TEXT NOT NULL,     -- '3d@09:00,0d@08:00' (days before @ local time)
+            active            INTEGER NOT NULL DEFAULT 1,
+            armed_from        TEXT NOT NULL,     -- UTC; reminders firing before the save: not sent
+            next_fire_at      TEXT,              -- UTC 'YYYY-MM-DD HH:MM:SS', earliest unrecorded
+            next_occurrence   TEXT,              -- its meeting date (after holiday shifting)
+            next_original     TEXT,              -- its date before shifting
+            next_lead         TEXT,              -- its lead key
+            following_fire_at TEXT,              -- the reminder after it (catch-up detection)
+            created_at        TEXT NOT NULL DEFAULT (datetime('now')),
+            updated_at        TEXT NOT NULL DEFAULT (datetime('now')),
+            UNIQUE (chat_id, kind)
+        );
+        -- covering index for the tick's due query (index-only scan, no table look-ups)
+        CREATE INDEX schedules_due ON schedules(
+            next_fire_at, following_fire_at, chat_id, kind, next_occurrence, next_original,
+            next_lead, canonical, leads, active
+        ) WHERE active = 1;
+        -- the claim/sent log: the UNIQUE key (not the schedule row id) is what makes a reminder
+        -- impossible to send twice, even when the schedule row was deleted and saved again
+        CREATE TABLE reminders_sent (
+            id          INTEGER PRIMARY KEY,
+            chat_id     INTEGER NOT NULL,
+            kind        TEXT NOT NULL,
+            occurrence  TEXT NOT NULL,           -- meeting date YYYY-MM-DD
+            lead        TEXT NOT NULL,           -- '3d@09:00'
+            status      TEXT NOT NULL,           -- sending / sent / skipped
+            fire_at     TEXT NOT NULL,           -- UTC
+            detail      TEXT,                    -- why skipped, last error
+            claimed_at  TEXT NOT NULL,
+            done_at     TEXT,
+            UNIQUE (chat_id, kind, occurrence, lead)
+        );
+        CREATE INDEX reminders_sent_sending ON reminders_sent(status) WHERE status = 'sending';
+        """
+    )
+
+
+# <<< 0004_schedules <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
+
+
+# >>> 0005_search_index (bot/search.py) >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>
+
+
+@MIGRATIONS(name="0005_search_index")
+def _search_index(db: Database) -> None:
+    """Bigram index of paragraphs: postings blobs, per-paragraph stats and trigger queues.
+
+    Triggers record every inserted, edited or deleted paragraph so the index can never point at
+    removed text; ``bot.search.sync`` applies the queues in the writer's own transaction.
+    """
+    db.executescript(
+        """
+        -- one row per indexed paragraph: what BM25 and the filters need without reading the text
+        CREATE TABLE search_docs (
+            para_id   INTEGER PRIMARY KEY REFERENCES paragraphs(id) ON DELETE CASCADE,
+            source_id INTEGER NOT NULL,
+            kind      TEXT NOT NULL,
+            length    INTEGER NOT NULL,         -- number of index terms (BM25 document length)
+            folded    TEXT                      -- bot.text.fold(text) when it differs from text
+        );
+        CREATE TABLE search_terms (
+            term TEXT PRIMARY KEY,
+            df   INTEGER NOT NULL               -- paragraphs containing the term
+        ) WITHOUT ROWID;
+        CREATE TABLE search_postings (
+            term     TEXT NOT NULL,
+            chunk    INTEGER NOT NULL,
+            first_id INTEGER NOT NULL,          -- smallest and largest id in the chunk
+            last_id  INTEGER NOT NULL,
+            n        INTEGER NOT NULL,
+            ids      BLOB NOT NULL,             -- little-endian uint32 paragraph ids
+            PRIMARY KEY (term, chunk)
+        );
+        -- work queues filled by triggers, emptied by bot.search.sync()
+        CREATE TABLE search_pending (para_id INTEGER PRIMARY KEY);
+        CREATE TABLE search_dead (
+            seq     INTEGER PRIMARY KEY,
+            para_id INTEGER NOT NULL,
+            text    TEXT NOT NULL               -- the indexed text, to find its postings
+        );
+        CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT OR IGNORE INTO search_meta (key, value) VALUES ('generation', '0');
+        INSERT OR IGNORE INTO search_meta (key, value) VALUES ('version', '0');
+
+        CREATE TRIGGER search_paragraph_inserted AFTER INSERT ON paragraphs BEGIN
+            INSERT OR IGNORE INTO search_pending (para_id) VALUES (new.id);
+            UPDATE search_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
+        END;
+        CREATE TRIGGER search_paragraph_deleted AFTER DELETE ON paragraphs BEGIN
+            INSERT INTO search_dead (para_id, text) VALUES (old.id, old.text);
+            DELETE FROM search_pending WHERE para_id = old.id;
+            UPDATE search_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
+        END;
+        CREATE TRIGGER search_paragraph_text AFTER UPDATE OF text ON paragraphs BEGIN
+            INSERT INTO search_dead (para_id, text) VALUES (old.id, old.text);
+            INSERT OR IGNORE INTO search_pending (para_id) VALUES (new.id);
+            UPDATE search_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
+        END;
+        CREATE TRIGGER search_paragraph_meta AFTER UPDATE OF kind, source_id ON paragraphs
+        BEGIN
+            UPDATE search_docs SET kind = new.kind, source_id = new.source_id WHERE para_id = new.id;
+            UPDATE search_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
+        END;
+        """
+    )
+
+
+# <<< 0005_search_index <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<

@@ -1,0 +1,985 @@
+"""Turn a downloaded 范文 file into clean, classified paragraphs (no database here).
+
+Files branch workers collect are messy: web pages pasted into .txt, PDFs hard-wrapped every
+~28 characters, site banners and membership ads, headings such as 一、/（一）/1. and the same
+document pasted twice. This module is the pure pipeline
+
+    bytes → decode → lines → drop spam → re-join wrapped lines → headings → paragraphs
+          → kind (开头 … 其他) → placeholders (XX镇, 某某, blanks)
+
+so it can be tested on strings; :mod:`bot.corpus` adds de-duplication and the database.
+Patterns and cue words live in ``knowledge/dict/spam.yaml`` and ``knowledge/dict/kinds.yaml``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import PurePath
+from typing import Any
+
+import yaml
+
+from bot.text import DICT_DIR, fold
+
+#: Section kinds in the order users see them.
+KINDS: tuple[str, ...] = ("开头", "主要做法", "存在问题", "原因分析", "整改措施", "下一步打算", "结尾", "其他")
+OTHER = "其他"
+
+#: Paragraphs with fewer meaningful characters are fragments (salutations, "总结。", page debris).
+MIN_CHARS = 15
+#: Longer paragraphs are split at inline enumerations (二是…, （二）…) so results fit a phone.
+MAX_CHARS = 900
+#: Largest decompressed .docx accepted (guards against zip bombs from uploads).
+MAX_DOCX_BYTES = 60 * 1024 * 1024
+
+SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf")
+
+_CN = "[一二三四五六七八九十百零〇]"
+_TERMINAL = "。！？；!?;…"
+_END_OK = _TERMINAL + "：:”’）)」』\"'."
+
+
+class ParseError(ValueError):
+    """The file cannot be read; ``str(exc)`` is a short Chinese reason shown to the user."""
+
+
+# --- data ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    """One line of extracted text; ``level`` is a heading level known from the file format
+    (Word heading styles, Markdown ``#``), ``None`` when only the text can tell."""
+
+    text: str
+    level: int | None = None
+
+
+@dataclass
+class Paragraph:
+    """A clean paragraph ready to store: text, heading path, kind, placeholders."""
+
+    text: str
+    heading: tuple[str, ...]
+    kind: str
+    position: int
+    placeholders: list[tuple[int, int, str]] = field(default_factory=list)
+    theme: str = ""
+
+    @property
+    def heading_text(self) -> str:
+        return " › ".join(self.heading)
+
+
+@dataclass
+class ParsedDoc:
+    """Everything one file produced, with the counts the import summary reports."""
+
+    paragraphs: list[Paragraph]
+    spam_dropped: int = 0
+    fragments_dropped: int = 0
+    headings: list[str] = field(default_factory=list)
+    wrap_width: int | None = None
+
+
+# --- knowledge files -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpamRules:
+    line: tuple[re.Pattern[str], ...]
+    sentence: tuple[re.Pattern[str], ...]
+    strip: tuple[re.Pattern[str], ...]
+
+
+@lru_cache(maxsize=1)
+def spam_rules() -> SpamRules:
+    """Compiled patterns from ``knowledge/dict/spam.yaml`` (edit the file, not the code)."""
+    raw = yaml.safe_load((DICT_DIR / "spam.yaml").read_text("utf-8")) or {}
+
+    def comp(key: str) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(str(p), re.IGNORECASE) for p in raw.get(key) or [])
+
+    return SpamRules(line=comp("line"), sentence=comp("sentence"), strip=comp("strip"))
+
+
+@dataclass(frozen=True)
+class KindRules:
+    """Classifier cues for one kind, from ``knowledge/dict/kinds.yaml``."""
+
+    kind: str
+    aliases: tuple[str, ...]
+    heading: tuple[str, ...]
+    lead: tuple[re.Pattern[str], ...]
+    keywords: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class KindBook:
+    kinds: tuple[KindRules, ...]
+    titles: tuple[str, ...]
+    action_verbs: tuple[str, ...] = ()
+    shortfall_words: tuple[str, ...] = ()
+
+    def get(self, kind: str) -> KindRules:
+        return next(k for k in self.kinds if k.kind == kind)
+
+
+@lru_cache(maxsize=1)
+def kind_book() -> KindBook:
+    """Load kinds, aliases and cues; unknown kinds in the file are ignored, missing ones empty."""
+    raw: dict[str, Any] = yaml.safe_load((DICT_DIR / "kinds.yaml").read_text("utf-8")) or {}
+    rules: list[KindRules] = []
+    for kind in KINDS:
+        entry = raw.get(kind) or {}
+        kw = entry.get("keywords") or {}
+        if isinstance(kw, list):
+            kw = {str(k): 1.0 for k in kw}
+        rules.append(
+            KindRules(
+                kind=kind,
+                aliases=tuple(str(a) for a in entry.get("aliases") or []),
+                heading=tuple(sorted((str(h) for h in entry.get("heading") or []), key=len, reverse=True)),
+                lead=tuple(re.compile(str(p)) for p in entry.get("lead") or []),
+                keywords=tuple((str(k), float(v)) for k, v in kw.items()),
+            )
+        )
+    return KindBook(
+        kinds=tuple(rules),
+        titles=tuple(str(t) for t in raw.get("titles") or []),
+        action_verbs=tuple(str(t) for t in raw.get("action_verbs") or []),
+        shortfall_words=tuple(str(t) for t in raw.get("shortfall_words") or []),
+    )
+
+
+def resolve_kind(word: str | None) -> str | None:
+    """Map what a user typed (导语, 问题, 措施, 计划 …) to a kind name; ``None`` if unknown."""
+    if not word:
+        return None
+    w = fold(word).strip().strip("#＃").strip()
+    if not w:
+        return None
+    for rules in kind_book().kinds:
+        if w == rules.kind or w in rules.aliases:
+            return rules.kind
+    for rules in kind_book().kinds:  # 存在问题段落, 下一步工作打算 …
+        if rules.kind in w:
+            return rules.kind
+    return None
+
+
+# --- decoding and extraction ---------------------------------------------------------------
+
+
+def decode(data: bytes) -> str:
+    """Decode a text file: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030.
+
+    GB18030 is a superset of GBK/GB2312, the encodings of Windows Notepad in China. A file
+    that is neither, or that looks binary, raises :class:`ParseError`.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        raise ParseError("不是文本文件（含二进制内容）")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise ParseError("无法识别文字编码（支持 UTF-8 和 GBK/GB18030）") from exc
+    if _looks_garbled(text):
+        raise ParseError("无法识别文字编码（支持 UTF-8 和 GBK/GB18030）")
+    return text
+
+
+def _looks_garbled(text: str) -> bool:
+    """Random bytes decode as GB18030 too; real Chinese text is mostly common CJK and ASCII."""
+    sample = text[:5000]
+    if not sample:
+        return False
+    ok = sum(1 for c in sample if c.isascii() or "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f"
+             or "\uff00" <= c <= "\uffef" or c in "“”‘’…—·")
+    return ok / len(sample) < 0.85
+
+
+def extract(filename: str, data: bytes) -> list[Line]:
+    """Lines of a file by its extension; unsupported or broken files raise :class:`ParseError`."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix == ".txt" or suffix == "":
+        return [Line(s) for s in decode(data).splitlines()]
+    if suffix in (".md", ".markdown"):
+        return _markdown_lines(decode(data))
+    if suffix == ".docx":
+        return _docx_lines(data)
+    if suffix == ".pdf":
+        return _pdf_lines(data)
+    if suffix in (".doc", ".wps", ".rtf"):
+        raise ParseError(f"不支持 {suffix} 格式，请用 Word 另存为 .docx 后再导入")
+    raise ParseError(f"不支持的文件类型 {suffix or '(无扩展名)'}（支持 .txt .docx .md .pdf）")
+
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_MD_MARKUP = re.compile(r"(\*\*|__|`)")
+
+
+def _markdown_lines(text: str) -> list[Line]:
+    """Markdown: ``#`` headings keep their level; emphasis markers and list bullets go."""
+    out: list[Line] = []
+    for raw in text.splitlines():
+        m = _MD_HEADING.match(raw.strip())
+        if m:
+            out.append(Line(_MD_MARKUP.sub("", m.group(2)).strip(), level=len(m.group(1))))
+        else:
+            out.append(Line(_MD_MARKUP.sub("", raw)))
+    return out
+
+
+def _docx_lines(data: bytes) -> list[Line]:
+    """Word body in document order: paragraphs (heading styles give levels) and table cells."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            if sum(i.file_size for i in zf.infolist()) > MAX_DOCX_BYTES:
+                raise ParseError("Word 文件解压后过大")
+            if "word/document.xml" not in zf.namelist():
+                raise ParseError("不是有效的 .docx 文件")
+    except zipfile.BadZipFile as exc:
+        raise ParseError("Word 文件已损坏或不是 .docx 格式") from exc
+    try:
+        import docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph as DocxParagraph
+
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many kinds on broken XML
+        raise ParseError("Word 文件无法读取（可能已损坏）") from exc
+
+    out: list[Line] = []
+    seen_cells: set[int] = set()
+
+    def para_line(p: DocxParagraph) -> Line:
+        style = (p.style.name if p.style is not None else "") or ""
+        return Line(p.text, level=_style_level(style))
+
+    def walk_table(table: Table) -> None:
+        for row in table.rows:
+            for cell in row.cells:
+                if id(cell._tc) in seen_cells:  # merged cells repeat
+                    continue
+                seen_cells.add(id(cell._tc))
+                for p in cell.paragraphs:
+                    out.append(Line(p.text))
+                for inner in cell.tables:
+                    walk_table(inner)
+                out.append(Line(""))
+
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            out.append(para_line(DocxParagraph(child, document)))
+        elif tag == "tbl":
+            walk_table(Table(child, document))
+    return out
+
+
+def _style_level(style: str) -> int | None:
+    """'Heading 2' / '标题 2' → 2, 'Title' / '标题' → 0, anything else → None."""
+    s = style.strip().lower()
+    if s in ("title", "标题"):
+        return 0
+    m = re.match(r"^(heading|标题)\s*(\d)$", s)
+    return int(m.group(2)) if m else None
+
+
+def _pdf_lines(data: bytes) -> list[Line]:
+    """Text PDFs through pypdf when it is installed; scanned PDFs have no text to import."""
+    try:
+        import pypdf
+    except ImportError as exc:
+        raise ParseError("暂不支持 PDF（服务器未安装 pypdf），请转换为 .docx 或 .txt") from exc
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:  # pypdf raises many kinds on broken files
+        raise ParseError("PDF 文件无法读取（可能已损坏或加密）") from exc
+    text = "\n".join(pages)
+    if _meaningful(text) < 20:
+        raise ParseError("PDF 中没有可提取的文字（可能是扫描件）")
+    return [Line(s) for s in text.splitlines()]
+
+
+# --- spam and whitespace -------------------------------------------------------------------
+
+_WS = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000\ufeff]+")
+_CJKISH = "\u4e00-\u9fff\u3000-\u303f\uff00-\uffef“”‘’、《》【】"
+_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJKISH}]) +| +(?=[{_CJKISH}])")
+_SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』]?|[^。！？!?]+$")
+
+
+def tidy(text: str) -> str:
+    """Collapse whitespace and drop the spaces PDFs put around numbers in Chinese text
+    ("确定了 10 名" → "确定了10名"); spaces between latin words stay."""
+    text = _WS.sub(" ", text).strip()
+    return _SPACE_NEAR_CJK.sub("", text)
+
+
+def is_spam_line(text: str) -> bool:
+    folded = fold(text)
+    return any(p.search(folded) for p in spam_rules().line)
+
+
+def strip_markup(text: str) -> str:
+    """Remove bullets, "篇1" prefixes and empty 【】 (``strip`` patterns)."""
+    for p in spam_rules().strip:
+        text = p.sub("", text)
+    return text
+
+
+def drop_spam_sentences(text: str) -> tuple[str, int]:
+    """Cut boilerplate sentences glued onto real text; returns the rest and how many went."""
+    rules = spam_rules().sentence
+    folded = fold(text)
+    if not any(p.search(folded) for p in rules):
+        return text, 0
+    kept: list[str] = []
+    dropped = 0
+    for m in _SENTENCE.finditer(text):
+        sentence = m.group(0)
+        if any(p.search(fold(sentence)) for p in rules):
+            dropped += 1
+        else:
+            kept.append(sentence)
+    return "".join(kept).strip(), dropped
+
+
+def clean_lines(lines: Iterable[Line]) -> tuple[list[Line], int]:
+    """Whitespace, markup and spam lines; returns kept lines (blank lines kept as breaks)."""
+    out: list[Line] = []
+    dropped = 0
+    for line in lines:
+        text = strip_markup(tidy(line.text))
+        text = tidy(text)
+        if not text:
+            out.append(Line("", None))
+            continue
+        if is_spam_line(text):
+            dropped += 1
+            continue
+        out.append(Line(text, line.level))
+    return out, dropped
+
+
+# --- re-joining hard-wrapped lines ---------------------------------------------------------
+
+
+def display_width(text: str) -> int:
+    """Columns a line takes in a fixed-width layout: CJK and full-width count double."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in text)
+
+
+def detect_wrap_width(lines: list[Line]) -> int | None:
+    """The column at which a file was hard-wrapped, or ``None`` if lines are whole paragraphs.
+
+    A wrapped file (PDF copy-paste, e-mail) has most lines of nearly the same width and most
+    of those stop mid-sentence; a file of real paragraphs has widths all over the place, or
+    lines that end with a full stop.
+    """
+    measured = [
+        (display_width(line.text), line.text)
+        for line in lines
+        if line.text and line.level is None and display_width(line.text) >= 16
+    ]
+    if len(measured) < 8:
+        return None
+    widths = sorted(w for w, _ in measured)
+    top = widths[int(len(widths) * 0.9) - 1]
+    if top > 140:
+        return None
+    near = [t for w, t in measured if top * 0.8 <= w <= top * 1.08]
+    open_ended = sum(1 for t in near if not _ends_terminal(t))
+    if len(near) >= 0.5 * len(measured) and open_ended >= 0.4 * len(near):
+        return top
+    return None
+
+
+def _ends_terminal(text: str) -> bool:
+    return bool(text) and text[-1] in _END_OK
+
+
+def _join(a: str, b: str) -> str:
+    if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
+        return f"{a} {b}"
+    return a + b
+
+
+def rewrap(lines: list[Line], width: int | None) -> list[Line]:
+    """Re-join hard-wrapped lines into paragraphs; blank lines and headings always break.
+
+    A line that reaches the wrap column continues on the next one, unless the next starts a
+    numbered item after a finished sentence. A short line ends its paragraph. Without a wrap
+    width every non-empty line is a paragraph already.
+    """
+    out: list[Line] = []
+    if width is None:
+        return [line for line in lines if line.text]
+    full = width * 0.8
+    current: Line | None = None
+    last_width = 0
+    expected: dict[str, int] = {}
+    for line in lines:
+        if not line.text or line.level is not None:
+            if current:
+                out.append(current)
+            current = None
+            if line.text:
+                out.append(line)
+            continue
+        if current is None:
+            current, last_width = Line(line.text), display_width(line.text)
+            first = marker_of(line.text)
+            if first is not None and first[2] is not None:
+                expected[first[0]] = first[2] + 1
+            continue
+        w = display_width(line.text)
+        mk = marker_of(line.text)
+        prev_terminal = _ends_terminal(current.text)
+        # a numbered line starts a new item after a finished sentence, or when it is item 1
+        # or the next number of a list already running ("…宗旨意识" / "1、认真开展…")
+        starts_item = mk is not None and (
+            prev_terminal or mk[2] == 1 or (mk[2] is not None and mk[2] == expected.get(mk[0]))
+        )
+        if mk is not None and starts_item and mk[2] is not None:
+            expected[mk[0]] = mk[2] + 1
+        # a short line without punctuation after a finished sentence is a title, not a tail
+        looks_title = (
+            prev_terminal
+            and w < full
+            and not _ends_terminal(line.text)
+            and not any(c in line.text for c in "，,。；;")
+        )
+        if last_width >= full and not starts_item and not looks_title:
+            current.text = _join(current.text, line.text)
+        else:
+            out.append(current)
+            current = Line(line.text)
+        last_width = w
+    if current:
+        out.append(current)
+    return out
+
+
+# --- headings ------------------------------------------------------------------------------
+
+_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("pcn", re.compile(rf"^[（(]\s*{_CN}{{1,3}}\s*[)）]\s*[、.．,，]?\s*")),
+    ("cn", re.compile(rf"^{_CN}{{1,3}}\s*[、.．]\s*")),
+    ("pnum", re.compile(r"^[（(]\s*\d{1,3}\s*[)）]\s*[、.．]?\s*")),
+    ("num", re.compile(r"^\d{1,3}\s*(?:[、．]+|\.+(?!\d)|[)）](?![^（(]*[)）]))\s*")),
+    ("circ", re.compile(r"^[①-⑳]\s*")),
+    ("ord", re.compile(rf"^第{_CN}{{1,3}}(?:部分|章|节)?\s*[,，、:：.．]\s*")),
+)
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
+_LIST_TYPES = frozenset({"pcn", "cn", "pnum", "num", "circ", "ord", "bare"})
+#: Openings of a document body; in a compilation they start a new document.
+_OPENER = re.compile(r"^(为(深入|全面|认真|进一步|切实)|根据|按照|今年以来|近年来|一年来|半年来|20\S{0,3}年以来)")
+#: Sentences that continue an enumeration inside the item above them.
+_INLINE_START = re.compile(rf"^({_CN}{{1,2}}(是|要|抓|强化|加强)|首先|其次|再次|最后|另外|同时|此外)")
+_BARE = re.compile(rf"^({_CN})(?![是要些般直定切样致起同向度方道旦律贯共体心点时直线批步])")
+
+
+def marker_of(text: str) -> tuple[str, str, int | None] | None:
+    """``(type, marker text, number)`` when ``text`` starts with a heading/list marker."""
+    for kind, rx in _MARKERS:
+        m = rx.match(text)
+        if m and len(text) > m.end():
+            return kind, m.group(0), _marker_number(m.group(0))
+    return None
+
+
+def _marker_number(marker: str) -> int | None:
+    digits = re.search(r"\d+", marker)
+    if digits:
+        return int(digits.group(0))
+    cn = re.search(rf"{_CN}+", marker)
+    if not cn:
+        return None
+    s = cn.group(0)
+    if s == "十":
+        return 10
+    if s.startswith("十"):
+        return 10 + _CN_DIGITS.get(s[-1], 0)
+    if len(s) == 2 and s.endswith("十"):
+        return _CN_DIGITS.get(s[0], 0) * 10
+    if len(s) == 3 and s[1] == "十":
+        return _CN_DIGITS.get(s[0], 0) * 10 + _CN_DIGITS.get(s[2], 0)
+    return _CN_DIGITS.get(s[0])
+
+
+def _meaningful(text: str) -> int:
+    return sum(1 for c in text if c.isalnum())
+
+
+def _cue_heading(text: str) -> bool:
+    """A bare short line that is itself a kind cue: "整改措施：", "原因分析。"."""
+    core = text.strip(" :：。.;；,，")
+    if not core or len(core) > 10:
+        return False
+    return any(core == h or core.endswith(h) for r in kind_book().kinds for h in r.heading)
+
+
+@dataclass
+class _Item:
+    kind: str  # marker type, 'title', 'plain', 'colon', 'style<n>', 'bare'
+    label: str
+    cue_text: str
+    heading: bool = True  # False for a numbered item whose lead sentence starts a paragraph
+
+
+@dataclass
+class _Block:
+    text: str
+    path: list[_Item]
+    own: _Item | None
+    soft_kind: str | None
+    first_in_doc: bool
+    doc_index: int
+    raw_marker: str = ""
+
+
+def _bare_runs(lines: list[Line]) -> set[int]:
+    """Lines numbered with a bare 一/二/三 (brackets lost in copy-paste), found as runs 一,二,…"""
+    found: set[int] = set()
+    run: list[int] = []
+    expect = 1
+    for i, line in enumerate(lines):
+        m = _BARE.match(line.text)
+        n = _CN_DIGITS.get(m.group(1)) if m and marker_of(line.text) is None else None
+        if n is not None and n == expect and len(line.text) > 12:
+            run.append(i)
+            expect += 1
+            continue
+        if len(run) >= 2:
+            found.update(run)
+        run, expect = [], 1
+        if n == 1 and len(line.text) > 12:
+            run, expect = [i], 2
+    if len(run) >= 2:
+        found.update(run)
+    return found
+
+
+def _short_heading(text: str) -> bool:
+    """Short line with no sentence inside: a heading when it stands alone."""
+    if len(text) > 40 or _meaningful(text) < 2:
+        return False
+    inner = text[:-1]
+    return not any(c in inner for c in _TERMINAL) and not text.endswith(("，", ","))
+
+
+def _is_title(text: str, first: bool) -> bool:
+    if len(text) > 40 or any(c in text for c in "，,；;！!？?") or text.endswith(("。", "：", ":")):
+        return False
+    return first or any(w in text for w in kind_book().titles)
+
+
+def _split_lead(rest: str) -> tuple[str, str]:
+    """Item "加强班子建设，落实党建责任。在抓…" → lead "加强班子建设，落实党建责任", body."""
+    m = re.search(r"[。：:；;！？!?]", rest)
+    if m and m.start() <= 40:
+        return rest[: m.start()], rest
+    cut = rest[:24]
+    return (cut + "…" if len(rest) > 24 else cut), rest
+
+
+def _label(marker: str, lead: str) -> str:
+    return (marker.strip() + lead).strip()
+
+
+def structure(lines: list[Line]) -> tuple[list[_Block], list[str]]:
+    """Walk logical lines keeping a heading stack; emit paragraph blocks with their paths."""
+    bare = _bare_runs(lines)
+    stack: list[_Item] = []
+    blocks: list[_Block] = []
+    headings: list[str] = []
+    soft_kind: str | None = None
+    doc_index = 0
+    first_in_doc = True
+    seen_text = False
+    next_num: dict[str, int] = {}
+    queue = list(enumerate(lines))
+    qi = 0
+
+    def push(item: _Item) -> None:
+        while stack and not stack[-1].heading and stack[-1].kind != item.kind:
+            stack.pop()  # an item with its own text is not the parent of a later heading
+        types = [s.kind for s in stack]
+        if item.kind in types:
+            del stack[types.index(item.kind):]
+        stack.append(item)
+
+    while qi < len(queue):
+        idx, line = queue[qi]
+        qi += 1
+        text = line.text
+        # split an inline next item: "…实效性。3、加强干部监督管理…"
+        own = marker_of(text)
+        expected = (own[2] or 0) + 1 if own and own[0] == "num" else next_num.get("num")
+        if expected:
+            m = re.search(rf"(?<=[。；;！？!?])\s*(?={expected}[、.．](?!\d))", text)
+            if m and m.start() > 10:
+                queue.insert(qi, (idx, Line(text[m.end():])))
+                text = text[: m.start()]
+        if line.level is not None:
+            item = _Item(f"style{line.level}", text, text)
+            if line.level == 0 or (not stack and not seen_text and line.level == 1 and not blocks):
+                stack = [_Item("title", text, text)]
+                doc_index += 1 if blocks else 0
+                first_in_doc = True
+            else:
+                push(item)
+            headings.append(text)
+            soft_kind = None
+            continue
+        mk = marker_of(text)
+        if mk is None and idx in bare:
+            mk = ("bare", text[0], _CN_DIGITS.get(text[0]))
+            text = f"（{text[0]}）{text[1:]}"
+            mk = ("bare", f"（{mk[1]}）", mk[2])
+        if mk is not None:
+            mtype, marker, number = mk
+            if number is not None:
+                next_num[mtype] = number + 1
+            rest = text[len(marker):].strip()
+            if _short_heading(rest) and not _long_item_list(queue, qi, mtype):
+                item = _Item(mtype, _label(marker, rest.rstrip("。.:：;；")), rest)
+                push(item)
+                headings.append(item.label)
+                continue
+            lead, body = _split_lead(rest)
+            item = _Item(mtype, _label(marker, lead), lead, heading=False)
+            push(item)
+            headings.append(item.label)
+            blocks.append(
+                _Block(body, list(stack), item, soft_kind, first_in_doc, doc_index, marker)
+            )
+            first_in_doc = False
+            seen_text = True
+            continue
+        if _is_title(text, first=not seen_text and not stack):
+            stack = [_Item("title", text, text)]
+            headings.append(text)
+            if blocks:
+                doc_index += 1
+            first_in_doc = True
+            soft_kind = None
+            next_num.clear()
+            continue
+        if _cue_heading(text) or (
+            text.endswith(("：", ":")) and len(text) <= 16 and heading_kinds(text)
+        ):
+            item = _Item("colon", text.rstrip("：:。. "), text)
+            push(item)
+            headings.append(item.label)
+            soft_kind = None
+            continue
+        if _short_heading(text) and len(text) <= 20 and text[-1] not in _END_OK:
+            item = _Item("plain", text, text)
+            push(item)
+            headings.append(text)
+            soft_kind = None
+            continue
+        if stack and not stack[-1].heading and not _INLINE_START.match(text):
+            # "近年来，…" after "4、完善管理制度。…" is new text, not part of item 4
+            while stack and not stack[-1].heading:
+                stack.pop()
+        if seen_text and _OPENER.match(text) and len(text) > 60:
+            # "为深入学习贯彻…" / "今年以来，…": a new document pasted without its title
+            stack = [it for it in stack if it.kind == "title"]
+        if soft_kind and not _INLINE_START.match(text):
+            soft_kind = None  # a lead-in governs the list right after it, not later prose
+        blocks.append(_Block(text, list(stack), None, soft_kind, first_in_doc, doc_index))
+        first_in_doc = False
+        seen_text = True
+        soft_kind = announced_kind(text) or soft_kind
+    return blocks, headings
+
+
+def _long_item_list(queue: list[tuple[int, Line]], qi: int, mtype: str) -> bool:
+    """True when the next line is a sibling item: then a short item is content, not a heading."""
+    if qi >= len(queue):
+        return True
+    nxt = marker_of(queue[qi][1].text)
+    return nxt is not None and nxt[0] == mtype
+
+
+# --- classification ------------------------------------------------------------------------
+
+
+def heading_kinds(text: str) -> list[str]:
+    """Kinds whose heading cue appears in ``text``, longest cue first."""
+    found: list[tuple[int, int, str]] = []
+    folded = fold(text)
+    for order, rules in enumerate(kind_book().kinds):
+        for cue in rules.heading:
+            if cue in folded:
+                found.append((-len(cue), order, rules.kind))
+                break
+    return [k for _, _, k in sorted(found)]
+
+
+#: When several opening cues match ("针对存在的问题…整改", "存在问题的原因"), the more
+#: specific kind wins.
+_LEAD_PRIORITY = ("开头", "结尾", "原因分析", "整改措施", "下一步打算", "存在问题", "主要做法")
+
+
+def first_clause(text: str) -> str:
+    """Text up to the first comma or stop: the item's own title in most 范文 lists."""
+    m = re.search(r"[，,。；;：:！？!?]", text)
+    return fold(text[: m.start()] if m else text[:30])
+
+
+def lead_kind(text: str) -> str | None:
+    """Kind announced by the paragraph's own opening ("针对上述问题…", "究其原因…")."""
+    head = fold(text[:80])
+    book = kind_book()
+    for kind in _LEAD_PRIORITY:
+        if any(p.search(head) for p in book.get(kind).lead):
+            return kind
+    return None
+
+
+_ANNOUNCES = re.compile(r"(以下|如下|几个方面|几方面|主要有|主要是|表现在)[^。]{0,12}[。:：]?$|[:：]$")
+
+
+def announced_kind(text: str) -> str | None:
+    """A lead-in ("…存在以下问题：", "…从以下几方面进行整改。") sets the kind of the list after it."""
+    if not _ANNOUNCES.search(text.strip()):
+        return None
+    for part in (text[-60:], text):
+        kind = lead_kind(part)
+        if kind and kind != "开头":
+            return kind
+    return _best_keyword(text) if text.strip().endswith(("：", ":")) else None
+
+
+def _best_keyword(text: str) -> str | None:
+    scores = {k: v for k, v in keyword_scores(text).items() if k != "开头"}
+    return max(scores.items(), key=lambda kv: kv[1])[0] if scores else None
+
+
+def keyword_scores(text: str) -> dict[str, float]:
+    """Body evidence per kind, per 100 characters so long paragraphs do not always win."""
+    folded = fold(text)
+    scale = 100.0 / max(len(folded), 60)
+    scores: dict[str, float] = {}
+    for rules in kind_book().kinds:
+        s = sum(w * folded.count(k) for k, w in rules.keywords)
+        if s:
+            scores[rules.kind] = s * scale
+    return scores
+
+
+def classify(
+    text: str,
+    headings: Iterable[str] = (),
+    title: str = "",
+    soft_kind: str | None = None,
+    first: bool = False,
+    prev_kind: str | None = None,
+    after_problems: bool = False,
+    clause: str | None = None,
+) -> str:
+    """Kind of a paragraph: heading context first, its own opening next, keywords last.
+
+    ``headings`` are the section headings above the paragraph, outermost first, without the
+    document title; the innermost one carrying a cue decides. A heading with two cues
+    ("存在问题和下步打算") narrows the choice and the other evidence picks between them.
+    ``first`` marks the first paragraph under a title (usually the opening), ``prev_kind``
+    the kind of the paragraph before it in the same list (lists continue a kind), and
+    ``after_problems`` that problems or causes came just before (actions then are measures).
+    ``clause`` is the item title to judge as action or shortfall (default: the first clause).
+    """
+    allowed: list[str] | None = None
+    for h in reversed(list(headings)):
+        kinds = heading_kinds(h)
+        if kinds:
+            allowed = kinds
+            break
+    lead = lead_kind(text)
+    if lead == "结尾":
+        if first:
+            return "开头"  # "不妥之处敬请批评指正" said up front belongs to the opening
+        return lead
+    if allowed and len(allowed) == 1:
+        if lead == "原因分析" and allowed[0] == "存在问题":
+            return lead
+        return allowed[0]
+    if allowed and lead == "整改措施" and lead not in allowed and "下一步打算" in allowed:
+        lead = "下一步打算"
+    if lead and (allowed is None or lead in allowed):
+        return lead
+    if first and allowed is None:
+        return "开头"
+    scores = keyword_scores(text)
+    clause = fold(clause) if clause is not None else first_clause(text)
+    book = kind_book()
+    if any(w in clause for w in book.shortfall_words):
+        scores["存在问题"] = scores.get("存在问题", 0.0) + 2.0
+    elif clause.startswith(book.action_verbs):
+        k = "整改措施" if after_problems else "主要做法"
+        scores[k] = scores.get(k, 0.0) + (3.0 if after_problems else 1.0)
+    if soft_kind:
+        scores[soft_kind] = scores.get(soft_kind, 0.0) + 4.0
+    if prev_kind and prev_kind != OTHER:
+        scores[prev_kind] = scores.get(prev_kind, 0.0) + 2.0
+    for k in heading_kinds(title):
+        scores[k] = scores.get(k, 0.0) + 1.5
+    if allowed:
+        scores[allowed[0]] = scores.get(allowed[0], 0.0) + 1.5  # the longest cue
+        kept = {k: v for k, v in scores.items() if k in allowed}
+        return max(kept.items(), key=lambda kv: kv[1])[0] if kept else allowed[0]
+    if not scores:
+        return OTHER
+    best = max(scores.items(), key=lambda kv: kv[1])
+    return best[0] if best[1] >= 2.0 else OTHER
+
+
+# --- placeholders --------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(
+    r"(?<![A-Za-z])(?:[XxＸｘ×]{1,4}|[*＊]+|_{2,}|＿+|…{2,}|\.{4,})(?![A-Za-z])"
+    r"|某某|某(?=[村镇乡县市区局委部厅处科室单位公司支部同志党员人])"
+    r"|[（(]\s{1,8}[）)]|“\s*”"
+)
+# A number cut out before 名/次: "储备…后备干部名。", "选派名有经验的干部", "召开会议次，".
+_NOT_BEFORE_MING = "姓排署点报实有命知提签地罪美虚书题户列化域匿除挂出成联记无莫大功人盛声"
+_NOT_BEFORE_CI = "层首多依再此本档名历其每屡渐初上下频班批场人车席数几两一二三四五六七八九十百千万"
+_BLANK_MEASURE = re.compile(
+    rf"(?<=[\u4e00-\u9fff])(?<![{_NOT_BEFORE_MING}])名(?=[，,。、；;）)]|$)"
+    rf"|(?<=[\u4e00-\u9fff])(?<![{_NOT_BEFORE_CI}])次(?=[，,。、；;）)]|$)"
+    r"|(?<=选派|储备|培养|吸收|表彰|慰问|帮扶|选拔|新增|共有|现有|累计|共计|发展|培训|招录)名"
+    r"(?=[\u4e00-\u9fff])"
+)
+
+
+def find_placeholders(text: str) -> list[tuple[int, int, str]]:
+    """Spans to fill in: XX镇, xx名, ×区, 某某, ____, （ ）, “”, "**年", and numbers cut out
+    before a measure word ("储备后备干部名。" → an empty span just before 名)."""
+    spans = [(m.start(), m.end(), m.group(0)) for m in _PLACEHOLDER.finditer(text)]
+    taken = {i for s, e, _ in spans for i in range(s, e)}
+    for m in _BLANK_MEASURE.finditer(text):
+        if m.start() not in taken and not text[max(0, m.start() - 1)].isdigit():
+            spans.append((m.start(), m.start(), ""))
+    return sorted(spans)
+
+
+# --- long paragraphs -----------------------------------------------------------------------
+
+_INLINE_ENUM = re.compile(
+    r"(?<=[。；;！？!?])\s*(?=(?:[二三四五六七八九十]是|[（(][二三四五六七八九十][)）]|第[二三四五六七八九十][,，、]))"
+)
+
+
+def split_long(text: str, limit: int = MAX_CHARS) -> list[str]:
+    """Split an over-long paragraph before 二是/（二）/第二 so each part reads on a phone."""
+    if len(text) <= limit:
+        return [text]
+    cuts = [m.start() for m in _INLINE_ENUM.finditer(text)]
+    parts: list[str] = []
+    start = 0
+    for cut in cuts:
+        if cut - start >= 120 and len(text) - cut >= 120:
+            parts.append(text[start:cut].strip())
+            start = cut
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
+# --- whole document ------------------------------------------------------------------------
+
+
+def parse_lines(lines: list[Line]) -> ParsedDoc:
+    """Run the whole pipeline on extracted lines."""
+    cleaned, spam = clean_lines(lines)
+    width = detect_wrap_width(cleaned)
+    logical = rewrap(cleaned, width)
+    kept_lines: list[Line] = []
+    for line in logical:
+        text, dropped = drop_spam_sentences(line.text)
+        spam += dropped
+        if text:
+            kept_lines.append(Line(tidy(text), line.level))
+    blocks, headings = structure(kept_lines)
+    doc_last: dict[int, int] = {}
+    for i, b in enumerate(blocks):
+        doc_last[b.doc_index] = i
+    paragraphs: list[Paragraph] = []
+    fragments = 0
+    prev: tuple[tuple[str, ...], str, str] | None = None
+    recent: list[str] = []
+    for i, block in enumerate(blocks):
+        title = block.path[0].label if block.path and block.path[0].kind == "title" else ""
+        section = [it.label for it in block.path if it.kind != "title" and it.heading]
+        path = tuple(it.label for it in block.path)
+        parent = tuple(it.label for it in block.path if it is not block.own)
+        list_type = block.own.kind if block.own else ""
+        under_title_only = not section and block.own is None
+        if block.first_in_doc:
+            recent.clear()
+        clause = None
+        if block.own is None and block.path and block.path[-1].kind in _LIST_TYPES:
+            clause = first_clause(block.path[-1].cue_text)
+        kind = classify(
+            block.text,
+            section,
+            title,
+            block.soft_kind,
+            first=block.first_in_doc and under_title_only,
+            prev_kind=prev[1] if prev and prev[0] == parent and prev[2] == list_type else None,
+            after_problems=bool(recent) and recent[-1] in ("存在问题", "原因分析")
+            and (prev is None or prev[2] != list_type or prev[1] != recent[-1]),
+            clause=clause,
+        )
+        if kind == OTHER and doc_last.get(block.doc_index) == i and lead_kind(block.text) == "结尾":
+            kind = "结尾"
+        prev = (parent, kind, list_type)
+        recent.append(kind)
+        for part in split_long(block.text):
+            if _meaningful(part) < MIN_CHARS:
+                fragments += 1
+                continue
+            paragraphs.append(
+                Paragraph(part, path, kind, len(paragraphs), find_placeholders(part))
+            )
+    return ParsedDoc(paragraphs, spam, fragments, headings, width)
+
+
+def parse_bytes(filename: str, data: bytes) -> ParsedDoc:
+    """Decode, extract and parse one file; :class:`ParseError` for unreadable files."""
+    if not data.strip():
+        raise ParseError("文件是空的")
+    return parse_lines(extract(filename, data))
+
+
+def iter_files(paths: Iterable[str | PurePath]) -> Iterator[str]:
+    """Expand folders (recursively, sorted) into files; hidden files are skipped."""
+    from pathlib import Path
+
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
+                    yield str(f)
+        else:
+            yield str(p)

@@ -1,0 +1,896 @@
+"""Find template paragraphs from a few words typed on a phone.
+
+Design (measured in ``benchmarks/search.py``):
+
+1. **Inverted index of character bigrams in SQLite.** Chinese has no spaces and users type
+   fragments (党费, 三会一课 不到位), so every paragraph is indexed by its overlapping
+   two-character terms; a one-character run is indexed as itself. Postings are packed
+   ``uint32`` paragraph ids in chunks of :data:`CHUNK` per term, so a query reads a few blobs
+   instead of thousands of rows and start-up never re-indexes.
+2. **Candidates from the rarest terms.** Query terms are taken rarest first until
+   :data:`BUDGET` postings have been read; each hit adds the term's idf. Very common terms
+   (工作, 党建) add almost nothing to BM25 and would dominate the cost, so they are only
+   scored on the candidates.
+3. **Exact BM25 + rapidfuzz re-rank on the top candidates.** Term frequencies come from the
+   candidates' own text; the best 50 are re-ranked with ``rapidfuzz`` partial ratios of the
+   query words (typos, word order) and idf-weighted coverage of the query.
+
+Consistency: triggers on ``paragraphs`` queue inserted, edited and deleted rows
+(``search_pending``/``search_dead``) and bump a generation counter; :func:`sync` applies the
+queues and is called by the importer inside the same transaction as its inserts, and by
+:func:`search` whenever it sees a queue left by some other writer. Deleting a source cascades
+to its paragraphs and the trigger records them, so the index cannot point at removed text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import weakref
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlite_utils import Database
+
+from bot.docparse import KINDS, kind_book, resolve_kind
+from bot.text import fold, synonyms
+
+#: Bump when the term extraction changes: the index is rebuilt on next use.
+INDEX_VERSION = "1"
+#: Paragraph ids per postings row.
+CHUNK = 4096
+#: Postings read in the candidate phase before common terms are left to the re-scoring.
+BUDGET = 10_000
+#: Candidates re-scored with exact BM25 from their text; the best RERANK get rapidfuzz.
+CANDIDATES = 100
+RERANK = 50
+#: Longest query considered (characters); longer input is cut.
+MAX_QUERY = 120
+K1, B = 1.2, 0.75
+
+_RUN = re.compile(r"[^\W_]+")
+_OPERATORS = frozenset({"and", "or", "not", "near"})
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One paragraph found: what the bot shows and what the draft basket stores.
+
+    ``placeholders`` are ``(start, end, text)`` spans to fill in (XX镇, 某某, blanks; an empty
+    span marks a removed number); ``spans`` are ``(start, end)`` of the query's matches in
+    ``text`` for highlighting.
+    """
+
+    id: int
+    text: str
+    kind: str
+    heading: str
+    source: str
+    score: float
+    placeholders: list[tuple[int, int, str]] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    theme: str = ""
+    source_id: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "kind": self.kind,
+            "heading": self.heading,
+            "source": self.source,
+            "source_id": self.source_id,
+            "theme": self.theme,
+            "score": round(self.score, 4),
+            "placeholders": [list(p) for p in self.placeholders],
+            "spans": [list(s) for s in self.spans],
+        }
+
+
+@dataclass
+class SearchResponse:
+    """Results of one query; ``message`` (Chinese) explains an empty or doubtful answer."""
+
+    query: str
+    results: list[SearchResult]
+    total: int
+    message: str = ""
+    kind: str | None = None
+    offset: int = 0
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [r.to_dict() for r in self.results]
+
+
+# --- schema helpers ------------------------------------------------------------------------
+
+@contextmanager
+def transaction(db: Database) -> Iterator[None]:
+    """One write transaction (``BEGIN IMMEDIATE``); joins an outer one if already open.
+
+    sqlite-utils' table helpers commit on their own, so everything here uses raw SQL to keep a
+    file's import and its index update all-or-nothing.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    else:
+        conn.commit()
+
+
+# --- terms ---------------------------------------------------------------------------------
+
+
+def runs(folded: str) -> list[str]:
+    """Maximal runs of letters/digits/ideographs; punctuation and spaces separate them."""
+    return _RUN.findall(folded)
+
+
+def terms_of_runs(parts: Iterable[str]) -> list[str]:
+    """Index terms: overlapping bigrams of each run, a one-character run as itself."""
+    out: list[str] = []
+    for run in parts:
+        if len(run) == 1:
+            out.append(run)
+        else:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def index_terms(text: str) -> Counter[str]:
+    """Term counts of a paragraph (the same folding as queries: 繁→简, full-width→ASCII)."""
+    return Counter(terms_of_runs(runs(fold(text))))
+
+
+def _doc_row(pid: int, text: str, kind: str, source_id: int) -> tuple[tuple[Any, ...], Counter[str]]:
+    """The ``search_docs`` row of a paragraph and its term counts.
+
+    The folded text is kept only when folding changed something (traditional characters,
+    full-width or upper-case letters), so re-ranking never has to fold at query time.
+    """
+    folded = fold(text)
+    counts = Counter(terms_of_runs(runs(folded)))
+    row = (pid, source_id, kind, sum(counts.values()), None if folded == text else folded)
+    return row, counts
+
+
+# --- writing the index ---------------------------------------------------------------------
+
+
+_INSERT_DOC = (
+    "INSERT OR REPLACE INTO search_docs (para_id, source_id, kind, length, folded) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def _pack(ids: Sequence[int]) -> bytes:
+    return array("I", ids).tobytes()
+
+
+def _unpack(blob: bytes) -> array[int]:
+    a = array("I")
+    a.frombytes(blob)
+    return a
+
+
+def _append_postings(db: Database, postings: dict[str, list[int]]) -> None:
+    """Add ids to each term's last chunk (or new chunks) and raise its df."""
+    conn = db.conn
+    for term, ids in postings.items():
+        row = conn.execute(
+            "SELECT chunk, n, ids FROM search_postings WHERE term = ? ORDER BY chunk DESC LIMIT 1",
+            (term,),
+        ).fetchone()
+        pending = list(ids)
+        chunk = -1
+        if row is not None:
+            chunk, n, blob = row
+            if n < CHUNK:
+                merged = _unpack(blob)
+                take = pending[: CHUNK - n]
+                merged.extend(take)
+                pending = pending[len(take) :]
+                conn.execute(
+                    "UPDATE search_postings SET n = ?, ids = ?, first_id = ?, last_id = ? "
+                    "WHERE term = ? AND chunk = ?",
+                    (len(merged), merged.tobytes(), min(merged), max(merged), term, chunk),
+                )
+        while pending:
+            chunk += 1
+            part, pending = pending[:CHUNK], pending[CHUNK:]
+            conn.execute(
+                "INSERT INTO search_postings (term, chunk, first_id, last_id, n, ids) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (term, chunk, min(part), max(part), len(part), _pack(part)),
+            )
+    conn.executemany(
+        "INSERT INTO search_terms (term, df) VALUES (?, ?) "
+        "ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+        [(t, len(ids)) for t, ids in postings.items()],
+    )
+
+
+def _index_rows(db: Database, rows: Iterable[tuple[int, str, str, int]]) -> int:
+    """Index ``(id, text, kind, source_id)`` rows; returns how many."""
+    postings: dict[str, list[int]] = {}
+    docs: list[tuple[Any, ...]] = []
+    for pid, text, kind, source_id in rows:
+        row, counts = _doc_row(pid, text, kind, source_id)
+        docs.append(row)
+        for term in counts:
+            postings.setdefault(term, []).append(pid)
+    if not docs:
+        return 0
+    db.conn.executemany(_INSERT_DOC, docs)
+    _append_postings(db, postings)
+    return len(docs)
+
+
+def _purge(db: Database, dead: list[tuple[int, str]]) -> None:
+    """Remove the postings of deleted/edited paragraphs, found from their old text."""
+    conn = db.conn
+    by_term: dict[str, set[int]] = {}
+    for pid, text in dead:
+        for term in index_terms(text):
+            by_term.setdefault(term, set()).add(pid)
+    df_drop: list[tuple[int, str]] = []
+    for term, pids in by_term.items():
+        lo, hi = min(pids), max(pids)
+        rows = conn.execute(
+            "SELECT chunk, ids FROM search_postings "
+            "WHERE term = ? AND first_id <= ? AND last_id >= ?",
+            (term, hi, lo),
+        ).fetchall()
+        removed = 0
+        for chunk, blob in rows:
+            ids = _unpack(blob)
+            kept = [i for i in ids if i not in pids]
+            if len(kept) == len(ids):
+                continue
+            removed += len(ids) - len(kept)
+            if kept:
+                conn.execute(
+                    "UPDATE search_postings SET n = ?, ids = ?, first_id = ?, last_id = ? "
+                    "WHERE term = ? AND chunk = ?",
+                    (len(kept), _pack(kept), min(kept), max(kept), term, chunk),
+                )
+            else:
+                conn.execute(
+                    "DELETE FROM search_postings WHERE term = ? AND chunk = ?", (term, chunk)
+                )
+        if removed:
+            df_drop.append((removed, term))
+    conn.executemany("UPDATE search_terms SET df = df - ? WHERE term = ?", df_drop)
+    conn.execute("DELETE FROM search_terms WHERE df <= 0")
+    conn.executemany(
+        "DELETE FROM search_docs WHERE para_id = ?", [(pid,) for pid, _ in dead]
+    )
+
+
+def sync(db: Database) -> int:
+    """Apply the trigger queues: purge removed/edited paragraphs, index new ones.
+
+    Runs inside the caller's transaction when there is one (the importer's), otherwise in its
+    own. Rebuilds everything when the index was made by another :data:`INDEX_VERSION`.
+    Returns the number of paragraphs (re)indexed.
+    """
+    with transaction(db):
+        version = db.conn.execute("SELECT value FROM search_meta WHERE key = 'version'").fetchone()
+        if version is None or version[0] != INDEX_VERSION:
+            return rebuild_index(db)
+        dead = db.conn.execute("SELECT para_id, text FROM search_dead ORDER BY seq").fetchall()
+        if dead:
+            _purge(db, [(int(p), str(t)) for p, t in dead])
+            db.conn.execute("DELETE FROM search_dead")
+        pending = [r[0] for r in db.conn.execute("SELECT para_id FROM search_pending")]
+        done = 0
+        for start in range(0, len(pending), 5000):
+            batch = pending[start : start + 5000]
+            marks = ",".join("?" * len(batch))
+            rows = db.conn.execute(
+                f"SELECT id, text, kind, source_id FROM paragraphs WHERE id IN ({marks})", batch
+            ).fetchall()
+            done += _index_rows(db, rows)
+        if pending:
+            db.conn.execute("DELETE FROM search_pending")
+        if dead or pending:
+            _bump(db)
+        return done
+
+
+def rebuild_index(db: Database, batch: int = 20_000) -> int:
+    """Drop and rebuild the whole index from ``paragraphs`` (version change, repair, bench)."""
+    with transaction(db):
+        conn = db.conn
+        for table in ("search_docs", "search_terms", "search_postings", "search_pending",
+                      "search_dead"):
+            conn.execute(f"DELETE FROM {table}")
+        last = 0
+        total = 0
+        while True:
+            rows = conn.execute(
+                "SELECT id, text, kind, source_id FROM paragraphs WHERE id > ? ORDER BY id LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                break
+            total += _bulk_rows(db, rows)
+            last = rows[-1][0]
+        conn.execute(
+            "INSERT OR REPLACE INTO search_meta (key, value) VALUES ('version', ?)",
+            (INDEX_VERSION,),
+        )
+        _bump(db)
+        return total
+
+
+def _bulk_rows(db: Database, rows: list[tuple[int, str, str, int]]) -> int:
+    """Like :func:`_index_rows` but writes fresh chunks without reading old ones."""
+    postings: dict[str, list[int]] = {}
+    docs: list[tuple[Any, ...]] = []
+    for pid, text, kind, source_id in rows:
+        row, counts = _doc_row(pid, text, kind, source_id)
+        docs.append(row)
+        for term in counts:
+            postings.setdefault(term, []).append(pid)
+    conn = db.conn
+    conn.executemany(_INSERT_DOC, docs)
+    next_chunk = dict(
+        conn.execute("SELECT term, MAX(chunk) + 1 FROM search_postings GROUP BY term").fetchall()
+    ) if conn.execute("SELECT 1 FROM search_postings LIMIT 1").fetchone() else {}
+    out: list[tuple[str, int, int, int, int, bytes]] = []
+    for term, ids in postings.items():
+        c = next_chunk.get(term, 0)
+        for s in range(0, len(ids), CHUNK):
+            part = ids[s : s + CHUNK]
+            out.append((term, c, part[0], part[-1], len(part), _pack(part)))
+            c += 1
+    conn.executemany(
+        "INSERT INTO search_postings (term, chunk, first_id, last_id, n, ids) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        out,
+    )
+    conn.executemany(
+        "INSERT INTO search_terms (term, df) VALUES (?, ?) "
+        "ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+        [(t, len(ids)) for t, ids in postings.items()],
+    )
+    return len(docs)
+
+
+def _bump(db: Database) -> None:
+    db.conn.execute(
+        "UPDATE search_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+    )
+
+
+# --- in-memory document table --------------------------------------------------------------
+
+
+@dataclass
+class _Docs:
+    """Per-paragraph length, kind and source, indexed by id; reloaded when the DB changes."""
+
+    generation: str = ""
+    length: array[int] = field(default_factory=lambda: array("I"))
+    kind: bytearray = field(default_factory=bytearray)
+    source: array[int] = field(default_factory=lambda: array("I"))
+    kind_ids: dict[int, set[int]] = field(default_factory=dict)
+    count: int = 0
+    avgdl: float = 1.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_DOCS: weakref.WeakKeyDictionary[Database, _Docs] = weakref.WeakKeyDictionary()
+_KIND_CODE = {k: i + 1 for i, k in enumerate(KINDS)}
+
+
+def _docs(db: Database) -> _Docs:
+    """The document table for ``db``, applying queued changes and reloading if stale."""
+    docs = _DOCS.get(db)
+    if docs is None:
+        docs = _DOCS.setdefault(db, _Docs())
+    with docs.lock:
+        gen = _generation(db)
+        if gen == docs.generation:
+            return docs
+        queued = db.conn.execute(
+            "SELECT (SELECT COUNT(*) FROM search_pending) + (SELECT COUNT(*) FROM search_dead), "
+            "(SELECT value FROM search_meta WHERE key = 'version')"
+        ).fetchone()
+        if queued[0] or queued[1] != INDEX_VERSION:
+            sync(db)
+            gen = _generation(db)
+        rows = db.conn.execute("SELECT para_id, source_id, kind, length FROM search_docs").fetchall()
+        size = (max((r[0] for r in rows), default=0)) + 1
+        length = array("I", bytes(4 * size))
+        kind = bytearray(size)
+        source = array("I", bytes(4 * size))
+        total = 0
+        kind_ids: dict[int, set[int]] = {}
+        for pid, sid, k, n in rows:
+            length[pid] = max(int(n), 1)
+            code = _KIND_CODE.get(k, len(KINDS))
+            kind[pid] = code
+            kind_ids.setdefault(code, set()).add(pid)
+            source[pid] = sid
+            total += length[pid]
+        docs.length, docs.kind, docs.source, docs.kind_ids = length, kind, source, kind_ids
+        docs.count = len(rows)
+        docs.avgdl = total / len(rows) if rows else 1.0
+        docs.generation = gen
+        return docs
+
+
+def _generation(db: Database) -> str:
+    row = db.conn.execute("SELECT value FROM search_meta WHERE key = 'generation'").fetchone()
+    return str(row[0]) if row else ""
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Query:
+    """A query reduced to index terms, with what the ranking needs to know about them."""
+
+    words: list[str]  # folded runs as typed (for rapidfuzz and highlighting)
+    terms: dict[str, float]  # term → weight (1.0 typed, 0.6 from a synonym)
+    typed: list[str]  # the typed terms, for coverage
+    expansions: list[tuple[str, str]]  # (variant typed, canonical form) pairs
+    kind_hint: str | None = None
+    single_char: bool = False
+
+
+@lru_cache(maxsize=1)
+def _kind_words() -> dict[str, str]:
+    """Kind names and aliases a user may add to a query ("党费 问题", "三会一课整改措施")."""
+    out: dict[str, str] = {}
+    for rules in kind_book().kinds:
+        for w in (rules.kind, *rules.aliases):
+            if len(w) >= 2:
+                out[fold(w)] = rules.kind
+    return out
+
+
+def parse_query(query: str) -> _Query | None:
+    """Fold and split a query; ``None`` when nothing searchable is left (emoji, punctuation)."""
+    folded = fold(query or "")[:MAX_QUERY]
+    words = runs(folded)
+    if any(_has_cjk(w) for w in words):
+        words = [w for w in words if w not in _OPERATORS]
+    if not words:
+        return None
+    kind_hint: str | None = None
+    kinds = _kind_words()
+    if len(words) > 1:
+        rest = [w for w in words if w not in kinds]
+        hinted = [kinds[w] for w in words if w in kinds]
+        if hinted and rest:
+            kind_hint, words = hinted[-1], rest
+    if kind_hint is None:
+        for name in ("存在问题", "整改措施", "原因分析", "主要做法", "下一步打算", "下步打算"):
+            w = words[-1]
+            if w.endswith(name) and len(w) > len(name) + 1:
+                kind_hint = resolve_kind(name)
+                words[-1] = w[: -len(name)]
+                break
+    typed = list(dict.fromkeys(terms_of_runs(words)))
+    terms = dict.fromkeys(typed, 1.0)
+    expansions: list[tuple[str, str]] = []
+    for typed_form, other in _synonym_pairs():
+        if any(typed_form in w for w in words) and not any(other in w for w in words):
+            expansions.append((typed_form, other))
+            for t in terms_of_runs([other]):
+                terms.setdefault(t, 0.6)
+    single = len(words) == 1 and len(words[0]) == 1
+    return _Query(words, terms, typed, expansions, kind_hint, single)
+
+
+@lru_cache(maxsize=1)
+def _synonym_pairs() -> tuple[tuple[str, str], ...]:
+    """(typed form, other form) pairs from the synonym list, both directions.
+
+    Variant → canonical (支委会 → 支部委员会) and canonical → its two shortest variants
+    (支部委员会 → 支委, 支委会), so either wording in a paragraph matches either in a query.
+    """
+    pairs: list[tuple[str, str]] = []
+    variants: dict[str, list[str]] = {}
+    for variant, canonical in synonyms().items():
+        v, c = fold(variant), fold(canonical)
+        if len(v) < 2 or len(c) < 2 or v == c:
+            continue
+        pairs.append((v, c))
+        variants.setdefault(c, []).append(v)
+    for c, vs in variants.items():
+        for v in sorted(vs, key=len)[:2]:
+            if v not in c:
+                pairs.append((c, v))
+    return tuple(pairs)
+
+
+def _has_cjk(s: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in s)
+
+
+def _idf(df: int, n: int) -> float:
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+def _resolve_source(db: Database, source: int | str | None) -> tuple[set[int] | None, str]:
+    """Source filter: an id, a file name (or part of it), or an origin (bundled/import/upload)."""
+    if source is None or source == "":
+        return None, ""
+    if isinstance(source, int) or (isinstance(source, str) and source.strip().isdigit()):
+        sid = int(source)
+        row = db.conn.execute("SELECT id FROM sources WHERE id = ?", (sid,)).fetchone()
+        return ({sid}, "") if row else (set(), f"没有编号为 {sid} 的来源文件")
+    name = str(source).strip()
+    rows = db.conn.execute(
+        "SELECT id FROM sources WHERE name = ? OR origin = ? OR name LIKE ?",
+        (name, name, f"%{name}%"),
+    ).fetchall()
+    ids = {int(r[0]) for r in rows}
+    return ids, ("" if ids else f"没有名为“{name}”的来源文件")
+
+
+def search(
+    db: Database,
+    query: str,
+    kind: str | None = None,
+    source: int | str | None = None,
+    limit: int = 5,
+    offset: int = 0,
+) -> SearchResponse:
+    """Best paragraphs for ``query``; never raises on user input (empty results + message).
+
+    ``kind`` accepts a kind name or an alias (问题, 措施, 打算 …); ``source`` a source id, a
+    file name or an origin (bundled / import / upload).
+    """
+    limit = max(1, min(int(limit), 50))
+    offset = max(0, int(offset))
+    q = parse_query(query)
+    if q is None:
+        return SearchResponse(query, [], 0, "请输入要查找的内容，例如：党费 存在问题")
+    kind_name: str | None = None
+    if kind:
+        kind_name = resolve_kind(kind)
+        if kind_name is None:
+            return SearchResponse(
+                query, [], 0, f"不认识的段落类型“{kind}”，可选：{'、'.join(KINDS)}"
+            )
+    sources, problem = _resolve_source(db, source)
+    if problem:
+        return SearchResponse(query, [], 0, problem, kind_name)
+    docs = _docs(db)
+    if docs.count == 0:
+        from bot.corpus import ensure_bundled  # a fresh install: load the bundled templates
+
+        ensure_bundled(db)
+        docs = _docs(db)
+    if docs.count == 0:
+        return SearchResponse(query, [], 0, "范文库还是空的，请先导入范文文件", kind_name)
+    if q.single_char:
+        q = _expand_single(db, q)
+    df = _document_frequencies(db, q.terms)
+    if not df:
+        return SearchResponse(query, [], 0, _not_found(query), kind_name)
+    ignored = _drop_unknown_words(q, df)
+    kind_code = _KIND_CODE[kind_name] if kind_name else 0
+    scores, selected_weight = _candidates(db, docs, q, df, kind_code, sources)
+    if not scores:
+        return SearchResponse(query, [], 0, _not_found(query, kind_name), kind_name)
+    need = max(CANDIDATES, offset + limit + RERANK)
+    top, total = _top(scores, need, 0.45 * selected_weight)
+    page, passed = _rerank(db, docs, q, df, top, offset, limit)
+    if not passed:
+        return SearchResponse(query, [], 0, _not_found(query, kind_name), kind_name)
+    total = max(total, passed)
+    message = ""
+    if not page:
+        message = "没有更多结果了"
+    elif q.single_char:
+        message = "只输入了一个字，结果可能不准，建议输入两个字以上"
+    elif ignored:
+        message = f"已忽略没有匹配的词：{'、'.join(ignored)}"
+    return SearchResponse(query, page, total, message, kind_name, offset)
+
+
+def _drop_unknown_words(q: _Query, df: dict[str, int]) -> list[str]:
+    """Forget typed words none of whose terms occur anywhere ("ＤＡＮＧ 党费" → 党费).
+
+    A word with some known terms stays: it is probably a typo ("三会一可") and still helps.
+    """
+    if q.single_char or len(q.words) < 2:
+        return []
+    known = [w for w in q.words if any(t in df for t in terms_of_runs([w]))]
+    if not known or len(known) == len(q.words):
+        return []
+    ignored = [w for w in q.words if w not in known]
+    q.words = known
+    q.typed = list(dict.fromkeys(terms_of_runs(known)))
+    return ignored
+
+
+def _not_found(query: str, kind: str | None = None) -> str:
+    where = f"“{kind}”类" if kind else ""
+    return f"没有找到与“{query.strip()[:20]}”相关的{where}段落，请检查错别字或换个说法"
+
+
+def _expand_single(db: Database, q: _Query) -> _Query:
+    """A one-character query looks for bigrams that start with it (most common first)."""
+    c = q.words[0]
+    rows = db.conn.execute(
+        "SELECT term FROM search_terms WHERE term >= ? AND term < ? ORDER BY df DESC LIMIT 40",
+        (c, c + "\U0010ffff"),
+    ).fetchall()
+    terms = {c: 1.0}
+    terms.update({str(r[0]): 1.0 for r in rows})
+    return _Query(q.words, terms, [c], [], q.kind_hint, True)
+
+
+def _document_frequencies(db: Database, terms: dict[str, float]) -> dict[str, int]:
+    keys = list(terms)
+    out: dict[str, int] = {}
+    for s in range(0, len(keys), 500):
+        part = keys[s : s + 500]
+        marks = ",".join("?" * len(part))
+        for term, df in db.conn.execute(
+            f"SELECT term, df FROM search_terms WHERE term IN ({marks}) AND df > 0", part
+        ):
+            out[str(term)] = int(df)
+    return out
+
+
+def _candidates(
+    db: Database,
+    docs: _Docs,
+    q: _Query,
+    df: dict[str, int],
+    kind_code: int,
+    sources: set[int] | None,
+) -> tuple[dict[int, float], float]:
+    """Sum of idf over the rarest query terms a paragraph contains (filters applied).
+
+    Set operations run in C: only paragraphs already holding a rarer term are touched one by
+    one, which keeps a query over 100k paragraphs at a few milliseconds.
+    """
+    n = docs.count
+    allowed: set[int] | None = None
+    if kind_code:
+        allowed = docs.kind_ids.get(kind_code, set())
+    if sources is not None:
+        srcs = docs.source
+        in_sources = {p for p in range(len(srcs)) if srcs[p] in sources}
+        allowed = in_sources if allowed is None else allowed & in_sources
+    scores: dict[int, float] = {}
+    read = 0
+    weight_sum = 0.0
+    for term in sorted(df, key=lambda t: df[t]):
+        if read and read + df[term] > BUDGET:
+            break
+        w = _idf(df[term], n) * q.terms[term]
+        weight_sum += w
+        ids: set[int] = set()
+        for (blob,) in db.conn.execute("SELECT ids FROM search_postings WHERE term = ?", (term,)):
+            chunk = _unpack(blob)
+            read += len(chunk)
+            ids.update(chunk)
+            if read >= BUDGET:
+                break  # a very common first term: a sample of its paragraphs is enough
+        if allowed is not None:
+            ids &= allowed
+        if not scores:
+            scores = dict.fromkeys(ids, w)
+            continue
+        common = ids & scores.keys()
+        for pid in common:
+            scores[pid] += w
+        if len(common) < len(ids):
+            scores.update(dict.fromkeys(ids - common, w))
+    return scores, weight_sum
+
+
+def _top(scores: dict[int, float], need: int, floor: float) -> tuple[list[int], int]:
+    """The ``need`` best-scoring ids and how many reach ``floor``.
+
+    Scores are sums of a few idf values, so there are few distinct ones: counting them (in C)
+    finds the cut-off without sorting tens of thousands of candidates.
+    """
+    histogram = Counter(scores.values())
+    total = sum(c for v, c in histogram.items() if v >= floor)
+    if len(scores) <= need:
+        return list(scores), total
+    cut, taken = 0.0, 0
+    for value in sorted(histogram, reverse=True):
+        cut, taken = value, taken + histogram[value]
+        if taken >= need:
+            break
+    above = [p for p, s in scores.items() if s > cut]
+    ties = (p for p, s in scores.items() if s == cut)
+    above.extend(islice(ties, need - len(above)))
+    return above, total
+
+
+def _rerank(
+    db: Database,
+    docs: _Docs,
+    q: _Query,
+    df: dict[str, int],
+    pids: list[int],
+    offset: int,
+    limit: int,
+) -> tuple[list[SearchResult], int]:
+    """Exact BM25 over every query term, coverage and rapidfuzz on the candidates.
+
+    Returns the requested page and how many candidates passed the relevance floor.
+    """
+    if not pids:
+        return [], 0
+    marks = ",".join("?" * len(pids))
+    rows = [
+        {"id": r[0], "folded": r[1], "kind": r[2]}
+        for r in db.conn.execute(
+            "SELECT p.id, COALESCE(d.folded, p.text), p.kind FROM paragraphs p "
+            f"LEFT JOIN search_docs d ON d.para_id = p.id WHERE p.id IN ({marks})",
+            pids,
+        )
+    ]
+    n = docs.count
+    idf = {t: _idf(df[t], n) for t in q.terms if t in df}
+    # a term found nowhere (a bigram across two words, a typo) weighs like the strongest known
+    # one: it lowers coverage without drowning the words that do match
+    unknown = max(idf.values(), default=1.0)
+    idf.update({t: unknown for t in q.terms if t not in idf})
+    typed_weight = sum(idf[t] for t in q.typed if t in idf) or 1.0
+    scored: list[tuple[float, float, str, dict[str, Any]]] = []
+    lengths, avgdl = docs.length, docs.avgdl
+    for row in rows:
+        pid = row["id"]
+        if pid >= len(lengths) or not lengths[pid]:
+            continue  # removed since the candidates were read
+        folded = row["folded"]
+        norm = K1 * (1 - B + B * lengths[pid] / avgdl)
+        bm25 = 0.0
+        present: set[str] = set()
+        for t, w in q.terms.items():
+            tf = folded.count(t)
+            if tf:
+                present.add(t)
+                bm25 += w * idf[t] * tf * (K1 + 1) / (tf + norm)
+        for typed_form, other in q.expansions:
+            if other in folded:
+                present.update(terms_of_runs([typed_form]))
+        coverage = sum(idf[t] for t in q.typed if t in present) / typed_weight
+        scored.append((bm25, coverage, folded, row))
+    if not scored:
+        return [], 0
+    best_bm25 = max(s[0] for s in scored) or 1.0
+    scored.sort(key=lambda x: 0.45 * x[0] / best_bm25 + 0.35 * x[1], reverse=True)
+    pool = scored[: max(RERANK, offset + limit)]
+    words = [w for w in q.words if w]
+    wlen = sum(len(w) for w in words) or 1
+    final: list[tuple[float, int, str, dict[str, Any]]] = []
+    for bm25, coverage, folded, row in pool:
+        fuzzy = sum(fuzz.partial_ratio(w, folded) * len(w) for w in words) / wlen / 100.0
+        if coverage < 0.45 and fuzzy < 0.8:
+            continue
+        score = 0.45 * bm25 / best_bm25 + 0.35 * coverage + 0.2 * fuzzy
+        if q.kind_hint and row["kind"] == q.kind_hint:
+            score += 0.25
+        final.append((score, int(row["id"]), folded, row))
+    final.sort(key=lambda x: (-x[0], x[1]))
+    chosen = final[offset : offset + limit]
+    full = {r["id"]: r for r in _fetch(db, [pid for _, pid, _, _ in chosen])} if chosen else {}
+    page = [
+        _result(full[pid], score, _spans(folded, q))
+        for score, pid, folded, _ in chosen
+        if pid in full
+    ]
+    return page, len(final)
+
+
+def _fetch(db: Database, pids: list[int]) -> list[dict[str, Any]]:
+    marks = ",".join("?" * len(pids))
+    cur = db.conn.execute(
+        "SELECT p.id, p.text, p.kind, p.heading, p.theme, p.placeholders, p.source_id, s.name "
+        f"FROM paragraphs p JOIN sources s ON s.id = p.source_id WHERE p.id IN ({marks})",
+        pids,
+    )
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def _result(row: dict[str, Any], score: float, spans: list[tuple[int, int]]) -> SearchResult:
+    try:
+        placeholders = [(int(a), int(b), str(c)) for a, b, c in json.loads(row["placeholders"])]
+    except (ValueError, TypeError):
+        placeholders = []
+    return SearchResult(
+        id=int(row["id"]),
+        text=str(row["text"]),
+        kind=str(row["kind"]),
+        heading=str(row["heading"] or ""),
+        source=str(row["name"]),
+        score=float(score),
+        placeholders=placeholders,
+        spans=spans,
+        theme=str(row["theme"] or ""),
+        source_id=int(row["source_id"]),
+    )
+
+
+def _spans(folded: str, q: _Query, cap: int = 40) -> list[tuple[int, int]]:
+    """Where the query's terms occur in the text, merged into highlight ranges."""
+    needles = {q.words[0]} if q.single_char else set(q.typed) | {o for _, o in q.expansions}
+    hits: list[tuple[int, int]] = []
+    for needle in needles:
+        if not needle:
+            continue
+        start = folded.find(needle)
+        while start != -1 and len(hits) < 2000:
+            hits.append((start, start + len(needle)))
+            start = folded.find(needle, start + 1)
+    hits.sort()
+    spans: list[tuple[int, int]] = []
+    for s, e in hits:
+        if spans and s <= spans[-1][1]:
+            if e > spans[-1][1]:
+                spans[-1] = (spans[-1][0], e)
+        elif len(spans) < cap:
+            spans.append((s, e))
+    return spans
+
+
+def similar(db: Database, text: str, limit: int = 5) -> list[tuple[int, str]]:
+    """Paragraphs sharing the most of ``text``'s rarest terms (near-duplicate candidates)."""
+    docs = _docs(db)
+    if docs.count == 0:
+        return []
+    counts = index_terms(text)
+    df = _document_frequencies(db, dict.fromkeys(counts, 1.0))
+    if not df:
+        return []
+    rare = sorted(df, key=lambda t: df[t])[:16]
+    hits: Counter[int] = Counter()
+    for term in rare:
+        if df[term] > 5000:
+            break
+        for (blob,) in db.conn.execute("SELECT ids FROM search_postings WHERE term = ?", (term,)):
+            hits.update(_unpack(blob))
+    best = [pid for pid, c in hits.most_common(limit) if c >= max(2, len(rare) // 3)]
+    if not best:
+        return []
+    marks = ",".join("?" * len(best))
+    return [
+        (int(r[0]), str(r[1]))
+        for r in db.conn.execute(f"SELECT id, text FROM paragraphs WHERE id IN ({marks})", best)
+    ]
+
+
+def index_stats(db: Database) -> dict[str, int]:
+    """Sizes for the benchmark and ``/stats``: paragraphs, terms, postings rows and ids."""
+    row = db.conn.execute(
+        "SELECT (SELECT COUNT(*) FROM search_docs), (SELECT COUNT(*) FROM search_terms), "
+        "(SELECT COUNT(*) FROM search_postings), (SELECT COALESCE(SUM(n), 0) FROM search_postings)"
+    ).fetchone()
+    return {"paragraphs": row[0], "terms": row[1], "chunks": row[2], "postings": row[3]}

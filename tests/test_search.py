@@ -1,0 +1,324 @@
+"""Template search: index persistence and consistency, ranking, filters, nasty queries, CLI.
+
+Every database is a real SQLite file under tmp_path; sample paragraphs are written for the tests.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main as cli_main
+from bot.corpus import ingest_bytes, remove_source
+from bot.db import open_db
+from bot.search import (
+    BUDGET,
+    SearchResponse,
+    index_stats,
+    index_terms,
+    rebuild_index,
+    search,
+    similar,
+    sync,
+)
+from bot.text import fold
+
+DOC_A = """XX党支部年度工作总结
+一、主要做法
+（一）严格党费收缴。支部每月十日前收缴党费，党费交纳情况在支部公示栏公开，全年按时足额收缴。
+（二）规范三会一课。支部每月召开支委会，每季度召开党员大会，书记每年为党员讲党课不少于一次。
+（三）开展主题党日。每月固定一天开展主题党日活动，组织党员到XX村开展志愿服务XX次。
+二、存在问题
+（一）党费收缴不够及时。个别流动党员未能按月交纳党费，存在集中补交现象。
+（二）支委会召开不够经常。受工作任务影响，个别月份支委会推迟召开，会议记录不够规范。
+三、整改措施
+（一）加强党费管理。建立流动党员党费提醒机制，每月通报党费交纳情况，杜绝集中补交。
+（二）落实组织生活制度。严格执行三会一课，按月召开支部委员会，会议记录当场签字确认。
+"""
+
+DOC_B = """发展党员工作情况
+一、存在问题
+发展党员工作中，个别入党积极分子培养考察流于形式，思想汇报内容空泛，培养联系人谈心谈话不够经常。
+二、下一步打算
+严把发展党员入口关，坚持成熟一个发展一个，确保发展质量，全年计划发展党员X名。
+"""
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    database = open_db(tmp_path / "s.db")
+    ingest_bytes(database, "a.txt", DOC_A.encode(), origin="import")
+    ingest_bytes(database, "b.txt", DOC_B.encode(), origin="import")
+    yield database
+    database.conn.close()
+
+
+def _texts(resp: SearchResponse) -> list[str]:
+    return [r.text for r in resp.results]
+
+
+# --- the index -----------------------------------------------------------------------------
+
+
+def test_index_terms_are_bigrams_of_folded_runs() -> None:
+    assert index_terms("党费，黨費") == {"党费": 2}
+    assert index_terms("支部 X 名") == {"支部": 1, "x": 1, "名": 1}
+
+
+def test_index_is_persisted_and_reused(db, tmp_path: Path) -> None:
+    stats = index_stats(db)
+    assert stats["paragraphs"] == db.conn.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
+    reopened = open_db(tmp_path / "s.db")
+    assert sync(reopened) == 0  # nothing to index on start-up
+    assert search(reopened, "党费").results
+    reopened.conn.close()
+
+
+def test_rebuild_gives_same_results(db) -> None:
+    before = [(r.id, round(r.score, 6)) for r in search(db, "党费 收缴", limit=10).results]
+    stats = index_stats(db)
+    rebuild_index(db)
+    assert index_stats(db)["postings"] == stats["postings"]
+    assert [(r.id, round(r.score, 6)) for r in search(db, "党费 收缴", limit=10).results] == before
+
+
+def test_index_follows_direct_sql_changes(db, tmp_path: Path) -> None:
+    other = open_db(tmp_path / "s.db")  # a second process/connection
+    assert search(other, "志愿服务").results
+    with db.conn:
+        pid = db.conn.execute("SELECT id FROM paragraphs WHERE text LIKE '%志愿服务%'").fetchone()[0]
+        db.conn.execute("UPDATE paragraphs SET text = '每月组织党员开展红色教育参观活动。' WHERE id = ?",
+                        (pid,))
+    assert not search(other, "志愿服务").results
+    assert search(other, "红色教育").results[0].id == pid
+    with db.conn:
+        db.conn.execute("DELETE FROM paragraphs WHERE id = ?", (pid,))
+    assert not search(other, "红色教育").results
+    with db.conn:
+        db.conn.execute("UPDATE paragraphs SET kind = '其他' WHERE text LIKE '%支委会召开%'")
+    assert search(other, "支委会", kind="其他").results
+    other.conn.close()
+    assert db.conn.execute("SELECT COUNT(*) FROM search_dead").fetchone()[0] == 0
+
+
+def test_remove_source_leaves_no_postings(db) -> None:
+    sid = db.conn.execute("SELECT id FROM sources WHERE name = 'a.txt'").fetchone()[0]
+    remove_source(db, sid)
+    left = db.conn.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
+    assert index_stats(db)["paragraphs"] == left
+    ids = set()
+    for (blob,) in db.conn.execute("SELECT ids FROM search_postings"):
+        from array import array
+
+        a = array("I")
+        a.frombytes(blob)
+        ids.update(a)
+    alive = {r[0] for r in db.conn.execute("SELECT id FROM paragraphs")}
+    assert ids <= alive
+    assert not search(db, "党费收缴").results or all(
+        r.source == "b.txt" for r in search(db, "党费收缴").results
+    )
+
+
+def test_similar_finds_near_duplicates(db) -> None:
+    found = similar(db, "建立流动党员党费提醒机制，每月通报党费交纳情况，杜绝集中补交。")
+    assert found and "提醒机制" in found[0][1]
+
+
+# --- ranking and results -------------------------------------------------------------------
+
+
+def test_two_character_queries(db) -> None:
+    resp = search(db, "党费")
+    assert resp.results and all("党费" in r.text for r in resp.results)
+    assert resp.total >= 3
+    assert search(db, "支部").results
+
+
+def test_result_fields(db) -> None:
+    r = search(db, "党费收缴").results[0]
+    assert r.id > 0 and r.source == "a.txt" and r.kind in ("主要做法", "存在问题", "整改措施")
+    assert "›" in r.heading and r.score > 0
+    for s, e in r.spans:
+        assert fold(r.text[s:e]) in ("党费收缴", "党费", "收缴", "费收") or "党费" in r.text[s:e]
+    d = r.to_dict()
+    assert set(d) >= {"id", "text", "kind", "heading", "source", "score", "placeholders", "spans"}
+    json.dumps(d, ensure_ascii=False)
+
+
+def test_placeholders_come_with_results(db) -> None:
+    r = next(r for r in search(db, "主题党日 志愿服务").results if "XX" in r.text)
+    assert all(r.text[s:e] == t for s, e, t in r.placeholders)
+    assert any(t == "XX" for _, _, t in r.placeholders)
+
+
+def test_best_match_first(db) -> None:
+    assert "流动党员党费提醒机制" in search(db, "党费提醒机制").results[0].text
+    assert "入口关" in search(db, "发展党员 入口关").results[0].text
+    assert "支委会推迟召开" in search(db, "支委会 推迟").results[0].text
+
+
+def test_kind_filter_and_aliases(db) -> None:
+    problems = search(db, "党费", kind="问题")
+    assert problems.kind == "存在问题"
+    assert problems.results and all(r.kind == "存在问题" for r in problems.results)
+    assert all(r.kind == "整改措施" for r in search(db, "党费", kind="措施").results)
+    bad = search(db, "党费", kind="天气")
+    assert bad.results == [] and "不认识" in bad.message
+
+
+def test_kind_word_in_query_is_a_hint(db) -> None:
+    assert search(db, "党费 问题").results[0].kind == "存在问题"
+    assert search(db, "党费整改措施").results[0].kind == "整改措施"
+
+
+def test_source_filter(db) -> None:
+    assert all(r.source == "b.txt" for r in search(db, "发展党员", source="b.txt").results)
+    sid = db.conn.execute("SELECT id FROM sources WHERE name = 'a.txt'").fetchone()[0]
+    assert all(r.source_id == sid for r in search(db, "党员", source=sid).results)
+    assert all(r.source == "a.txt" for r in search(db, "党员", source=str(sid)).results)
+    none = search(db, "党员", source="nope.docx")
+    assert none.results == [] and "没有" in none.message
+
+
+def test_paging(db) -> None:
+    everything = search(db, "党员", limit=50)
+    page2 = search(db, "党员", limit=2, offset=2)
+    assert [r.id for r in page2.results] == [r.id for r in everything.results[2:4]]
+    past = search(db, "党员", limit=5, offset=500)
+    assert past.results == [] and past.message
+
+
+# --- nasty queries -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        "\u3000\u3000",
+        "😀🎉",
+        "!!!???",
+        '"',
+        "*",
+        ":",
+        "()",
+        "AND",
+        "OR NEAR",
+        "-",
+        '"党费" AND 支部 OR NEAR(收缴) -补交 *',
+        "党费🙂收缴",
+        "党" * 5000,
+        "\x00\x1b[31m",
+        "a" * 3,
+        "黨費　收繳",
+        "DROP TABLE paragraphs; --",
+        "%_%",
+        "'; SELECT 1",
+    ],
+)
+def test_nasty_queries_never_raise(db, query: str) -> None:
+    resp = search(db, query)
+    assert isinstance(resp, SearchResponse)
+    assert resp.results or resp.message
+    assert db.conn.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0] > 0
+
+
+def test_traditional_fullwidth_and_operators_still_match(db) -> None:
+    for q in ("黨費", "党费\u3000收缴", "ＤＡＮＧ 党费", '"党费" AND 收缴', "党费🙂"):
+        resp = search(db, q)
+        assert resp.results, q
+        assert "党费" in resp.results[0].text
+
+
+def test_single_character(db) -> None:
+    resp = search(db, "费")
+    assert resp.results and "一个字" in resp.message
+    assert all("费" in r.text for r in resp.results)
+
+
+def test_typos(db) -> None:
+    assert "三会一课" in search(db, "三会一可").results[0].text
+    assert "主题党日" in search(db, "主题党曰活动").results[0].text  # 曰 for 日
+    empty = search(db, "党废")
+    assert empty.results == [] and "错别字" in empty.message
+
+
+def test_synonyms_expand(db) -> None:
+    # 支部委员会 is written 支委会 in the text and vice versa
+    assert any("支委会" in t for t in _texts(search(db, "支部委员会")))
+    assert any("支部委员会" in t for t in _texts(search(db, "支委会 会议记录")))
+
+
+def test_fresh_database_loads_bundled_templates(tmp_path: Path) -> None:
+    fresh = open_db(tmp_path / "fresh.db")
+    resp = search(fresh, "党费")
+    assert resp.results and all(r.source.startswith("内置范文") for r in resp.results)
+    fresh.conn.close()
+
+
+def test_empty_database_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import corpus
+
+    (tmp_path / "none").mkdir()
+    monkeypatch.setattr(corpus, "TEMPLATES", tmp_path / "none")
+    empty = open_db(tmp_path / "empty.db")
+    resp = search(empty, "党费")
+    assert resp.results == [] and "空" in resp.message
+    empty.conn.close()
+
+
+def test_budget_keeps_common_terms_cheap(tmp_path: Path) -> None:
+    big = open_db(tmp_path / "big.db")
+    lines = [f"第{i}段：党员学习党章党规，支部开展活动，编号{i}。" for i in range(3000)]
+    lines.append("唯一的一段讲流动党员党费提醒机制和按月交纳。")
+    ingest_bytes(big, "big.txt", "\n".join(lines).encode())
+    resp = search(big, "党员 党费提醒")
+    assert "党费提醒" in resp.results[0].text
+    assert BUDGET >= 1000
+    big.conn.close()
+
+
+# --- CLI -----------------------------------------------------------------------------------
+
+
+def test_cli_search_json_and_stdin(db, tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DANGWU_DB", str(tmp_path / "s.db"))
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["search", "党费", "--json", "--limit", "2", "--kind", "问题"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert 1 <= len(out) <= 2 and all(r["kind"] == "存在问题" for r in out)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("党费\n\n😀\n支委会\n"))
+    assert cli_main(["search", "--json", "-"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4
+    parsed = [json.loads(line) for line in lines]
+    assert parsed[0] and parsed[1] == [] and parsed[2] == [] and parsed[3]
+    assert cli_main(["search", "党费"]) == 0
+    assert "党费" in capsys.readouterr().out
+
+
+def test_cli_ingest(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DANGWU_DB", str(tmp_path / "cli.db"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(DOC_A, encoding="utf-8")
+    (tmp_path / "in" / "bad.docx").write_bytes(b"nope")
+    assert cli_main(["ingest", str(tmp_path / "in")]) == 0
+    out = capsys.readouterr().out
+    assert "导入 1" in out and "失败 1" in out and "bad.docx" in out
+    assert cli_main(["ingest", "--json", str(tmp_path / "in")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["unchanged"] == 1 and summary["kinds"]["存在问题"] == 0
+    assert cli_main(["ingest", "--list"]) == 0
+    listing = capsys.readouterr().out
+    assert "a.txt" in listing and "bundled" in listing
+    sid = int(listing.split("\t")[0].lstrip("#")) if "import" in listing.split("\n")[0] else None
+    if sid is not None:
+        assert cli_main(["ingest", "--remove", str(sid)]) == 0
+    assert cli_main(["ingest"]) == 2
