@@ -26,14 +26,14 @@ from rapidfuzz import fuzz, process
 from sqlite_utils import Database
 
 from bot import KNOWLEDGE
-from bot.text import char_ngrams, has_cjk, normalize, tokens, unique
+from bot.text import QUESTION_WORDS, char_ngrams, has_cjk, normalize, tokens, unique
 
 RULES_DIR = KNOWLEDGE / "rules"
 
 #: Below this the engine declines. Calibrated on benchmarks/rules_eval.jsonl (see README).
-THRESHOLD = 0.5
+THRESHOLD = 0.34
 #: Between THRESHOLD and this, the answer is shown but logged as low-confidence for review.
-LOW_CONFIDENCE = 0.62
+LOW_CONFIDENCE = 0.42
 MAX_SUGGESTIONS = 3
 
 REQUIRED_FIELDS = ("id", "title", "questions", "keywords", "answer", "source")
@@ -124,9 +124,34 @@ def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
 
 @dataclass
 class _Entry:
+    """One rule's vocabulary: word/bigram → weight (1.0 from questions, title and keywords;
+    ``ANSWER_WEIGHT`` from the answer text, which adds the rule's own vocabulary)."""
+
     rule: Rule
-    words: set[str] = field(default_factory=set)
-    grams: set[str] = field(default_factory=set)
+    words: dict[str, float] = field(default_factory=dict)
+    grams: dict[str, float] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, text: str, weight: float, *, words: list[str] | None = None) -> None:
+        ws = words if words is not None else tokens(text)
+        gs = char_ngrams(" ".join(ws))
+        for w in ws:
+            self.words[w] = max(self.words.get(w, 0.0), weight)
+        for g in gs:
+            self.grams[g] = max(self.grams.get(g, 0.0), weight)
+        # Naive-Bayes counts: how typical each feature is of this entry's wording
+        nb = NB_ANSWER_WEIGHT if weight < 1.0 else 1.0
+        for f in (*ws, *("#" + g for g in gs)):
+            self.counts[f] += nb  # type: ignore[assignment]
+
+
+ANSWER_WEIGHT = 0.9
+UNKNOWN_IDF_FACTOR = 1.0
+QUESTION_WORD_WEIGHT = 1.0
+NB_ANSWER_WEIGHT = 0.3
+NB_ALPHA = 0.05
+W_NB = 0.5
+W_WORDS, W_GRAMS, W_FUZZY, W_NEAR = 0.6, 0.2, 0.2, 0.8
 
 
 class RuleBook:
@@ -139,11 +164,13 @@ class RuleBook:
         self._index = {r.id: i for i, r in enumerate(self.rules)}
         self._variants: list[str] = []
         self._variant_owner: list[int] = []
+        self._variant_feats: list[set[str]] = []
         for i, r in enumerate(self.rules):
             for text in (*r.questions, r.title):
                 self._add_variant(i, text)
             for kw in r.keywords:
-                self._entries[i].words.update(tokens(kw) or [normalize(kw)])
+                self._entries[i].add(kw, 1.0, words=tokens(kw) or [normalize(kw)])
+            self._entries[i].add(r.answer + " " + (r.detail or ""), ANSWER_WEIGHT)
         for rule_id, question in extra_questions:
             if rule_id in self._index:
                 self._add_variant(self._index[rule_id], question)
@@ -153,20 +180,34 @@ class RuleBook:
 
     def _add_variant(self, i: int, text: str) -> None:
         words = tokens(text)
-        self._entries[i].words.update(words)
-        self._entries[i].grams.update(char_ngrams(normalize(text)))
+        self._entries[i].add(text, 1.0, words=words)
         self._variants.append(" ".join(words))
         self._variant_owner.append(i)
+        self._variant_feats.append(set(words) | {"#" + g for g in char_ngrams(" ".join(words))})
 
     def _refresh_idf(self) -> None:
-        df: Counter[str] = Counter()
-        for e in self._entries:
-            df.update(e.words)
         n = max(len(self._entries), 1)
-        self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        df_w: Counter[str] = Counter()
+        df_g: Counter[str] = Counter()
+        for e in self._entries:
+            df_w.update(e.words)
+            df_g.update(e.grams)
+        self._idf = {w: math.log(1 + n / c) for w, c in df_w.items()}
+        vocab: set[str] = set()
+        for e in self._entries:
+            vocab.update(e.counts)
+        self._nb_vocab = vocab
+        size = len(vocab)
+        self._nb_norm = [math.log(sum(e.counts.values()) + NB_ALPHA * size) for e in self._entries]
+        self._gidf = {g: math.log(1 + n / c) for g, c in df_g.items()}
         # Words no entry knows (天气, 写诗) weigh like the rarest known word: a question made of
         # them is off-topic, not a weak match.
-        self._unknown_idf = math.log(1 + n)
+        self._unknown_idf = UNKNOWN_IDF_FACTOR * math.log(1 + n)
+
+    def _feat_idf(self, f: str) -> float:
+        if f.startswith("#"):
+            return self._gidf.get(f[1:], self._unknown_idf)
+        return self._idf.get(f, self._unknown_idf)
 
     def teach(self, rule_id: str, question: str) -> None:
         """Add a question variant in memory, effective for the next ``answer`` call."""
@@ -178,13 +219,24 @@ class RuleBook:
     # -- matching ---------------------------------------------------------------------------
 
     def scores(self, question: str) -> list[tuple[float, int]]:
-        """(score, entry index) for every entry, best first."""
+        """(confidence score, entry index) for every entry, best-ranked first.
+
+        Ranking adds the Naive-Bayes signal to the score; the confidence stays the coverage
+        score, which is what the threshold was calibrated on.
+        """
         q_words = unique(tokens(question))
         if not q_words:
             return []
-        q_grams = set(char_ngrams(normalize(question)))
-        weights = {w: self._idf.get(w, self._unknown_idf) for w in q_words}
-        total = sum(weights.values()) or 1.0
+        q_grams = unique(char_ngrams(" ".join(q_words)))
+        wts = {
+            w: min(self._idf.get(w, self._unknown_idf), QUESTION_WORD_WEIGHT)
+            if w in QUESTION_WORDS
+            else self._idf.get(w, self._unknown_idf)
+            for w in q_words
+        }
+        gts = {g: self._gidf.get(g, self._unknown_idf) for g in q_grams}
+        w_total = sum(wts.values()) or 1.0
+        g_total = sum(gts.values()) or 1.0
         q_string = " ".join(q_words)
         fuzzy_best: dict[int, float] = {}
         for _text, score, k in process.extract(
@@ -192,16 +244,43 @@ class RuleBook:
         ):
             owner = self._variant_owner[k]
             fuzzy_best[owner] = max(fuzzy_best.get(owner, 0.0), score / 100.0)
-        out: list[tuple[float, int]] = []
+        # nearest variant by IDF-weighted Dice over words and bigrams: rewards matching one
+        # concrete phrasing rather than scattering over a long answer's vocabulary
+        q_feats = {w: wt for w, wt in wts.items()} | {"#" + g: gt for g, gt in gts.items()}
+        q_mass = sum(q_feats.values())
+        near: dict[int, float] = {}
+        for k, feats in enumerate(self._variant_feats):
+            common = sum(q_feats[f] for f in feats if f in q_feats)
+            if not common:
+                continue
+            v_mass = sum(self._feat_idf(f) for f in feats)
+            dice = 2 * common / (q_mass + v_mass)
+            owner = self._variant_owner[k]
+            if dice > near.get(owner, 0.0):
+                near[owner] = dice
+        # Naive Bayes over the same features: mean log-likelihood relative to the best entry,
+        # a ranking signal that sees how typical each word is of an entry, not just presence
+        nb_feats = [f for f in (*q_words, *("#" + g for g in q_grams)) if f in self._nb_vocab]
+        nb: list[float] = []
         for i, e in enumerate(self._entries):
-            covered = sum(weights[w] for w in q_words if w in e.words)
-            coverage = covered / total
-            gram_overlap = len(q_grams & e.grams) / len(q_grams) if q_grams else 0.0
-            fz = fuzzy_best.get(i, 0.0)
-            score = 0.55 * coverage + 0.25 * fz + 0.20 * gram_overlap
-            out.append((score, i))
+            ll = sum(math.log(e.counts.get(f, 0.0) + NB_ALPHA) for f in nb_feats)
+            nb.append(ll - len(nb_feats) * self._nb_norm[i])
+        nb_best = max(nb) if nb else 0.0
+        nb_n = max(len(nb_feats), 1)
+        out: list[tuple[float, float, int]] = []
+        for i, e in enumerate(self._entries):
+            w_cov = sum(wt * e.words.get(w, 0.0) for w, wt in wts.items()) / w_total
+            g_cov = sum(gt * e.grams.get(g, 0.0) for g, gt in gts.items()) / g_total
+            score = (
+                W_WORDS * w_cov
+                + W_GRAMS * g_cov
+                + W_FUZZY * fuzzy_best.get(i, 0.0)
+                + W_NEAR * near.get(i, 0.0)
+            ) / (W_WORDS + W_GRAMS + W_FUZZY + W_NEAR)
+            rank = score + W_NB * (nb[i] - nb_best) / nb_n
+            out.append((rank, score, i))
         out.sort(reverse=True)
-        return out
+        return [(score, i) for _rank, score, i in out]
 
     def answer(self, question: str) -> Result:
         """Answer with the best entry if confident, else decline with the closest topics."""

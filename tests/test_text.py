@@ -1,0 +1,38 @@
+from bot.text import char_ngrams, normalize, tokens
+
+
+def test_normalize_traditional_fullwidth_and_fillers() -> None:
+    assert normalize("請問，支委會多久開一次？") == "支委会多久开一次"
+    assert normalize("ＡＢＣ　１２３") == "abc 123"
+    assert normalize("党费怎么交啊呢") == "党费怎么交"
+
+
+def test_normalize_handles_empty_emoji_and_operators() -> None:
+    assert normalize("") == ""
+    assert normalize("🎉🎉") == ""
+    assert normalize('"党费" AND (支部) NEAR *') == "党费 and 支部 near"
+
+
+def test_segmentation_keeps_party_terms_whole() -> None:
+    words = tokens("三会一课和主题党日怎么开")
+    assert "三会一课" in words
+    assert "主题党日" in words
+
+
+def test_synonyms_expand_abbreviations() -> None:
+    assert "支部委员会" in tokens("支委会多久开")
+    assert "主题党日" in tokens("党日活动安排")
+    assert "入党积极分子" in tokens("积极分子培养多久")
+    assert "党小组会" in tokens("小组会一个月几次")
+    assert "支部委员会" in tokens("支委會多久開")
+
+
+def test_stopwords_removed_but_question_words_kept() -> None:
+    words = tokens("我们的支委会多久开一次")
+    assert "的" not in words and "我们" not in words
+    assert "多久" in words
+
+
+def test_char_ngrams_do_not_span_spaces() -> None:
+    assert char_ngrams("党费 支部") == ["党费", "支部"]
+    assert char_ngrams("党 支部") == ["党", "支部"]
