@@ -1,0 +1,137 @@
+"""Rendering core ``Reply`` objects as Telegram HTML, and the checks every handler shares."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from sqlite_utils import Database
+from telegram import (
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import ContextTypes
+
+from bot.config import Settings
+from bot.replies import Reply, split_text
+from bot.rules import RuleBook
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def settings_of(context: Context) -> Settings:
+    s: Settings = context.application.bot_data["settings"]
+    return s
+
+
+def db_of(context: Context) -> Database:
+    db: Database = context.application.bot_data["db"]
+    return db
+
+
+def book_of(context: Context) -> RuleBook:
+    book: RuleBook = context.application.bot_data["book"]
+    return book
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    rows = []
+    for row in reply.buttons:
+        buttons = []
+        for b in row:
+            if b.url:
+                buttons.append(InlineKeyboardButton(b.text, url=b.url))
+            elif b.switch_inline is not None:
+                buttons.append(
+                    InlineKeyboardButton(b.text, switch_inline_query_current_chat=b.switch_inline)
+                )
+            else:
+                buttons.append(InlineKeyboardButton(b.text, callback_data=b.data or "noop"))
+        if buttons:
+            rows.append(buttons)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def to_html_parts(reply: Reply) -> list[str]:
+    """HTML chunks ≤ 4096 visible characters: bold title, escaped body, italic footer.
+
+    The body is split on paragraph boundaries first (Telegram counts characters after parsing
+    the markup, so the plain length is what matters) and each chunk is escaped on its own.
+    """
+    head = f"<b>{html.escape(reply.title)}</b>\n" if reply.title else ""
+    tail = f"\n\n<i>{html.escape(reply.footer)}</i>" if reply.footer else ""
+    budget = 4096 - len(reply.title) - len(reply.footer) - 4
+    chunks = split_text(reply.body, max(budget, 1000))
+    parts = [html.escape(c) for c in chunks]
+    parts[0] = head + parts[0]
+    parts[-1] = parts[-1] + tail
+    return parts
+
+
+async def send(message: Message | None, chat: Chat | None, context: Context, reply: Reply) -> Message | None:
+    """Send a Reply to the chat of ``message`` (or ``chat``); buttons go under the last part."""
+    chat_id = message.chat_id if message else chat.id if chat else None
+    if chat_id is None:
+        return None
+    last: Message | None = None
+    if reply.document is not None:
+        return await context.bot.send_document(
+            chat_id,
+            document=reply.document.data,
+            filename=reply.document.filename,
+            caption=html.escape(reply.document.caption) if reply.document.caption else None,
+            reply_markup=keyboard(reply),
+        )
+    parts = to_html_parts(reply)
+    for i, part in enumerate(parts):
+        markup = keyboard(reply) if i == len(parts) - 1 else None
+        last = await context.bot.send_message(chat_id, part, reply_markup=markup)
+    return last
+
+
+async def reply_all(update: Update, context: Context, replies: list[Reply]) -> None:
+    for r in replies:
+        await send(update.effective_message, update.effective_chat, context, r)
+
+
+def is_private(update: Update) -> bool:
+    return bool(update.effective_chat and update.effective_chat.type == ChatType.PRIVATE)
+
+
+def is_bot_admin(update: Update, context: Context) -> bool:
+    """Bot administrators (ADMIN_USER_IDS): may import templates and see statistics."""
+    user = update.effective_user
+    return bool(user and user.id in settings_of(context).admin_ids)
+
+
+async def can_manage_chat(update: Update, context: Context) -> bool:
+    """In private chats the user owns the chat; in groups only chat administrators may change it."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return False
+    if chat.type == ChatType.PRIVATE or user.id in settings_of(context).admin_ids:
+        return True
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+def command_args(context: Context) -> str:
+    return " ".join(context.args or []).strip()
+
+
+def remember(context: Context, key: str, value: Any) -> None:
+    if context.user_data is not None:
+        context.user_data[key] = value
+
+
+def recall(context: Context, key: str, default: Any = None) -> Any:
+    if context.user_data is None:
+        return default
+    return context.user_data.get(key, default)

@@ -1,0 +1,253 @@
+"""End to end: the real Application polls a local fake Bot API over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from telegram.ext import Application
+
+from bot.config import Settings
+from handlers.app import build_application, post_init
+from handlers.partyday import run_tick
+from tests.fake_telegram import FakeTelegram, FakeUser
+
+TZ = ZoneInfo("Asia/Shanghai")
+ADMIN = 4242
+
+
+@dataclass
+class Clock:
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 22, 10, 0, tzinfo=TZ))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Harness:
+    fake: FakeTelegram
+    settings: Settings
+    clock: Clock
+    app: Application | None = None
+
+    async def start(self, **overrides: object) -> Application:
+        settings = replace(self.settings, **overrides)  # type: ignore[arg-type]
+        app = build_application(settings, clock=self.clock)
+        app.bot_data["auto_tick"] = False  # tests drive the tick with the injected clock
+        await app.initialize()
+        await post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        self.app = app
+        return app
+
+    async def stop(self) -> None:
+        if self.app is None:
+            return
+        assert self.app.updater is not None
+        await self.app.updater.stop()
+        await self.app.stop()
+        await self.app.shutdown()
+        self.app = None
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
+    fake = FakeTelegram()
+    await fake.start()
+    settings = Settings(
+        token=fake.token,
+        api_base_url=fake.base_url,
+        api_file_url=fake.base_file_url,
+        db_path=tmp_path / "bot.db",
+        admin_ids=frozenset({ADMIN}),
+    )
+    h = Harness(fake, settings, Clock())
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()
+        await fake.stop()
+
+
+def _user(fake: FakeTelegram, uid: int = 1001, name: str = "王书记") -> FakeUser:
+    return fake.make_user(name, user_id=uid)
+
+
+async def _say(fake: FakeTelegram, chat_id: int, text: str, user: FakeUser, **kw: object) -> str:
+    before = len(fake.messages(chat_id))
+    fake.send_text(chat_id, text, user=user, **kw)  # type: ignore[arg-type]
+    msgs = await fake.wait_for_messages(chat_id, before + 1)
+    return msgs[-1].text
+
+
+async def test_start_help_and_menu(bot: Harness) -> None:
+    u = _user(bot.fake)
+    text = await _say(bot.fake, u.id, "/start", u)
+    assert "党务助手" in text
+    assert bot.fake.messages(u.id)[-1].callback_data
+    assert bot.fake.commands_for("all_private_chats")
+
+
+async def test_private_question_answer_buttons_and_feedback(bot: Harness) -> None:
+    u = _user(bot.fake)
+    text = await _say(bot.fake, u.id, "支委会多久开一次？", u)
+    assert "依据：《" in text
+    msg = bot.fake.messages(u.id)[-1]
+    down = next(d for d in msg.callback_data if d.startswith("fb:-:"))
+    bot.fake.press_button(u.id, msg.message_id, down, user=u)
+    await bot.fake.wait_for(lambda: bot.fake.callback_answers or None)
+    assert bot.app is not None
+    db = bot.app.bot_data["db"]
+    await bot.fake.wait_for(lambda: list(db["feedback"].rows) or None)
+    assert list(db["feedback"].rows)[0]["vote"] == -1
+
+
+async def test_declined_question_offers_topics_and_template_search(bot: Harness) -> None:
+    u = _user(bot.fake)
+    text = await _say(bot.fake, u.id, "今天天气怎么样", u)
+    assert "没有可靠的答案" in text or "不在" in text
+    msg = bot.fake.messages(u.id)[-1]
+    assert "fw:last" in msg.callback_data
+    before = len(bot.fake.messages(u.id))
+    bot.fake.press_button(u.id, msg.message_id, "fw:last", user=u)
+    await bot.fake.wait_for_messages(u.id, before + 1)
+
+
+async def test_group_only_answers_when_addressed(bot: Harness) -> None:
+    u = _user(bot.fake)
+    group = bot.fake.make_chat("group", title="红星村党支部")
+    bot.fake.send_text(group.id, "大家下午好，今天开会", user=u)
+    text = await _say(bot.fake, group.id, "@dangwu_test_bot 党费怎么交", u)
+    assert "依据" in text or "可靠" in text
+    first = len(bot.fake.messages(group.id))
+    assert first == 1  # the greeting got no reply
+    bot_msg = bot.fake.messages(group.id)[-1]
+    text = await _say(bot.fake, group.id, "入党介绍人要几个", u, reply_to=bot_msg.message_id)
+    assert "介绍人" in text
+    text = await _say(bot.fake, group.id, "/ask 党龄从什么时候算", u)
+    assert "党龄" in text
+
+
+async def test_fanwen_paging_filter_and_stale_button(bot: Harness) -> None:
+    u = _user(bot.fake)
+    text = await _say(bot.fake, u.id, "/fanwen 三会一课 存在问题", u)
+    assert "范文 1/" in text and "存在问题" in text
+    msg = bot.fake.messages(u.id)[-1]
+    assert any(d.startswith("d:a:") for d in msg.callback_data)
+    bot.fake.press_button(u.id, msg.message_id, "fw:p:1", user=u)
+    await bot.fake.wait_for(lambda: bot.fake.message(u.id, msg.message_id).edit_count or None)
+    assert "范文 2/" in bot.fake.message(u.id, msg.message_id).text
+    filt = next(d for d in msg.callback_data if d.startswith("fw:k:"))
+    edits = bot.fake.message(u.id, msg.message_id).edit_count
+    bot.fake.press_button(u.id, msg.message_id, filt, user=u)
+    await bot.fake.wait_for(lambda: bot.fake.message(u.id, msg.message_id).edit_count > edits or None)
+    # a button from a message the bot no longer knows (e.g. after a restart)
+    n = len(bot.fake.callback_answers)
+    bot.fake.press_button(u.id, msg.message_id, "zz:gone", user=u, check=False)
+    answer = await bot.fake.wait_for(lambda: bot.fake.callback_answers[n:] or None)
+    assert "失效" in (answer[0].text or "")
+
+
+async def test_nasty_inputs_get_clear_messages(bot: Harness) -> None:
+    u = _user(bot.fake)
+    for q in ['/fanwen " * : ( ) AND OR NEAR -', "/fanwen 🎉🎉", "/fanwen", "/nosuch", "<b>&amp;"]:
+        text = await _say(bot.fake, u.id, q, u)
+        assert text.strip()
+
+
+async def test_inline_query_with_pagination(bot: Harness) -> None:
+    u = _user(bot.fake)
+    n = len(bot.fake.inline_answers)
+    bot.fake.inline_query(u, "党员")
+    ans = (await bot.fake.wait_for(lambda: bot.fake.inline_answers[n:] or None))[0]
+    assert 0 < len(ans.results) <= 50
+    assert ans.next_offset
+    bot.fake.inline_query(u, "党员", offset=ans.next_offset)
+    second = (await bot.fake.wait_for(lambda: bot.fake.inline_answers[n + 1 :] or None))[0]
+    assert set(second.result_ids).isdisjoint(ans.result_ids)
+    bot.fake.inline_query(u, "zzqqxx不存在的词")
+    empty = (await bot.fake.wait_for(lambda: bot.fake.inline_answers[n + 2 :] or None))[0]
+    assert empty.results == [] and empty.button
+
+
+async def test_partyday_admins_only_in_groups_ics_and_reminder(bot: Harness) -> None:
+    member, admin = _user(bot.fake, 1001), _user(bot.fake, 2002, "李委员")
+    group = bot.fake.make_chat("group", title="一支部")
+    bot.fake.set_chat_admins(group.id, [admin.id])
+    text = await _say(bot.fake, group.id, "/partyday 每月第一个周五", member)
+    assert "管理员" in text
+    text = await _say(bot.fake, group.id, "/partyday 每月第一个周五", admin)
+    assert "已设置" in text and "2026年12月4日" in text
+    text = await _say(bot.fake, group.id, "/partyday", member)
+    assert "主题党日" in text
+    before = len(bot.fake.documents(group.id))
+    bot.fake.send_text(group.id, "/ics", user=member)
+    await bot.fake.wait_for(lambda: len(bot.fake.documents(group.id)) > before or None)
+    cal = Calendar.from_ical(bot.fake.documents(group.id)[-1].document.data)  # type: ignore[union-attr]
+    events = [c for c in cal.walk("VEVENT")]
+    assert len(events) == 12
+    # the reminder 3 days before (2026-12-01 09:00), then a restart, then the same moment again
+    bot.clock.now = datetime(2026, 12, 1, 9, 0, 30, tzinfo=TZ)
+    assert bot.app is not None
+    report = await run_tick(bot.app)
+    assert len(report.sent) == 1
+    reminder = bot.fake.messages(group.id)[-1].text
+    assert "主题党日" in reminder and "12月4日" in reminder
+    await bot.stop()
+    await bot.start()
+    assert bot.app is not None
+    again = await run_tick(bot.app)
+    assert again.sent == []
+    assert sum("【提醒】" in (m.text or "") for m in bot.fake.messages(group.id)) == 1
+
+
+async def test_reminder_to_blocked_chat_deactivates_it(bot: Harness) -> None:
+    admin = _user(bot.fake, ADMIN)
+    await _say(bot.fake, admin.id, "/partyday 每月15日", admin)
+    bot.fake.block_chat(admin.id)
+    bot.clock.now = datetime(2026, 12, 12, 9, 0, 30, tzinfo=TZ)
+    assert bot.app is not None
+    report = await run_tick(bot.app)
+    assert admin.id in report.deactivated
+
+
+async def test_allowlist_refuses_strangers_once(bot: Harness) -> None:
+    await bot.stop()
+    await bot.start(allowed_user_ids=frozenset({ADMIN}))
+    stranger = _user(bot.fake, 777)
+    text = await _say(bot.fake, stranger.id, "支委会多久开一次", stranger)
+    assert "仅限" in text
+    bot.fake.send_text(stranger.id, "党费怎么交", user=stranger)
+    n = len(bot.fake.inline_answers)
+    bot.fake.inline_query(stranger, "党费")
+    ans = (await bot.fake.wait_for(lambda: bot.fake.inline_answers[n:] or None))[0]
+    assert ans.results == []
+    assert len(bot.fake.messages(stranger.id)) == 1
+
+
+async def test_error_handler_apologises(bot: Harness) -> None:
+    u = _user(bot.fake)
+    bot.fake.fail_next("sendMessage", 400, "Bad Request: something unexpected")
+    text = await _say(bot.fake, u.id, "支委会多久开一次", u)
+    assert "抱歉" in text
+
+
+def test_long_reply_is_split_on_paragraphs() -> None:
+    from bot.replies import Reply
+    from handlers.common import to_html_parts
+
+    body = "\n".join(f"第{i}段" + "很长的内容。" * 60 for i in range(30))
+    parts = to_html_parts(Reply(body, title="标题", footer="依据"))
+    assert len(parts) > 1
+    assert all(len(p) <= 4096 for p in parts)
+
+
