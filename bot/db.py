@@ -250,3 +250,83 @@ def _search_index(db: Database) -> None:
 
 
 # <<< 0005_search_index <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
+
+
+# >>> 0006_drafts (bot/drafts.py) >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>
+
+
+@MIGRATIONS(name="0006_drafts")
+def _drafts(db: Database) -> None:
+    """The per-user draft basket and per-user settings (organisation name, draft title).
+
+    Items keep a snapshot of the paragraph (text, kind, placeholders) and no foreign key, so a
+    basket survives its source file being removed; ``para_hash`` (the paragraph's normalised-
+    text hash) makes adding idempotent even when a re-imported paragraph gets a new id.
+    """
+    db.executescript(
+        """
+        CREATE TABLE drafts (
+            id           INTEGER PRIMARY KEY,
+            user_id      INTEGER NOT NULL,
+            paragraph_id INTEGER,                     -- paragraphs.id when added (may be gone)
+            para_hash    TEXT NOT NULL,               -- paragraphs.hash: one copy per user
+            kind         TEXT NOT NULL,               -- section kind, bot.docparse.KINDS
+            position     INTEGER NOT NULL,            -- order within (user, kind)
+            text         TEXT NOT NULL,               -- snapshot
+            placeholders TEXT NOT NULL DEFAULT '[]',  -- snapshot, JSON [[start, end, text], ...]
+            heading      TEXT NOT NULL DEFAULT '',
+            source       TEXT NOT NULL DEFAULT '',    -- source file name, for the user
+            added_at     TEXT NOT NULL DEFAULT (datetime('now')),
+            UNIQUE (user_id, para_hash),
+            UNIQUE (user_id, kind, position)
+        );
+        CREATE TABLE user_settings (
+            user_id      INTEGER PRIMARY KEY,
+            org_name     TEXT,                        -- fills XX党支部 / XX村 on export
+            draft_title  TEXT,                        -- NULL: the default title
+            updated_at   TEXT NOT NULL DEFAULT (datetime('now'))
+        );
+        """
+    )
+
+
+# <<< 0006_drafts <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
+
+
+# >>> 0007_learning (bot/feedback.py) >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>
+
+
+@MIGRATIONS(name="0007_learning")
+def _learning(db: Database) -> None:
+    """Resolving /unanswered questions, and per-event logs for /stats time windows.
+
+    ``questions_log`` keeps one row per distinct question (for /unanswered); ``asks_log`` and
+    ``searches_log`` keep one row per event so /stats can count the last N days.
+    """
+    db.executescript(
+        """
+        ALTER TABLE questions_log ADD COLUMN resolved_rule_id TEXT;  -- taught to this rule
+        ALTER TABLE questions_log ADD COLUMN resolved_by INTEGER;
+        ALTER TABLE questions_log ADD COLUMN resolved_at TEXT;
+        CREATE TABLE asks_log (
+            id          INTEGER PRIMARY KEY,
+            log_id      INTEGER,                 -- questions_log.id
+            answered    INTEGER NOT NULL,        -- 1: an answer was shown
+            confident   INTEGER NOT NULL,        -- 1: answered above the low-confidence band
+            rule_id     TEXT,
+            asked_at    TEXT NOT NULL DEFAULT (datetime('now'))   -- UTC
+        );
+        CREATE INDEX asks_log_time ON asks_log(asked_at);
+        CREATE TABLE searches_log (
+            id          INTEGER PRIMARY KEY,
+            query       TEXT NOT NULL,
+            n_results   INTEGER NOT NULL,
+            searched_at TEXT NOT NULL DEFAULT (datetime('now'))   -- UTC
+        );
+        CREATE INDEX searches_log_time ON searches_log(searched_at);
+        CREATE INDEX feedback_time ON feedback(created_at);
+        """
+    )
+
+
+# <<< 0007_learning <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<

@@ -108,7 +108,7 @@ async def test_private_question_answer_buttons_and_feedback(bot: Harness) -> Non
     assert bot.app is not None
     db = bot.app.bot_data["db"]
     await bot.fake.wait_for(lambda: list(db["feedback"].rows) or None)
-    assert list(db["feedback"].rows)[0]["vote"] == -1
+    assert next(iter(db["feedback"].rows))["vote"] == -1
 
 
 async def test_declined_question_offers_topics_and_template_search(bot: Harness) -> None:
