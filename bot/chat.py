@@ -10,9 +10,13 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from sqlite_utils import Database
+
 from bot.config import Settings
 from bot.replies import Button, Reply
 from bot.rules import Answer, NoAnswer, Result, Rule, RuleBook
+
+CONSOLE_CHAT = 0  # the console behaves as one private chat
 
 HELP = (
     "我是党务助手，可以：\n"
@@ -71,11 +75,79 @@ class Console:
         self.book = load_rulebook(db_path=settings.db_path)
         self.last_question = ""
         self.last_buttons: list[Button] = []
+        self._db: Database | None = None
         self.commands: dict[str, Callable[[str], list[Reply]]] = {
             "/start": lambda _a: [Reply(HELP)],
             "/help": lambda _a: [Reply(HELP)],
             "/ask": self.ask,
+            "/fanwen": self.fanwen,
+            "/partyday": self.partyday,
+            "/schedules": self.schedules,
         }
+
+    @property
+    def db(self) -> Database:
+        """Opened on first use so a console that only asks questions never touches the disk."""
+        if self._db is None:
+            from bot.db import open_db
+
+            self._db = open_db(self.settings.db_path)
+        return self._db
+
+    def fanwen(self, text: str) -> list[Reply]:
+        """Template search: the console shows the top three paragraphs in full."""
+        from bot.corpus import resolve_kind
+        from bot.search import search
+
+        words = text.split()
+        kind = None
+        if len(words) > 1 and resolve_kind(words[-1]):
+            kind, words = resolve_kind(words[-1]), words[:-1]
+        if not words:
+            return [Reply("请写上要找的内容，例如：/fanwen 三会一课 存在问题")]
+        res = search(self.db, " ".join(words), kind=kind, limit=3)
+        if not res.results:
+            return [Reply(res.message or "没有找到相关段落。")]
+        out = []
+        for i, r in enumerate(res.results, 1):
+            holes = "、".join(dict.fromkeys(p[2] for p in r.placeholders if p[2]))
+            out.append(
+                Reply(
+                    r.text,
+                    title=f"范文 {i}/{res.total} · {r.kind} · {r.source}",
+                    footer=f"待填：{holes}" if holes else "",
+                    copyable=True,
+                )
+            )
+        return out
+
+    def partyday(self, text: str) -> list[Reply]:
+        """The console is one private chat (id 0): same schedule core as the bot."""
+        from datetime import datetime
+
+        from bot import reminders
+        from bot.schedule import RuleError
+
+        now = datetime.now(self.settings.tz)
+        today = now.date()
+        if not text:
+            sched = reminders.get_schedule(self.db, CONSOLE_CHAT, "主题党日")
+            if sched is None:
+                return [Reply("还没有设置主题党日，例如：/partyday 每月第一个周五")]
+            return [Reply(reminders.render_schedule(sched, today, 3))]
+        try:
+            sched = reminders.save_schedule(self.db, CONSOLE_CHAT, "主题党日", text, now=now)
+        except RuleError as exc:
+            return [Reply(str(exc))]
+        return [Reply("已设置。\n" + reminders.render_schedule(sched, today, 3))]
+
+    def schedules(self, _text: str) -> list[Reply]:
+        from datetime import datetime
+
+        from bot import reminders
+
+        today = datetime.now(self.settings.tz).date()
+        return [Reply(reminders.render_schedules(self.db, CONSOLE_CHAT, today))]
 
     def ask(self, text: str) -> list[Reply]:
         self.last_question = text
@@ -86,7 +158,7 @@ class Console:
             return [rule_reply(self.book.by_id[data[2:]])]
         if data.startswith("fb:"):
             return [Reply("谢谢反馈！")]
-        if data == "fw:last" and "/fanwen" in self.commands:
+        if data == "fw:last":
             return self.commands["/fanwen"](self.last_question)
         return [Reply("这个按钮已失效，请重新提问。")]
 

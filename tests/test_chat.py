@@ -31,3 +31,13 @@ def test_number_presses_a_button_of_the_last_reply(tmp_path) -> None:
     first, second = out.split("---\n")[:2]
     assert "[1]" in first
     assert second.strip()
+
+
+def test_console_searches_templates_and_sets_partyday(tmp_path) -> None:
+    settings = Settings(db_path=tmp_path / "c.db")
+    out = _run("/fanwen 党费 存在问题\n/partyday 每月第一个周五\n/partyday\n/partyday 每月第八个周五\n", settings)
+    blocks = out.split("---\n")
+    assert "范文 1/" in blocks[0] and "存在问题" in blocks[0]
+    assert "已设置" in blocks[1] and "主题党日" in blocks[1]
+    assert "每月第一个周五" in blocks[2]
+    assert "最多有 5 个" in blocks[3]
