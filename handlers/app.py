@@ -11,6 +11,7 @@ import html
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -25,6 +26,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
+    BaseRateLimiter,
     CallbackQueryHandler,
     Defaults,
     MessageHandler,
@@ -36,7 +38,7 @@ from bot.config import Settings
 from bot.corpus import ensure_bundled
 from bot.db import open_db
 from bot.rules import load_rulebook
-from handlers import ask, common, inline, partyday, templates
+from handlers import admin, ask, common, inline, partyday, templates
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ PRIVATE_COMMANDS = [
     BotCommand("partyday", "设置或查看主题党日"),
     BotCommand("schedules", "三会一课等全部日程"),
     BotCommand("ics", "导出日历文件"),
+    BotCommand("sources", "范文来源（管理员）"),
     BotCommand("help", "使用说明"),
 ]
 GROUP_COMMANDS = [
@@ -153,8 +156,17 @@ async def post_shutdown(app: Application) -> None:
         db.conn.close()
 
 
-def build_application(settings: Settings, *, clock: Clock | None = None) -> Application:
-    """The bot, wired but not started. ``clock`` lets tests drive the reminder tick."""
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+) -> Application:
+    """The bot, wired but not started. ``clock`` lets tests drive the reminder tick.
+
+    ``rate_limiter`` replaces the default ``AIORateLimiter(max_retries=3)`` (30 msg/s overall,
+    20/min per group); only benchmarks against a local fake server should raise it.
+    """
     defaults = Defaults(tzinfo=settings.tz, parse_mode=ParseMode.HTML, link_preview_options=None)
     app = (
         ApplicationBuilder()
@@ -162,7 +174,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .defaults(defaults)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -176,6 +188,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
     templates.register(app)
     inline.register(app)
     partyday.register(app)
+    admin.register(app)
     # Catch-alls last in group 0: they only run when no feature handler above matched.
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(CallbackQueryHandler(ask.stale_button))

@@ -251,3 +251,66 @@ def test_long_reply_is_split_on_paragraphs() -> None:
     assert all(len(p) <= 4096 for p in parts)
 
 
+
+
+def _docx_bytes(paragraphs: list[str]) -> bytes:
+    import io
+
+    from docx import Document
+
+    doc = Document()
+    for p in paragraphs:
+        doc.add_paragraph(p)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+async def _upload(bot: Harness, user: FakeUser, name: str, data: bytes, replies: int) -> str:
+    before = len(bot.fake.messages(user.id))
+    bot.fake.send_document(user.id, user, name, data)
+    msgs = await bot.fake.wait_for_messages(user.id, before + replies, timeout=20)
+    return msgs[-1].text or ""
+
+
+async def test_admin_imports_docx_from_phone_and_finds_it(bot: Harness) -> None:
+    admin = _user(bot.fake, ADMIN, "管理员")
+    data = _docx_bytes(
+        [
+            "一、存在问题",
+            "（一）流动党员管理有短板。本支部外出务工党员较多，有的长期联系不上，组织生活参与率偏低，"
+            "线上学习记录也不完整，需要建立更稳定的联系机制。",
+            "二、整改措施",
+            "（一）建立流动党员微信联络群，每月推送学习内容，季度汇总学习情况并及时反馈给本人。",
+        ]
+    )
+    text = await _upload(bot, admin, "流动党员整改.docx", data, 2)
+    assert "保留段落" in text and "导入 1" in text
+    text = await _say(bot.fake, admin.id, "/fanwen 流动党员 联络群", admin)
+    assert "微信联络群" in text
+    text = await _say(bot.fake, admin.id, "/sources", admin)
+    assert "流动党员整改.docx" in text
+
+
+async def test_import_refusals_and_broken_file(bot: Harness) -> None:
+    admin, member = _user(bot.fake, ADMIN, "管理员"), _user(bot.fake, 3003, "普通党员")
+    text = await _upload(bot, member, "a.txt", "党建工作总结".encode(), 1)
+    assert "只有管理员" in text
+    text = await _upload(bot, admin, "a.exe", b"MZ\x00\x01", 1)
+    assert "不支持" in text
+    text = await _upload(bot, admin, "坏文件.docx", b"PK\x03\x04 not really a zip", 2)
+    assert "导入失败" in text
+    assert bot.app is not None
+    names = [r["name"] for r in bot.app.bot_data["db"]["sources"].rows]
+    assert "坏文件.docx" not in names
+
+
+async def test_admin_imports_a_real_corpus_file(bot: Harness) -> None:
+    from tests.conftest import SHARED_CORPUS
+
+    files = sorted(SHARED_CORPUS.glob("*.txt")) if SHARED_CORPUS.is_dir() else []
+    if not files:
+        pytest.skip("../shared/corpus is absent on this machine")
+    admin = _user(bot.fake, ADMIN, "管理员")
+    text = await _upload(bot, admin, files[0].name, files[0].read_bytes(), 2)
+    assert "保留段落" in text and "失败 0" in text
