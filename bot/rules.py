@@ -26,12 +26,21 @@ from rapidfuzz import fuzz, process
 from sqlite_utils import Database
 
 from bot import KNOWLEDGE
-from bot.text import QUESTION_WORDS, char_ngrams, has_cjk, normalize, tokens, unique
+from bot.text import (
+    QUESTION_WORDS,
+    char_ngrams,
+    domain_terms,
+    has_cjk,
+    normalize,
+    segmenter,
+    tokens,
+    unique,
+)
 
 RULES_DIR = KNOWLEDGE / "rules"
 
 #: Below this the engine declines. Calibrated on benchmarks/rules_eval.jsonl (see README).
-THRESHOLD = 0.34
+THRESHOLD = 0.36
 #: Between THRESHOLD and this, the answer is shown but logged as low-confidence for review.
 LOW_CONFIDENCE = 0.42
 MAX_SUGGESTIONS = 3
@@ -131,10 +140,12 @@ class _Entry:
     words: dict[str, float] = field(default_factory=dict)
     grams: dict[str, float] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
+    tf: Counter[str] = field(default_factory=Counter)
 
     def add(self, text: str, weight: float, *, words: list[str] | None = None) -> None:
         ws = words if words is not None else tokens(text)
         gs = char_ngrams(" ".join(ws))
+        self.tf.update(ws)
         for w in ws:
             self.words[w] = max(self.words.get(w, 0.0), weight)
         for g in gs:
@@ -149,6 +160,14 @@ ANSWER_WEIGHT = 0.9
 UNKNOWN_IDF_FACTOR = 1.0
 QUESTION_WORD_WEIGHT = 1.0
 NB_ANSWER_WEIGHT = 0.3
+#: keyness: a word this many times more frequent in the KB than in general Chinese is fully a
+#: topic word; everyday words keep ``KEYNESS_FLOOR`` of their weight; unseen words count as
+#: ``KEYNESS_UNSEEN`` occurrences in the KB
+KEYNESS_FULL = 20.0
+KEYNESS_FLOOR = 0.2
+KEYNESS_UNSEEN = 0.5
+#: a common word the KB never uses may still be what the question is about (结婚, 电脑)
+KEYNESS_UNSEEN_FLOOR = 0.7
 NB_ALPHA = 0.05
 W_NB = 0.5
 W_WORDS, W_GRAMS, W_FUZZY, W_NEAR = 0.6, 0.2, 0.2, 0.8
@@ -181,7 +200,9 @@ class RuleBook:
     def _add_variant(self, i: int, text: str) -> None:
         words = tokens(text)
         self._entries[i].add(text, 1.0, words=words)
-        self._variants.append(" ".join(words))
+        # tokens pre-sorted, so plain ``fuzz.ratio`` equals token_sort_ratio without re-sorting
+        # every variant on every question
+        self._variants.append(" ".join(sorted(words)))
         self._variant_owner.append(i)
         self._variant_feats.append(set(words) | {"#" + g for g in char_ngrams(" ".join(words))})
 
@@ -203,6 +224,52 @@ class RuleBook:
         # Words no entry knows (天气, 写诗) weigh like the rarest known word: a question made of
         # them is off-topic, not a weak match.
         self._unknown_idf = UNKNOWN_IDF_FACTOR * math.log(1 + n)
+        tf: Counter[str] = Counter()
+        for e in self._entries:
+            tf.update(e.tf)
+        self._kb_tf = tf
+        self._kb_total = max(sum(tf.values()), 1)
+        self._keyness: dict[str, float] = {}
+        # inverted indexes so a question only touches the entries and variants sharing a feature
+        self._word_post: dict[str, list[tuple[int, float]]] = {}
+        self._gram_post: dict[str, list[tuple[int, float]]] = {}
+        self._nb_post: dict[str, list[tuple[int, float]]] = {}
+        self._nb_floor = math.log(NB_ALPHA)
+        for i, e in enumerate(self._entries):
+            for w, x in e.words.items():
+                self._word_post.setdefault(w, []).append((i, x))
+            for g, x in e.grams.items():
+                self._gram_post.setdefault(g, []).append((i, x))
+            for f, c in e.counts.items():
+                self._nb_post.setdefault(f, []).append((i, math.log(c + NB_ALPHA) - self._nb_floor))
+        self._feat_post: dict[str, list[int]] = {}
+        self._variant_mass: list[float] = []
+        for k, feats in enumerate(self._variant_feats):
+            self._variant_mass.append(sum(self._feat_idf(f) for f in feats))
+            for f in feats:
+                self._feat_post.setdefault(f, []).append(k)
+
+    def keyness(self, word: str) -> float:
+        """How much ``word`` is about party affairs rather than everyday language, in [floor, 1].
+
+        The ratio of its frequency in the KB to its frequency in jieba's general dictionary
+        (a "keyness" score): 表决 or 预备期 are far more common in the KB than in Chinese at
+        large, while 今年, 同志 or 准备 are not, and carry the context of a question, not its
+        topic. Words no entry uses count with half an occurrence, so a rare one (献血, 正装)
+        keeps its full weight and an off-topic question stays off-topic.
+        """
+        k = self._keyness.get(word)
+        if k is None:
+            if word in domain_terms():
+                k = 1.0
+            else:
+                freq, total = segmenter().frequency(word)
+                kb = self._kb_tf.get(word, 0)
+                floor = KEYNESS_FLOOR if kb else KEYNESS_UNSEEN_FLOOR
+                ratio = (max(kb, KEYNESS_UNSEEN) / self._kb_total) / ((freq + 1) / total)
+                k = min(1.0, max(floor, math.log(max(ratio, 1.0)) / math.log(KEYNESS_FULL)))
+            self._keyness[word] = k
+        return k
 
     def _feat_idf(self, f: str) -> float:
         if f.startswith("#"):
@@ -228,55 +295,70 @@ class RuleBook:
         if not q_words:
             return []
         q_grams = unique(char_ngrams(" ".join(q_words)))
+        # a bigram weighs as much as the most topical word it comes from
+        g_key: dict[str, float] = {}
+        for w in q_words:
+            kw = 1.0 if w in QUESTION_WORDS else self.keyness(w)
+            for g in char_ngrams(w):
+                g_key[g] = max(g_key.get(g, 0.0), kw)
         wts = {
             w: min(self._idf.get(w, self._unknown_idf), QUESTION_WORD_WEIGHT)
             if w in QUESTION_WORDS
-            else self._idf.get(w, self._unknown_idf)
+            else self._idf.get(w, self._unknown_idf) * self.keyness(w)
             for w in q_words
         }
-        gts = {g: self._gidf.get(g, self._unknown_idf) for g in q_grams}
+        gts = {g: self._gidf.get(g, self._unknown_idf) * g_key.get(g, 1.0) for g in q_grams}
         w_total = sum(wts.values()) or 1.0
         g_total = sum(gts.values()) or 1.0
-        q_string = " ".join(q_words)
+        q_string = " ".join(sorted(q_words))
         fuzzy_best: dict[int, float] = {}
         for _text, score, k in process.extract(
-            q_string, self._variants, scorer=fuzz.token_sort_ratio, limit=60
+            q_string, self._variants, scorer=fuzz.ratio, limit=60
         ):
             owner = self._variant_owner[k]
             fuzzy_best[owner] = max(fuzzy_best.get(owner, 0.0), score / 100.0)
         # nearest variant by IDF-weighted Dice over words and bigrams: rewards matching one
         # concrete phrasing rather than scattering over a long answer's vocabulary
-        q_feats = {w: wt for w, wt in wts.items()} | {"#" + g: gt for g, gt in gts.items()}
+        q_feats = dict(wts) | {"#" + g: gt for g, gt in gts.items()}
         q_mass = sum(q_feats.values())
+        common: dict[int, float] = {}
+        for f, wt in q_feats.items():
+            for k in self._feat_post.get(f, ()):
+                common[k] = common.get(k, 0.0) + wt
         near: dict[int, float] = {}
-        for k, feats in enumerate(self._variant_feats):
-            common = sum(q_feats[f] for f in feats if f in q_feats)
-            if not common:
-                continue
-            v_mass = sum(self._feat_idf(f) for f in feats)
-            dice = 2 * common / (q_mass + v_mass)
+        for k, c in common.items():
+            dice = 2 * c / (q_mass + self._variant_mass[k])
             owner = self._variant_owner[k]
             if dice > near.get(owner, 0.0):
                 near[owner] = dice
         # Naive Bayes over the same features: mean log-likelihood relative to the best entry,
         # a ranking signal that sees how typical each word is of an entry, not just presence
         nb_feats = [f for f in (*q_words, *("#" + g for g in q_grams)) if f in self._nb_vocab]
-        nb: list[float] = []
-        for i, e in enumerate(self._entries):
-            ll = sum(math.log(e.counts.get(f, 0.0) + NB_ALPHA) for f in nb_feats)
-            nb.append(ll - len(nb_feats) * self._nb_norm[i])
+        n_entries = len(self._entries)
+        base = len(nb_feats) * self._nb_floor
+        nb = [base - len(nb_feats) * self._nb_norm[i] for i in range(n_entries)]
+        for f in nb_feats:
+            for i, x in self._nb_post[f]:
+                nb[i] += x
         nb_best = max(nb) if nb else 0.0
         nb_n = max(len(nb_feats), 1)
+        w_cov = [0.0] * n_entries
+        for w, wt in wts.items():
+            for i, x in self._word_post.get(w, ()):
+                w_cov[i] += wt * x
+        g_cov = [0.0] * n_entries
+        for g, gt in gts.items():
+            for i, x in self._gram_post.get(g, ()):
+                g_cov[i] += gt * x
+        w_sum = W_WORDS + W_GRAMS + W_FUZZY + W_NEAR
         out: list[tuple[float, float, int]] = []
-        for i, e in enumerate(self._entries):
-            w_cov = sum(wt * e.words.get(w, 0.0) for w, wt in wts.items()) / w_total
-            g_cov = sum(gt * e.grams.get(g, 0.0) for g, gt in gts.items()) / g_total
+        for i in range(n_entries):
             score = (
-                W_WORDS * w_cov
-                + W_GRAMS * g_cov
+                W_WORDS * w_cov[i] / w_total
+                + W_GRAMS * g_cov[i] / g_total
                 + W_FUZZY * fuzzy_best.get(i, 0.0)
                 + W_NEAR * near.get(i, 0.0)
-            ) / (W_WORDS + W_GRAMS + W_FUZZY + W_NEAR)
+            ) / w_sum
             rank = score + W_NB * (nb[i] - nb_best) / nb_n
             out.append((rank, score, i))
         out.sort(reverse=True)

@@ -72,6 +72,14 @@ def synonyms() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def domain_terms() -> frozenset[str]:
+    """Party-affairs vocabulary: party_terms.txt plus every synonym's canonical form."""
+    terms = {canonical(line.split()[0]) for line in _read_lines("party_terms.txt")}
+    terms.update(synonyms().values())
+    return frozenset(terms)
+
+
 def to_simplified(text: str) -> str:
     return str(_t2s.convert(text))
 
@@ -104,6 +112,19 @@ def _homophone_lexicon() -> dict[tuple[str, ...], str]:
     return lexicon
 
 
+_SOUNDS: dict[str, str] = {}
+
+
+def _sound(char: str) -> str:
+    """Toneless pinyin of one CJK character ("" for anything else), memoised: pypinyin costs
+    tens of microseconds a call and the same few thousand characters recur in every text."""
+    s = _SOUNDS.get(char)
+    if s is None:
+        s = lazy_pinyin(char)[0] if _CJK.match(char) else ""
+        _SOUNDS[char] = s
+    return s
+
+
 def fix_homophones(text: str) -> str:
     """Repair pinyin-IME typos of known terms: 支委汇→支委会, 预备其→预备期, 发展对像→发展对象.
 
@@ -114,7 +135,7 @@ def fix_homophones(text: str) -> str:
     if not text or not _CJK.search(text):
         return text
     chars = list(text)
-    sounds = [lazy_pinyin(c)[0] if _CJK.match(c) else "" for c in chars]
+    sounds = [_sound(c) for c in chars]
     out: list[str] = []
     i = 0
     while i < len(chars):
@@ -159,11 +180,17 @@ class Segmenter:
                         self._tk.add_word(w, 30000)
             self._ready = True
 
+    def frequency(self, word: str) -> tuple[int, int]:
+        """(count of ``word``, total count) in jieba's general-language dictionary."""
+        if not self._ready:
+            self._init()
+        return int(self._tk.FREQ.get(word) or 0), int(self._tk.total)
+
     def cut(self, text: str) -> list[str]:
         """Segment already-normalised text into words (spaces are dropped)."""
         if not self._ready:
             self._init()
-        return [w for w in self._tk.lcut(text, HMM=True) if w.strip()]
+        return [w for w in self._tk.lcut(text, HMM=False) if w.strip()]
 
 
 _segmenter: Segmenter | None = None
@@ -183,6 +210,12 @@ def canonical(word: str) -> str:
 
 def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
     """Normalise, segment and canonicalise: the word sequence both matchers work on."""
+    return list(_tokens(text, keep_stopwords))
+
+
+@lru_cache(maxsize=8192)
+def _tokens(text: str, keep_stopwords: bool) -> tuple[str, ...]:
+    # cached: the rules matcher re-reads the same KB texts whenever it is rebuilt
     norm = fix_homophones(normalize(text))
     out: list[str] = []
     for w in segmenter().cut(norm):
@@ -190,7 +223,7 @@ def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
         if not keep_stopwords and (w in STOPWORDS or w.isspace()):
             continue
         out.append(w)
-    return out
+    return tuple(out)
 
 
 def char_ngrams(text: str, n: int = 2) -> list[str]:
