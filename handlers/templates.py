@@ -10,6 +10,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.corpus import KINDS, resolve_kind
+from bot.feedback import log_search
 from bot.replies import Button
 from bot.search import SearchResponse, SearchResult, search
 from handlers import common
@@ -85,10 +86,6 @@ async def show_search(update: Update, context: common.Context, query: str) -> No
 
 
 def _log_search(context: common.Context, query: str, response: SearchResponse) -> None:
-    try:
-        from bot.feedback import log_search  # type: ignore[attr-defined]
-    except ImportError:
-        return
     log_search(common.db_of(context), query, response.total)
 
 
