@@ -38,7 +38,7 @@ from bot.config import Settings
 from bot.corpus import ensure_bundled
 from bot.db import open_db
 from bot.rules import load_rulebook
-from handlers import admin, ask, common, inline, partyday, templates
+from handlers import admin, ask, common, drafts, inline, partyday, templates
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,11 @@ PRIVATE_COMMANDS = [
     BotCommand("partyday", "设置或查看主题党日"),
     BotCommand("schedules", "三会一课等全部日程"),
     BotCommand("ics", "导出日历文件"),
+    BotCommand("draft", "草稿篮：排序、导出 Word"),
+    BotCommand("org", "设置单位名称，用于填写范文"),
     BotCommand("sources", "范文来源（管理员）"),
+    BotCommand("unanswered", "未答问题（管理员）"),
+    BotCommand("stats", "使用统计（管理员）"),
     BotCommand("help", "使用说明"),
 ]
 GROUP_COMMANDS = [
@@ -189,6 +193,7 @@ def build_application(
     inline.register(app)
     partyday.register(app)
     admin.register(app)
+    drafts.register(app)
     # Catch-alls last in group 0: they only run when no feature handler above matched.
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(CallbackQueryHandler(ask.stale_button))

@@ -57,7 +57,13 @@ def page_buttons(page: int, total: int, kind: str | None, pid: int) -> list[list
     if page + 1 < total:
         nav.append(Button("下一条 ▶", data=f"fw:p:{page + 1}"))
     rows = [nav] if nav else []
-    rows.append([Button("➕ 加入草稿", data=f"d:a:{pid}")])
+    rows.append(
+        [
+            Button("➕ 加入草稿", data=f"d:a:{pid}"),
+            Button("👍", data=f"ft:+:{pid}"),
+            Button("👎", data=f"ft:-:{pid}"),
+        ]
+    )
     filters = [Button(("✅" if k == kind else "") + k, data=f"fw:k:{KINDS.index(k)}") for k in FILTER_KINDS]
     rows.append(filters[:4])
     rows.append([*filters[4:], Button("全部" if kind else "✅全部", data="fw:k:-")])

@@ -314,3 +314,81 @@ async def test_admin_imports_a_real_corpus_file(bot: Harness) -> None:
     admin = _user(bot.fake, ADMIN, "管理员")
     text = await _upload(bot, admin, files[0].name, files[0].read_bytes(), 2)
     assert "保留段落" in text and "失败 0" in text
+
+
+async def _press(bot: Harness, chat_id: int, message_id: int, data: str, user: FakeUser) -> None:
+    n = len(bot.fake.callback_answers)
+    bot.fake.press_button(chat_id, message_id, data, user=user)
+    await bot.fake.wait_for(lambda: bot.fake.callback_answers[n:] or None)
+
+
+async def test_draft_basket_to_word_and_text(bot: Harness) -> None:
+    import io
+
+    from docx import Document
+    from docx.enum.text import WD_COLOR_INDEX
+
+    u = _user(bot.fake)
+    added: list[int] = []
+    for q in ("/fanwen 三会一课 存在问题", "/fanwen 三会一课 整改措施", "/fanwen 理论学习 主要做法"):
+        await _say(bot.fake, u.id, q, u)
+        msg = bot.fake.messages(u.id)[-1]
+        data = next(d for d in msg.callback_data if d.startswith("d:a:"))
+        await _press(bot, u.id, msg.message_id, data, u)
+        added.append(int(data.split(":")[2]))
+    assert "已加入" in (bot.fake.callback_answers[-1].text or "") or bot.fake.callback_answers[-1].text
+    text = await _say(bot.fake, u.id, "/draft", u)
+    assert "存在问题" in text and "整改措施" in text
+    basket = bot.fake.messages(u.id)[-1]
+    assert any(d.startswith("d:x:") for d in basket.callback_data)
+    text = await _say(bot.fake, u.id, "/org 红星村党支部", u)
+    assert "红星村党支部" in text
+    before = len(bot.fake.documents(u.id))
+    await _press(bot, u.id, basket.message_id, "d:w", u)
+    await bot.fake.wait_for(lambda: len(bot.fake.documents(u.id)) > before or None)
+    sent = bot.fake.documents(u.id)[-1].document
+    assert sent is not None and sent.filename.endswith(".docx") and "红星村党支部" in sent.filename
+    doc = Document(io.BytesIO(sent.data))
+    texts = [p.text for p in doc.paragraphs if p.text.strip()]
+    assert "红星村党支部" in texts[0]
+    headings = [t for t in texts if t[:2] in {"一、", "二、", "三、"}]
+    assert len(headings) == 3
+    assert headings[0].endswith("主要做法及成效") or "做法" in headings[0]
+    assert any("问题" in h for h in headings[1:]) and any("整改" in h for h in headings)
+    # a paragraph's first-line indent is set on the body
+    body = [p for p in doc.paragraphs if p.text.strip() and p.text not in headings and p.text != texts[0]]
+    assert all(p.paragraph_format.first_line_indent for p in body)
+    highlighted = [r for p in doc.paragraphs for r in p.runs if r.font.highlight_color == WD_COLOR_INDEX.YELLOW]
+    assert highlighted or "XX" not in "".join(texts)
+    before = len(bot.fake.messages(u.id))
+    bot.fake.send_text(u.id, "/draft text", user=u)
+    await bot.fake.wait_for_messages(u.id, before + 1)
+    exported = bot.fake.messages(u.id)[-1].text or ""
+    assert len(exported) <= 4096 and "红星村党支部" in exported
+
+
+async def test_unanswered_then_attach_makes_the_question_answerable(bot: Harness) -> None:
+    admin = _user(bot.fake, ADMIN, "管理员")
+    question = "每个月那个雷打不动的活动日该挑哪天"
+    await _say(bot.fake, admin.id, question, admin)
+    card = bot.fake.messages(admin.id)[-1]
+    down = [d for d in card.callback_data if d.startswith("fb:-:")]
+    if down:  # answered (perhaps wrongly): the 👎 sends it to /unanswered as well
+        await _press(bot, admin.id, card.message_id, down[0], admin)
+    await _say(bot.fake, admin.id, "/unanswered", admin)
+    item = await bot.fake.wait_for(
+        lambda: next(
+            (m for m in bot.fake.messages(admin.id) if question in (m.text or "") and m.callback_data),
+            None,
+        )
+    )
+    target = next((d for d in item.callback_data if d.endswith("zzsh.zhuti_dangri")), None)
+    if target is None:  # the matcher did not suggest it: attach to the first suggestion instead
+        target = item.callback_data[0]
+    await _press(bot, admin.id, item.message_id, target, admin)
+    rule_id = target.split(":", 2)[2]
+    assert bot.app is not None
+    result = bot.app.bot_data["book"].answer(question)
+    assert getattr(result, "rule", None) is not None and result.rule.id == rule_id
+    text = await _say(bot.fake, admin.id, "/stats", admin)
+    assert "近30天" in text or "问题" in text
