@@ -13,36 +13,47 @@ Scoring combines two views of the same canonical word sequence (see ``bot.text.t
 
 from __future__ import annotations
 
+import marshal
 import math
+import pickle
 import sqlite3
+import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from rapidfuzz import fuzz, process
-from sqlite_utils import Database
 
 from bot import KNOWLEDGE
 from bot.text import (
+    DICT_DIR,
     QUESTION_WORDS,
+    YAML_LOADER,
+    cache_key,
     char_ngrams,
     domain_terms,
     has_cjk,
     normalize,
+    read_cache,
     segmenter,
+    text_cache_key,
     tokens,
     unique,
+    write_cache,
 )
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 RULES_DIR = KNOWLEDGE / "rules"
 
 #: Below this the engine declines. Calibrated on benchmarks/rules_eval.jsonl (see README).
-THRESHOLD = 0.36
+THRESHOLD = 0.45
 #: Between THRESHOLD and this, the answer is shown but logged as low-confidence for review.
-LOW_CONFIDENCE = 0.42
+LOW_CONFIDENCE = 0.52
 MAX_SUGGESTIONS = 3
 
 REQUIRED_FIELDS = ("id", "title", "questions", "keywords", "answer", "source")
@@ -103,7 +114,7 @@ def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
     for path in sorted(directory.glob("*.yaml")):
         if path.name.startswith("overrides"):
             continue
-        doc = yaml.safe_load(path.read_text("utf-8")) or {}
+        doc = yaml.load(path.read_text("utf-8"), Loader=YAML_LOADER) or {}
         topic = str(doc.get("topic", path.stem))
         for i, raw in enumerate(doc.get("rules") or []):
             missing = [f for f in REQUIRED_FIELDS if not raw.get(f)]
@@ -414,6 +425,39 @@ def _overrides(db: Database) -> list[tuple[str, str]]:
         return []
 
 
+def _bundled_book_cache_name() -> str:
+    """Cache file name for the index of the bundled KB: a hash of the rules files, the
+    dictionaries, the matcher and text code and the segmenter versions (see ``text_cache_key``)."""
+    parts: list[bytes | str] = [Path(__file__).read_bytes(), text_cache_key(), sys.version]
+    for directory in (RULES_DIR, DICT_DIR):
+        for path in sorted(directory.iterdir()):
+            if path.is_file():
+                parts += [path.name, path.read_bytes()]
+    return f"dangwu-rules-{cache_key(*parts)}.marshal"
+
+
+def _bundled_book() -> RuleBook:
+    """``RuleBook(load_rules())``, restored from the start-up cache when the KB is unchanged.
+
+    Building the index tokenises every variant, keyword and answer (about a second); the built
+    state is pickled to the temp folder and reused until any input file or the code changes.
+    """
+    name = _bundled_book_cache_name()
+    blob = read_cache(name)
+    if isinstance(blob, bytes):
+        try:
+            book = RuleBook.__new__(RuleBook)
+            book.__dict__.update(pickle.loads(blob))
+            return book
+        except Exception:
+            pass
+    book = RuleBook(load_rules())
+    state = {k: v for k, v in book.__dict__.items() if k != "_keyness"}
+    state["_keyness"] = {}
+    write_cache(name, marshal.dumps(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)))
+    return book
+
+
 def load_rulebook(db: Database | None = None, db_path: str | Path | None = None) -> RuleBook:
     """The bundled rules plus any admin-taught variants stored in the database."""
     extra: list[tuple[str, str]] = []
@@ -423,7 +467,14 @@ def load_rulebook(db: Database | None = None, db_path: str | Path | None = None)
         from bot.db import open_db
 
         extra = _overrides(open_db(db_path))
-    return RuleBook(load_rules(), extra)
+    book = _bundled_book()
+    if extra:
+        # the same as building with ``extra``: variants are added, then the index refreshed
+        for rule_id, question in extra:
+            if rule_id in book._index:
+                book._add_variant(book._index[rule_id], question)
+        book._refresh_idf()
+    return book
 
 
 def teach(db: Database, book: RuleBook, rule_id: str, question: str, user_id: int | None = None) -> None:

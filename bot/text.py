@@ -7,22 +7,32 @@ matchers only ever compare like with like.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import logging
+import marshal
+import os
 import re
 import tempfile
 import threading
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-import jieba
 import yaml
 from opencc import OpenCC
-from pypinyin import lazy_pinyin
 
 from bot import KNOWLEDGE
 
 DICT_DIR = KNOWLEDGE / "dict"
+#: Start-up caches (segmenter dictionary, pinyin table, rules index) live here, keyed by a hash
+#: of everything they are derived from, so a stale cache is never read. A private per-user folder:
+#: the rules index is a pickle, which must never come from a file another user could write.
+CACHE_DIR = Path(tempfile.gettempdir()) / f"dangwu-cache-{getattr(os, 'getuid', lambda: 0)()}"
+#: C YAML parser when PyYAML was built with libyaml: ten times faster on the KB files.
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _t2s = OpenCC("t2s")
 _lock = threading.Lock()
@@ -64,7 +74,7 @@ def fillers() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def synonyms() -> dict[str, str]:
     """Variant → canonical term, from ``knowledge/dict/synonyms.yaml``."""
-    raw = yaml.safe_load((DICT_DIR / "synonyms.yaml").read_text("utf-8")) or {}
+    raw = yaml.load((DICT_DIR / "synonyms.yaml").read_text("utf-8"), Loader=YAML_LOADER) or {}
     out: dict[str, str] = {}
     for canonical, variants in raw.items():
         for v in variants or []:
@@ -99,9 +109,118 @@ def normalize(text: str, *, drop_fillers: bool = True) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# --- start-up cache ----------------------------------------------------------------------------
+#
+# Loading jieba's 350k-word dictionary (0.7 s) and importing pypinyin (0.25 s) dominated start-up.
+# Both are only ever consulted for the characters of the text at hand, so the cache stores the
+# segmenter's prefix dictionary split by first character (each bucket marshalled separately and
+# decoded the first time a text contains that character) and, for typo repair, the pinyin of only
+# those characters whose syllable occurs in some party term. Results are identical to the full
+# dictionaries: jieba only looks up fragments starting with a character of the text, and a
+# character whose syllable is in no term can never complete a term's pinyin.
+
+#: a CJK character whose pinyin occurs in no party term: never part of a homophone match
+_NO_TERM_SOUND = "?"
+
+
+def _file_stamp(path: Path | str | None) -> str:
+    if path is None:
+        return "-"
+    try:
+        st = os.stat(path)
+    except OSError:
+        return f"{path}:missing"
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _package_stamp(name: str, *files: str) -> str:
+    spec = importlib.util.find_spec(name)
+    origin = spec.origin if spec is not None else None
+    stamps = [_file_stamp(origin)]
+    if origin is not None:
+        stamps += [_file_stamp(Path(origin).parent / f) for f in files]
+    return "|".join(stamps)
+
+
+def cache_key(*parts: bytes | str) -> str:
+    """A short hex digest of ``parts`` (file contents, versions) to name a cache file."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8") if isinstance(part, str) else part)
+        h.update(b"\0")
+    return h.hexdigest()[:20]
+
+
 @lru_cache(maxsize=1)
-def _homophone_lexicon() -> dict[tuple[str, ...], str]:
-    """Pinyin of every party term of 3+ characters → the term, for IME typo repair."""
+def text_cache_key() -> str:
+    """Hash of the dictionaries, this module's code and the installed jieba/pypinyin."""
+    return cache_key(
+        Path(__file__).read_bytes(),
+        (DICT_DIR / "party_terms.txt").read_bytes(),
+        (DICT_DIR / "synonyms.yaml").read_bytes(),
+        _package_stamp("jieba", "dict.txt"),
+        _package_stamp("pypinyin", "pinyin_dict.py", "phrases_dict.py"),
+    )
+
+
+def _cache_dir_is_private() -> bool:
+    try:
+        st = os.stat(CACHE_DIR)
+    except OSError:
+        return False
+    if not hasattr(os, "getuid"):
+        return True
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def read_cache(name: str) -> Any | None:
+    """Unmarshal ``CACHE_DIR/name``; None when missing, unreadable or not in a private folder."""
+    if not _cache_dir_is_private():
+        return None
+    try:
+        with open(CACHE_DIR / name, "rb") as f:
+            return marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def write_cache(name: str, data: bytes) -> None:
+    """Write atomically (temp file + rename) and drop stale versions (same name up to the last
+    ``-``); a read-only temp folder only costs speed."""
+    path = CACHE_DIR / name
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        CACHE_DIR.mkdir(mode=0o700, exist_ok=True)
+        if not _cache_dir_is_private():
+            return
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        prefix, _, _ = name.rpartition("-")
+        for old in CACHE_DIR.glob(f"{prefix}-*{path.suffix}"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def _build_text_cache() -> dict[str, Any]:
+    """Build the segmenter dictionary and pinyin tables from jieba and pypinyin (slow path)."""
+    import jieba
+    from pypinyin import lazy_pinyin
+
+    jieba.setLogLevel(logging.WARNING)
+    tk = jieba.Tokenizer()
+    tk.tmp_dir = tempfile.gettempdir()
+    tk.initialize()
+    for line in _read_lines("party_terms.txt"):
+        parts = line.split()
+        tk.add_word(parts[0], int(parts[1]) if len(parts) > 1 else 30000)
+    for variant, canon in synonyms().items():
+        for w in (variant, canon):
+            if len(w) > 1:
+                tk.add_word(w, 30000)
+    freq: dict[str, int] = tk.FREQ
+    # pinyin of every party term of 3+ characters → the term, for IME typo repair
     terms = {line.split()[0] for line in _read_lines("party_terms.txt")}
     for variant, canon in synonyms().items():
         terms.update((variant, canon))
@@ -109,19 +228,50 @@ def _homophone_lexicon() -> dict[tuple[str, ...], str]:
     for t in sorted(terms):
         if len(t) >= 3 and all(_CJK.match(c) for c in t):
             lexicon.setdefault(tuple(lazy_pinyin(t)), t)
+    syllables = {s for key in lexicon for s in key}
+    sounds: dict[str, str] = {}
+    for cp in range(0x4E00, 0xA000):
+        c = chr(cp)
+        s = lazy_pinyin(c)[0]
+        if s in syllables:
+            sounds[c] = s
+    buckets: dict[str, dict[str, int]] = {}
+    for w, n in freq.items():
+        buckets.setdefault(w[0], {})[w] = n
+    return {
+        "freq": freq,
+        "total": int(tk.total),
+        "buckets": {c: marshal.dumps(b) for c, b in buckets.items()},
+        "lexicon": lexicon,
+        "sounds": sounds,
+    }
+
+
+@lru_cache(maxsize=1)
+def _text_cache() -> dict[str, Any]:
+    name = f"dangwu-text-{text_cache_key()}.marshal"
+    data = read_cache(name)
+    if isinstance(data, dict) and {"total", "buckets", "lexicon", "sounds"} <= data.keys():
+        data["freq"] = {}
+        return data
+    data = _build_text_cache()
+    write_cache(name, marshal.dumps({k: v for k, v in data.items() if k != "freq"}))
+    data["buckets"] = {}  # the full dictionary is already in memory
+    return data
+
+
+def _homophone_lexicon() -> dict[tuple[str, ...], str]:
+    """Pinyin of every party term of 3+ characters → the term, for IME typo repair."""
+    lexicon: dict[tuple[str, ...], str] = _text_cache()["lexicon"]
     return lexicon
 
 
-_SOUNDS: dict[str, str] = {}
-
-
 def _sound(char: str) -> str:
-    """Toneless pinyin of one CJK character ("" for anything else), memoised: pypinyin costs
-    tens of microseconds a call and the same few thousand characters recur in every text."""
-    s = _SOUNDS.get(char)
-    if s is None:
-        s = lazy_pinyin(char)[0] if _CJK.match(char) else ""
-        _SOUNDS[char] = s
+    """Toneless pinyin of one CJK character ("" for anything else; ``_NO_TERM_SOUND`` for a
+    character whose syllable occurs in no party term, which can never match one)."""
+    if not _CJK.match(char):
+        return ""
+    s: str = _text_cache()["sounds"].get(char, _NO_TERM_SOUND)
     return s
 
 
@@ -156,40 +306,57 @@ def fix_homophones(text: str) -> str:
 class Segmenter:
     """jieba with the party-term dictionary loaded once.
 
-    A private ``jieba.Tokenizer`` keeps our dictionary out of the global one other code may use;
-    its cache lives in the temp folder so the second start-up loads in a fraction of a second.
+    A private ``jieba.Tokenizer`` keeps our dictionary out of the global one other code may use.
+    Its prefix dictionary comes from the start-up cache (see ``_text_cache``), one first-character
+    bucket at a time, so start-up does not pay for the 350k words a question never touches.
     """
 
     def __init__(self) -> None:
-        jieba.setLogLevel(logging.WARNING)
-        self._tk = jieba.Tokenizer()
-        self._tk.tmp_dir = tempfile.gettempdir()
+        self._tk: Any = None
+        self._buckets: dict[str, bytes] = {}
         self._ready = False
 
     def _init(self) -> None:
         with _lock:
             if self._ready:
                 return
-            self._tk.initialize()
-            for line in _read_lines("party_terms.txt"):
-                parts = line.split()
-                self._tk.add_word(parts[0], int(parts[1]) if len(parts) > 1 else 30000)
-            for variant, canonical in synonyms().items():
-                for w in (variant, canonical):
-                    if len(w) > 1:
-                        self._tk.add_word(w, 30000)
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            cache = _text_cache()
+            tk = jieba.Tokenizer()
+            tk.tmp_dir = tempfile.gettempdir()
+            tk.FREQ = cache["freq"]  # shared: buckets only ever add the same entries
+            tk.total = cache["total"]
+            tk.initialized = True
+            self._buckets = dict(cache["buckets"])
+            self._tk = tk
             self._ready = True
+
+    def _load(self, text: str) -> None:
+        """Decode the dictionary buckets of the characters in ``text`` not yet loaded."""
+        buckets = self._buckets
+        if not buckets or not any(c in buckets for c in text):
+            return
+        with _lock:
+            for c in set(text):
+                b = buckets.get(c)
+                if b is not None:
+                    self._tk.FREQ.update(marshal.loads(b))
+                    del buckets[c]
 
     def frequency(self, word: str) -> tuple[int, int]:
         """(count of ``word``, total count) in jieba's general-language dictionary."""
         if not self._ready:
             self._init()
+        self._load(word[:1])
         return int(self._tk.FREQ.get(word) or 0), int(self._tk.total)
 
     def cut(self, text: str) -> list[str]:
         """Segment already-normalised text into words (spaces are dropped)."""
         if not self._ready:
             self._init()
+        self._load(text)
         return [w for w in self._tk.lcut(text, HMM=False) if w.strip()]
 
 

@@ -27,7 +27,7 @@ from bot.feedback import (
 from bot.rules import Answer, NoAnswer, RuleBook, load_rulebook
 
 #: Declined by the bundled knowledge base; belongs to 支委会 frequency.
-VAGUE = "支部开会间隔几个月合适"
+VAGUE = "支委们一般隔多久凑一块儿"
 TARGET = "zzsh.zhiweihui_pinci"
 TS = "%Y-%m-%d %H:%M:%S"
 QUESTIONS = ["支委会多久开一次", "支委会多长时间开一次", "党费怎么交", VAGUE, "今天天气怎么样"]

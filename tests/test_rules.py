@@ -52,8 +52,8 @@ def test_huge_input_does_not_crash(book: RuleBook) -> None:
 def test_entries_generalise_to_a_held_out_variant() -> None:
     """Hold out each entry's last variant, build the matcher without it, ask the held-out one.
 
-    The issue asks for every entry; the matcher reaches 112/126 (89%) today, so this guards the
-    level reached (at most 14 misses) and lists the entries that still miss.
+    The issue asks for every entry; the matcher reaches 113/126 (90%) at the calibrated
+    threshold today, so this guards the level reached (at most 13 misses) and lists the entries that still miss.
     """
     rules = load_rules()
     failures = []
@@ -66,7 +66,7 @@ def test_entries_generalise_to_a_held_out_variant() -> None:
         if not (isinstance(result, Answer) and result.rule.id == held.id):
             got = result.rule.id if isinstance(result, Answer) else None
             failures.append(f"{held.id}: {held.questions[-1]} → {got}")
-    assert len(failures) <= 0.112 * len(rules), "\n".join(failures)
+    assert len(failures) <= 0.11 * len(rules), "\n".join(failures)
 
 
 def test_taught_variant_takes_effect_immediately(db: Database) -> None:
