@@ -329,18 +329,36 @@ async def test_draft_basket_to_word_and_text(bot: Harness) -> None:
     from docx.enum.text import WD_COLOR_INDEX
 
     u = _user(bot.fake)
-    added: list[int] = []
-    for q in ("/fanwen 三会一课 存在问题", "/fanwen 三会一课 整改措施", "/fanwen 理论学习 主要做法"):
-        await _say(bot.fake, u.id, q, u)
-        msg = bot.fake.messages(u.id)[-1]
-        data = next(d for d in msg.callback_data if d.startswith("d:a:"))
-        await _press(bot, u.id, msg.message_id, data, u)
-        added.append(int(data.split(":")[2]))
-    assert "已加入" in (bot.fake.callback_answers[-1].text or "") or bot.fake.callback_answers[-1].text
+    # two 存在问题 paragraphs (pages 1 and 2 of one search) and one 整改措施
+    await _say(bot.fake, u.id, "/fanwen 三会一课 存在问题", u)
+    page = bot.fake.messages(u.id)[-1]
+    first = next(d for d in page.callback_data if d.startswith("d:a:"))
+    await _press(bot, u.id, page.message_id, first, u)
+    assert "草稿" in (bot.fake.callback_answers[-1].text or "")
+    await _press(bot, u.id, page.message_id, "fw:p:1", u)
+    await bot.fake.wait_for(lambda: bot.fake.message(u.id, page.message_id).edit_count or None)
+    second = next(d for d in bot.fake.message(u.id, page.message_id).callback_data if d.startswith("d:a:"))
+    assert second != first
+    await _press(bot, u.id, page.message_id, second, u)
+    await _say(bot.fake, u.id, "/fanwen 三会一课 整改措施", u)
+    msg = bot.fake.messages(u.id)[-1]
+    await _press(bot, u.id, msg.message_id, next(d for d in msg.callback_data if d.startswith("d:a:")), u)
+    db = bot.app.bot_data["db"] if bot.app else None
+    assert db is not None
+    texts_by_pid = {
+        int(d.split(":")[2]): db.execute("SELECT text FROM paragraphs WHERE id = ?", [int(d.split(":")[2])]).fetchone()[0]
+        for d in (first, second)
+    }
+
     text = await _say(bot.fake, u.id, "/draft", u)
     assert "存在问题" in text and "整改措施" in text
     basket = bot.fake.messages(u.id)[-1]
-    assert any(d.startswith("d:x:") for d in basket.callback_data)
+    ups = [d for d in basket.callback_data if d.startswith("d:u:")]
+    # move the second 存在问题 paragraph above the first
+    edits = basket.edit_count
+    await _press(bot, u.id, basket.message_id, ups[1], u)
+    await bot.fake.wait_for(lambda: bot.fake.message(u.id, basket.message_id).edit_count > edits or None)
+
     text = await _say(bot.fake, u.id, "/org 红星村党支部", u)
     assert "红星村党支部" in text
     before = len(bot.fake.documents(u.id))
@@ -349,22 +367,75 @@ async def test_draft_basket_to_word_and_text(bot: Harness) -> None:
     sent = bot.fake.documents(u.id)[-1].document
     assert sent is not None and sent.filename.endswith(".docx") and "红星村党支部" in sent.filename
     doc = Document(io.BytesIO(sent.data))
-    texts = [p.text for p in doc.paragraphs if p.text.strip()]
+    paras = [p for p in doc.paragraphs if p.text.strip()]
+    texts = [p.text for p in paras]
     assert "红星村党支部" in texts[0]
     headings = [t for t in texts if t[:2] in {"一、", "二、", "三、"}]
-    assert len(headings) == 3
-    assert headings[0].endswith("主要做法及成效") or "做法" in headings[0]
-    assert any("问题" in h for h in headings[1:]) and any("整改" in h for h in headings)
-    # a paragraph's first-line indent is set on the body
-    body = [p for p in doc.paragraphs if p.text.strip() and p.text not in headings and p.text != texts[0]]
-    assert all(p.paragraph_format.first_line_indent for p in body)
-    highlighted = [r for p in doc.paragraphs for r in p.runs if r.font.highlight_color == WD_COLOR_INDEX.YELLOW]
+    assert len(headings) == 2 and "问题" in headings[0] and "整改" in headings[1]
+    body = [p for p in paras[1:] if p.text not in headings]
+    assert len(body) == 3 and all(p.paragraph_format.first_line_indent for p in body)
+    # the reorder shows in the document: the second paragraph added now comes first
+    from rapidfuzz import fuzz
+
+    def where(t: str) -> int:
+        return max(range(len(body)), key=lambda i: fuzz.ratio(body[i].text, t))
+
+    assert where(texts_by_pid[int(second.split(":")[2])]) == 0
+    assert where(texts_by_pid[int(first.split(":")[2])]) == 1
+    highlighted = [r for p in paras for r in p.runs if r.font.highlight_color == WD_COLOR_INDEX.YELLOW]
     assert highlighted or "XX" not in "".join(texts)
     before = len(bot.fake.messages(u.id))
     bot.fake.send_text(u.id, "/draft text", user=u)
     await bot.fake.wait_for_messages(u.id, before + 1)
     exported = bot.fake.messages(u.id)[-1].text or ""
     assert len(exported) <= 4096 and "红星村党支部" in exported
+
+
+async def test_inline_pick_in_private_chat_offers_the_basket(bot: Harness) -> None:
+    u = _user(bot.fake)
+    assert bot.app is not None
+    pid, text = bot.app.bot_data["db"].execute("SELECT id, text FROM paragraphs LIMIT 1").fetchone()
+    before = len(bot.fake.messages(u.id))
+    bot.fake.push_update(
+        {
+            "message": {
+                "message_id": 99001,
+                "date": 1_790_000_000,
+                "chat": {"id": u.id, "type": "private", "first_name": u.first_name},
+                "from": {"id": u.id, "is_bot": False, "first_name": u.first_name},
+                "via_bot": {"id": bot.fake.bot_user.id, "is_bot": True, "first_name": "党务助手测试",
+                            "username": "dangwu_test_bot"},
+                "text": text,
+            }
+        }
+    )
+    msgs = await bot.fake.wait_for_messages(u.id, before + 1)
+    assert f"d:a:{pid}" in msgs[-1].callback_data
+
+
+async def test_admin_removes_a_source_after_confirming(bot: Harness) -> None:
+    admin = _user(bot.fake, ADMIN, "管理员")
+    data = _docx_bytes(["一、存在问题", "（一）党员活动室设施老化，投影和音响经常出故障，影响集中学习的效果和党员参与的积极性。"])
+    await _upload(bot, admin, "活动室.docx", data, 2)
+    await _say(bot.fake, admin.id, "/sources", admin)
+    listing = bot.fake.messages(admin.id)[-1]
+    delete = next(d for d in listing.callback_data if d.startswith("src:x:"))
+    before = len(bot.fake.messages(admin.id))
+    await _press(bot, admin.id, listing.message_id, delete, admin)
+    confirm_msg = (await bot.fake.wait_for_messages(admin.id, before + 1))[-1]
+    await _press(bot, admin.id, confirm_msg.message_id, next(d for d in confirm_msg.callback_data if d.startswith("src:y:")), admin)
+    done = (await bot.fake.wait_for_messages(admin.id, before + 2))[-1]
+    assert "已删除" in (done.text or "")
+    text = await _say(bot.fake, admin.id, "/fanwen 投影 音响", admin)
+    assert "投影和音响" not in text
+
+
+async def test_upload_over_the_size_limit_is_refused(bot: Harness) -> None:
+    await bot.stop()
+    await bot.start(max_upload_bytes=1024)
+    admin = _user(bot.fake, ADMIN, "管理员")
+    text = await _upload(bot, admin, "大文件.txt", "党建工作总结。".encode() * 500, 1)
+    assert "太大" in text
 
 
 async def test_unanswered_then_attach_makes_the_question_answerable(bot: Harness) -> None:
