@@ -894,3 +894,27 @@ def index_stats(db: Database) -> dict[str, int]:
         "(SELECT COUNT(*) FROM search_postings), (SELECT COALESCE(SUM(n), 0) FROM search_postings)"
     ).fetchone()
     return {"paragraphs": row[0], "terms": row[1], "chunks": row[2], "postings": row[3]}
+
+
+def browse(db: Database, kind: str, limit: int = 20, offset: int = 0) -> SearchResponse:
+    """All paragraphs of one kind, bundled templates first: what `/fanwen 结尾` means.
+
+    A bare kind word names a section, not content to match, so ranking by text would find
+    nothing useful; listing the section is what a secretary looking for 结尾 wants.
+    """
+    kind_name = resolve_kind(kind)
+    if kind_name is None:
+        return SearchResponse(kind, [], 0, f"不认识的段落类型“{kind}”，可选：{'、'.join(KINDS)}")
+    total = db.conn.execute("SELECT count(*) FROM paragraphs WHERE kind = ?", (kind_name,)).fetchone()[0]
+    pids = [
+        r[0]
+        for r in db.conn.execute(
+            "SELECT p.id FROM paragraphs p JOIN sources s ON s.id = p.source_id WHERE p.kind = ? "
+            "ORDER BY s.origin = 'bundled' DESC, p.source_id, p.position LIMIT ? OFFSET ?",
+            (kind_name, max(1, min(limit, 50)), max(0, offset)),
+        )
+    ]
+    rows = {r["id"]: r for r in _fetch(db, pids)} if pids else {}
+    results = [_result(rows[p], 0.0, []) for p in pids if p in rows]
+    message = "" if results else f"还没有“{kind_name}”类段落"
+    return SearchResponse(kind, results, int(total), message, kind_name, offset)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from sqlite_utils import Database
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -12,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.corpus import KINDS, resolve_kind
 from bot.feedback import log_search
 from bot.replies import Button
-from bot.search import SearchResponse, SearchResult, search
+from bot.search import SearchResponse, SearchResult, browse, search
 from handlers import common
 
 PAGE_LIMIT = 20  # results kept per search; paging edits one message
@@ -86,9 +87,16 @@ async def show_search(update: Update, context: common.Context, query: str) -> No
             [common.Reply("请在命令后写上要找的内容，例如：\n/fanwen 三会一课 存在问题\n/fanwen 党费 整改措施")],
         )
         return
-    response = search(common.db_of(context), text, kind=kind, limit=PAGE_LIMIT)
+    response = _run(common.db_of(context), text, kind)
     _log_search(context, text, response)
     await _send_page(update, context, text, kind, response, 0, edit=False)
+
+
+def _run(db: Database, text: str, kind: str | None) -> SearchResponse:
+    """A bare kind word (`/fanwen 结尾`) lists that section; anything else is a search."""
+    if kind is None and resolve_kind(text) is not None and len(text.split()) == 1:
+        return browse(db, text, limit=PAGE_LIMIT)
+    return search(db, text, kind=kind, limit=PAGE_LIMIT)
 
 
 def _log_search(context: common.Context, query: str, response: SearchResponse) -> None:
@@ -157,7 +165,7 @@ async def page_button(update: Update, context: common.Context) -> None:
         page = int(value)
     elif action == "k":
         kind = None if value == "-" else KINDS[int(value)]
-    response = search(common.db_of(context), state["q"], kind=kind, limit=PAGE_LIMIT)
+    response = _run(common.db_of(context), state["q"], kind)
     await _send_page(update, context, state["q"], kind, response, page, edit=True)
 
 

@@ -463,3 +463,9 @@ async def test_unanswered_then_attach_makes_the_question_answerable(bot: Harness
     assert getattr(result, "rule", None) is not None and result.rule.id == rule_id
     text = await _say(bot.fake, admin.id, "/stats", admin)
     assert "近30天" in text or "问题" in text
+
+
+async def test_fanwen_with_only_a_kind_lists_that_section(bot: Harness) -> None:
+    u = _user(bot.fake)
+    text = await _say(bot.fake, u.id, "/fanwen 结尾", u)
+    assert "范文 1/" in text and "结尾" in text

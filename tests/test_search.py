@@ -322,3 +322,17 @@ def test_cli_ingest(tmp_path: Path, monkeypatch, capsys) -> None:
     if sid is not None:
         assert cli_main(["ingest", "--remove", str(sid)]) == 0
     assert cli_main(["ingest"]) == 2
+
+
+def test_browse_lists_a_whole_section(tmp_path: Path) -> None:
+    from bot.corpus import ensure_bundled
+    from bot.db import open_db
+    from bot.search import browse
+
+    db = open_db(tmp_path / "b.db")
+    ensure_bundled(db)
+    res = browse(db, "结尾", limit=5)
+    assert res.total >= 15 and len(res.results) == 5
+    assert {r.kind for r in res.results} == {"结尾"}
+    assert browse(db, "结尾", limit=5, offset=5).results[0].id not in {r.id for r in res.results}
+    assert browse(db, "不是类型").message
