@@ -97,7 +97,7 @@ async def rule_button(update: Update, context: common.Context) -> None:
     await query.answer()
     reply = rule_reply(rule)
     reply.buttons.append([Button("👍 有用", data=f"fb:+:{rule.id}"), Button("👎 不对", data=f"fb:-:{rule.id}")])
-    await common.send(query.message if query.message else None, update.effective_chat, context, reply)  # type: ignore[arg-type]
+    await common.send(None, update.effective_chat, context, reply)
 
 
 async def feedback_button(update: Update, context: common.Context) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import date
 
 from telegram import Update
 from telegram.error import BadRequest
@@ -27,8 +28,9 @@ def _uid(update: Update) -> int:
     return update.effective_user.id
 
 
-def _today(context: common.Context):  # type: ignore[no-untyped-def]
-    return context.application.bot_data["clock"]().date()
+def _today(context: common.Context) -> date:
+    today: date = context.application.bot_data["clock"]().date()
+    return today
 
 
 async def add_button(update: Update, context: common.Context) -> None:

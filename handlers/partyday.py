@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from datetime import datetime
 
 from telegram import Update
 from telegram.error import ChatMigrated, Forbidden, TelegramError
@@ -22,8 +23,9 @@ LEAD_OPTIONS = ("提前3天 9:00，当天 8:00", "提前1天 9:00，当天 8:00"
 ADMIN_ONLY = "在群里只有群管理员可以修改日程；大家都可以查看。"
 
 
-def _now(context: common.Context):  # type: ignore[no-untyped-def]
-    return context.application.bot_data["clock"]()
+def _now(context: common.Context) -> datetime:
+    now: datetime = context.application.bot_data["clock"]()
+    return now
 
 
 def _chat_id(update: Update) -> int:
