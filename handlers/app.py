@@ -50,6 +50,7 @@ PRIVATE_COMMANDS = [
     BotCommand("partyday", "设置或查看主题党日"),
     BotCommand("schedules", "三会一课等全部日程"),
     BotCommand("ics", "导出日历文件"),
+    BotCommand("tz", "查看/设置时区"),
     BotCommand("draft", "草稿篮：排序、导出 Word"),
     BotCommand("org", "设置单位名称，用于填写范文"),
     BotCommand("sources", "范文来源（管理员）"),

@@ -141,6 +141,26 @@ async def schedules_button(update: Update, context: common.Context) -> None:
         )
 
 
+async def tz_command(update: Update, context: common.Context) -> None:
+    """/tz Asia/Urumqi — a chat outside the default zone gets reminders at its own 9 点."""
+    db, chat_id = common.db_of(context), _chat_id(update)
+    arg = common.command_args(context)
+    if not arg:
+        row = db.execute("SELECT tz FROM chats WHERE chat_id = ?", [chat_id]).fetchone()
+        current = (row[0] if row and row[0] else None) or common.settings_of(context).tz_name
+        await _send(update, context, f"本群时区：{current}\n修改：/tz Asia/Urumqi（群内仅管理员）")
+        return
+    if not await common.can_manage_chat(update, context):
+        await _send(update, context, ADMIN_ONLY)
+        return
+    try:
+        reminders.set_chat_tz(db, chat_id, arg, now=_now(context))
+    except RuleError as exc:
+        await _send(update, context, str(exc))
+        return
+    await _send(update, context, f"时区已设为 {arg}，提醒时间按当地时间计算。")
+
+
 async def ics_command(update: Update, context: common.Context) -> None:
     db, chat_id, now = common.db_of(context), _chat_id(update), _now(context)
     if not reminders.list_schedules(db, chat_id):
@@ -202,5 +222,6 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("schedule", schedule_command))
     app.add_handler(CommandHandler("schedules", schedules))
     app.add_handler(CommandHandler("ics", ics_command))
+    app.add_handler(CommandHandler("tz", tz_command))
     app.add_handler(CallbackQueryHandler(schedules_button, pattern=r"^sc:"))
     app.bot_data.setdefault("post_init_hooks", []).append(start_reminders)

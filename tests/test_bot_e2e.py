@@ -469,3 +469,11 @@ async def test_fanwen_with_only_a_kind_lists_that_section(bot: Harness) -> None:
     u = _user(bot.fake)
     text = await _say(bot.fake, u.id, "/fanwen 结尾", u)
     assert "范文 1/" in text and "结尾" in text
+
+
+async def test_chat_sets_its_own_time_zone(bot: Harness) -> None:
+    u = _user(bot.fake)
+    assert "Asia/Shanghai" in await _say(bot.fake, u.id, "/tz", u)
+    assert "时区无效" in await _say(bot.fake, u.id, "/tz Mars/Base", u)
+    assert "Asia/Urumqi" in await _say(bot.fake, u.id, "/tz Asia/Urumqi", u)
+    assert "Asia/Urumqi" in await _say(bot.fake, u.id, "/tz", u)
