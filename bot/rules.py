@@ -13,6 +13,7 @@ Scoring combines two views of the same canonical word sequence (see ``bot.text.t
 
 from __future__ import annotations
 
+import json
 import marshal
 import math
 import pickle
@@ -21,6 +22,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,10 +52,13 @@ if TYPE_CHECKING:
 
 RULES_DIR = KNOWLEDGE / "rules"
 
-#: Below this the engine declines. Calibrated on benchmarks/rules_eval.jsonl (see README).
-THRESHOLD = 0.45
+#: Below this probability of being right (see ``calibrated``) the engine declines.
+THRESHOLD = 0.5
 #: Between THRESHOLD and this, the answer is shown but logged as low-confidence for review.
-LOW_CONFIDENCE = 0.52
+LOW_CONFIDENCE = 0.7
+#: Closest topics offered when declining must at least share some vocabulary with the question.
+SUGGEST_FLOOR = 0.22
+CONFIDENCE_MODEL = KNOWLEDGE / "dict" / "confidence.json"
 MAX_SUGGESTIONS = 3
 
 REQUIRED_FIELDS = ("id", "title", "questions", "keywords", "answer", "source")
@@ -297,14 +302,19 @@ class RuleBook:
     # -- matching ---------------------------------------------------------------------------
 
     def scores(self, question: str) -> list[tuple[float, int]]:
-        """(confidence score, entry index) for every entry, best-ranked first.
+        """(match score, entry index) for every entry, best-ranked first."""
+        ranked = self._rank(question)
+        return ranked[0] if ranked else []
 
-        Ranking adds the Naive-Bayes signal to the score; the confidence stays the coverage
-        score, which is what the threshold was calibrated on.
+    def _rank(self, question: str) -> tuple[list[tuple[float, int]], list[float]] | None:
+        """Every entry ranked, plus the evidence about the top one that the calibrated
+        confidence model reads (see ``confidence`` and benchmarks/calibrate.py).
+
+        Ranking adds the Naive-Bayes signal to the match score.
         """
         q_words = unique(tokens(question))
         if not q_words:
-            return []
+            return None
         q_grams = unique(char_ngrams(" ".join(q_words)))
         # a bigram weighs as much as the most topical word it comes from
         g_key: dict[str, float] = {}
@@ -373,28 +383,68 @@ class RuleBook:
             rank = score + W_NB * (nb[i] - nb_best) / nb_n
             out.append((rank, score, i))
         out.sort(reverse=True)
-        return [(score, i) for _rank, score, i in out]
+        (r1, s1, i1), (r2, _s2, _i2) = out[0], out[1] if len(out) > 1 else out[0]
+        others = max((s for _r, s, _i in out[1:6]), default=0.0)
+        nb_sorted = sorted(nb, reverse=True)
+        nb_gap = (nb_sorted[0] - nb_sorted[1]) / nb_n if len(nb_sorted) > 1 else 0.0
+        unknown = sum(wt for w, wt in wts.items() if w not in self._idf) / w_total
+        top_words = self._entries[i1].words
+        uncovered = max((wt for w, wt in wts.items() if not top_words.get(w)), default=0.0)
+        evidence = [
+            s1,
+            w_cov[i1] / w_total,
+            g_cov[i1] / g_total,
+            fuzzy_best.get(i1, 0.0),
+            near.get(i1, 0.0),
+            s1 - others,
+            nb_gap,
+            unknown,
+            math.log(len(q_words)),
+            uncovered / w_total,
+            r1 - r2,
+        ]
+        return [(score, i) for _rank, score, i in out], evidence
 
     def answer(self, question: str) -> Result:
         """Answer with the best entry if confident, else decline with the closest topics."""
         norm = normalize(question)
         if not norm or not (has_cjk(norm) or any(c.isalpha() for c in norm)):
             return NoAnswer(question, 0.0, (), "empty")
-        ranked = self.scores(question)
-        if not ranked:
+        found = self._rank(question)
+        if found is None:
             return NoAnswer(question, 0.0, (), "empty")
-        best_score, best = ranked[0]
+        ranked, evidence = found
+        _best_score, best = ranked[0]
         others = tuple(self._entries[i].rule for _, i in ranked[1 : 1 + MAX_SUGGESTIONS])
-        confidence = round(min(best_score, 1.0), 3)
+        confidence = round(calibrated(evidence), 3)
         if confidence < THRESHOLD:
             suggestions = tuple(
-                self._entries[i].rule for s, i in ranked[:MAX_SUGGESTIONS] if s >= THRESHOLD * 0.5
+                self._entries[i].rule for s, i in ranked[:MAX_SUGGESTIONS] if s >= SUGGEST_FLOOR
             )
             reason = "out_of_scope" if not suggestions else "low_confidence"
             return NoAnswer(question, confidence, suggestions, reason)
         rule = self._entries[best].rule
         related = tuple(self.by_id[r] for r in rule.related if r in self.by_id)
         return Answer(rule, confidence, others, related)
+
+
+@lru_cache(maxsize=1)
+def _confidence_model() -> tuple[list[float], list[float], list[float], float]:
+    doc = json.loads(CONFIDENCE_MODEL.read_text("utf-8"))
+    return doc["mean"], doc["scale"], doc["weights"], float(doc["bias"])
+
+
+def calibrated(evidence: Sequence[float]) -> float:
+    """Probability that the top-ranked entry is the right answer.
+
+    A logistic model over the match evidence, fitted by benchmarks/calibrate.py on
+    leave-one-variant-out knowledge-base questions and a written set of off-topic questions
+    (never on the evaluation set), so the threshold means "answer when more likely right than
+    not" instead of a raw score cut-off.
+    """
+    mean, scale, weights, bias = _confidence_model()
+    z = bias + sum(w * (x - m) / s for w, x, m, s in zip(weights, evidence, mean, scale, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def answer_dict(result: Result) -> dict[str, Any]:
