@@ -39,6 +39,11 @@ def rule_reply(rule: Rule, *, confidence: float | None = None, note: str = "") -
     return Reply(body=body, title=rule.title, footer=footer, buttons=buttons)
 
 
+def feedback_row(rule_id: str) -> list[Button]:
+    """👍/👎 under a rule answer; the 👎 feeds /unanswered and offers the next-best topics."""
+    return [Button("👍 有用", data=f"fb:+:{rule_id}"), Button("👎 不对", data=f"fb:-:{rule_id}")]
+
+
 def render_answer(result: Result, book: RuleBook | None = None) -> Reply:
     """Answer card, or an honest decline with the closest topics and a template-search offer."""
     if isinstance(result, Answer):
@@ -47,9 +52,7 @@ def render_answer(result: Result, book: RuleBook | None = None) -> Reply:
         related = [Button(f"📎 {r.title}", data=f"r:{r.id}") for r in result.related[:3]]
         if related:
             reply.buttons.append(related)
-        reply.buttons.append(
-            [Button("👍 有用", data=f"fb:+:{result.rule.id}"), Button("👎 不对", data=f"fb:-:{result.rule.id}")]
-        )
+        reply.buttons.append(feedback_row(result.rule.id))
         return reply
     assert isinstance(result, NoAnswer)
     if result.reason == "empty":

@@ -229,8 +229,10 @@ def _append_postings(db: Database, postings: dict[str, list[int]]) -> None:
     )
 
 
-def _index_rows(db: Database, rows: Iterable[tuple[int, str, str, int]]) -> int:
-    """Index ``(id, text, kind, source_id)`` rows; returns how many."""
+def _doc_rows(
+    rows: Iterable[tuple[int, str, str, int]],
+) -> tuple[list[tuple[Any, ...]], dict[str, list[int]]]:
+    """Document rows and term → paragraph ids for ``(id, text, kind, source_id)`` rows."""
     postings: dict[str, list[int]] = {}
     docs: list[tuple[Any, ...]] = []
     for pid, text, kind, source_id in rows:
@@ -238,6 +240,12 @@ def _index_rows(db: Database, rows: Iterable[tuple[int, str, str, int]]) -> int:
         docs.append(row)
         for term in counts:
             postings.setdefault(term, []).append(pid)
+    return docs, postings
+
+
+def _index_rows(db: Database, rows: Iterable[tuple[int, str, str, int]]) -> int:
+    """Index ``(id, text, kind, source_id)`` rows; returns how many."""
+    docs, postings = _doc_rows(rows)
     if not docs:
         return 0
     db.conn.executemany(_INSERT_DOC, docs)
@@ -345,13 +353,7 @@ def rebuild_index(db: Database, batch: int = 20_000) -> int:
 
 def _bulk_rows(db: Database, rows: list[tuple[int, str, str, int]]) -> int:
     """Like :func:`_index_rows` but writes fresh chunks without reading old ones."""
-    postings: dict[str, list[int]] = {}
-    docs: list[tuple[Any, ...]] = []
-    for pid, text, kind, source_id in rows:
-        row, counts = _doc_row(pid, text, kind, source_id)
-        docs.append(row)
-        for term in counts:
-            postings.setdefault(term, []).append(pid)
+    docs, postings = _doc_rows(rows)
     conn = db.conn
     conn.executemany(_INSERT_DOC, docs)
     next_chunk = dict(

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.chat import HELP, render_answer, rule_reply
+from bot.chat import HELP, feedback_row, render_answer, rule_reply
 from bot.feedback import log_question, record_vote
 from bot.replies import Button, Reply
 from bot.rules import Answer
@@ -96,7 +96,7 @@ async def rule_button(update: Update, context: common.Context) -> None:
         return
     await query.answer()
     reply = rule_reply(rule)
-    reply.buttons.append([Button("👍 有用", data=f"fb:+:{rule.id}"), Button("👎 不对", data=f"fb:-:{rule.id}")])
+    reply.buttons.append(feedback_row(rule.id))
     await common.send(None, update.effective_chat, context, reply)
 
 

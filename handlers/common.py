@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -39,6 +40,12 @@ def db_of(context: Context) -> Database:
 def book_of(context: Context) -> RuleBook:
     book: RuleBook = context.application.bot_data["book"]
     return book
+
+
+def now_of(context: Context) -> datetime:
+    """The application's clock (injected by tests), aware, in the bot's time zone."""
+    now: datetime = context.application.bot_data["clock"]()
+    return now
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

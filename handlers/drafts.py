@@ -29,8 +29,7 @@ def _uid(update: Update) -> int:
 
 
 def _today(context: common.Context) -> date:
-    today: date = context.application.bot_data["clock"]().date()
-    return today
+    return common.now_of(context).date()
 
 
 async def add_button(update: Update, context: common.Context) -> None:
@@ -197,7 +196,7 @@ async def stats_command(update: Update, context: common.Context) -> None:
     if not common.is_bot_admin(update, context):
         await common.reply_all(update, context, [Reply("只有管理员可以查看统计。")])
         return
-    now = context.application.bot_data["clock"]()
+    now = common.now_of(context)
     s = stats(common.db_of(context), now, 30, common.book_of(context))
     await common.reply_all(update, context, [Reply(render_stats(s), title="近30天统计")])
 

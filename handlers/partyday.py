@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from datetime import datetime
 
 from telegram import Update
 from telegram.error import ChatMigrated, Forbidden, TelegramError
@@ -23,11 +22,6 @@ LEAD_OPTIONS = ("提前3天 9:00，当天 8:00", "提前1天 9:00，当天 8:00"
 ADMIN_ONLY = "在群里只有群管理员可以修改日程；大家都可以查看。"
 
 
-def _now(context: common.Context) -> datetime:
-    now: datetime = context.application.bot_data["clock"]()
-    return now
-
-
 def _chat_id(update: Update) -> int:
     assert update.effective_chat is not None
     return update.effective_chat.id
@@ -42,7 +36,7 @@ async def partyday(update: Update, context: common.Context) -> None:
     db = common.db_of(context)
     chat_id = _chat_id(update)
     arg = common.command_args(context)
-    now = _now(context)
+    now = common.now_of(context)
     today = reminders.chat_today(db, chat_id, now)
     if not arg:
         sched = reminders.get_schedule(db, chat_id, "主题党日")
@@ -79,7 +73,7 @@ async def schedule_command(update: Update, context: common.Context) -> None:
     if not await common.can_manage_chat(update, context):
         await _send(update, context, ADMIN_ONLY)
         return
-    db, chat_id, now = common.db_of(context), _chat_id(update), _now(context)
+    db, chat_id, now = common.db_of(context), _chat_id(update), common.now_of(context)
     kind, rule_text = args[0], " ".join(args[1:])
     if rule_text.lower() in {"off", "关闭", "停止", "取消"}:
         ok = reminders.set_schedule_active(db, chat_id, kind, False, now=now)
@@ -103,7 +97,7 @@ def _schedules_buttons() -> list[list[Button]]:
 
 async def schedules(update: Update, context: common.Context) -> None:
     db, chat_id = common.db_of(context), _chat_id(update)
-    today = reminders.chat_today(db, chat_id, _now(context))
+    today = reminders.chat_today(db, chat_id, common.now_of(context))
     await _send(update, context, reminders.render_schedules(db, chat_id, today), _schedules_buttons())
 
 
@@ -114,7 +108,7 @@ async def schedules_button(update: Update, context: common.Context) -> None:
         await query.answer(ADMIN_ONLY, show_alert=True)
         return
     await query.answer()
-    db, chat_id, now = common.db_of(context), _chat_id(update), _now(context)
+    db, chat_id, now = common.db_of(context), _chat_id(update), common.now_of(context)
     parts = query.data.split(":")
     if parts[1] == "a":
         kind = KINDS[int(parts[2])]
@@ -154,7 +148,7 @@ async def tz_command(update: Update, context: common.Context) -> None:
         await _send(update, context, ADMIN_ONLY)
         return
     try:
-        reminders.set_chat_tz(db, chat_id, arg, now=_now(context))
+        reminders.set_chat_tz(db, chat_id, arg, now=common.now_of(context))
     except RuleError as exc:
         await _send(update, context, str(exc))
         return
@@ -162,7 +156,7 @@ async def tz_command(update: Update, context: common.Context) -> None:
 
 
 async def ics_command(update: Update, context: common.Context) -> None:
-    db, chat_id, now = common.db_of(context), _chat_id(update), _now(context)
+    db, chat_id, now = common.db_of(context), _chat_id(update), common.now_of(context)
     if not reminders.list_schedules(db, chat_id):
         await _send(update, context, "还没有日程可导出。先用 /partyday 每月第一个周五 设置。")
         return
