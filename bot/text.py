@@ -158,6 +158,7 @@ def text_cache_key() -> str:
         Path(__file__).read_bytes(),
         (DICT_DIR / "party_terms.txt").read_bytes(),
         (DICT_DIR / "synonyms.yaml").read_bytes(),
+        (DICT_DIR / "pair_terms.txt").read_bytes(),
         _package_stamp("jieba", "dict.txt"),
         _package_stamp("pypinyin", "pinyin_dict.py", "phrases_dict.py"),
     )
@@ -228,7 +229,13 @@ def _build_text_cache() -> dict[str, Any]:
     for t in sorted(terms):
         if len(t) >= 3 and all(_CJK.match(c) for c in t):
             lexicon.setdefault(tuple(lazy_pinyin(t)), t)
-    syllables = {s for key in lexicon for s in key}
+    # two-character terms are repaired only where jieba left two single characters (换/界),
+    # see ``_repair_pairs``; question words (几次, 多少) are not terms
+    pairs: dict[str, str] = {}
+    for t in sorted(terms | set(_read_lines("pair_terms.txt"))):
+        if len(t) == 2 and all(_CJK.match(c) for c in t) and t[0] not in "几多每" and t not in QUESTION_WORDS:
+            pairs.setdefault(" ".join(lazy_pinyin(t)), t)
+    syllables = {s for key in lexicon for s in key} | {s for key in pairs for s in key.split()}
     sounds: dict[str, str] = {}
     for cp in range(0x4E00, 0xA000):
         c = chr(cp)
@@ -243,6 +250,7 @@ def _build_text_cache() -> dict[str, Any]:
         "total": int(tk.total),
         "buckets": {c: marshal.dumps(b) for c, b in buckets.items()},
         "lexicon": lexicon,
+        "pairs": pairs,
         "sounds": sounds,
     }
 
@@ -251,7 +259,7 @@ def _build_text_cache() -> dict[str, Any]:
 def _text_cache() -> dict[str, Any]:
     name = f"dangwu-text-{text_cache_key()}.marshal"
     data = read_cache(name)
-    if isinstance(data, dict) and {"total", "buckets", "lexicon", "sounds"} <= data.keys():
+    if isinstance(data, dict) and {"total", "buckets", "lexicon", "pairs", "sounds"} <= data.keys():
         data["freq"] = {}
         return data
     data = _build_text_cache()
@@ -301,6 +309,34 @@ def fix_homophones(text: str) -> str:
             out.append(chars[i])
             i += 1
     return "".join(out)
+
+
+def _repair_pairs(words: Iterable[str]) -> list[str]:
+    """Repair two-character IME slips: 换/界→换届, 党/棵→党课, 现期→限期, 党非→党费.
+
+    Only where the slip is visible to jieba: two single characters it could not join, or a
+    two-character "word" it barely knows (HMM-guessed or rarer than ``RARE_WORD`` in its
+    dictionary). A correctly typed everyday word (时常, 公式) is common and never touched.
+    """
+    pairs: dict[str, str] = _text_cache()["pairs"]
+    seg = segmenter()
+    out: list[str] = []
+    for w in words:
+        if len(w) == 1 and out and len(out[-1]) == 1 and _CJK.match(w) and _CJK.match(out[-1]):
+            term = pairs.get(f"{_sound(out[-1])} {_sound(w)}")
+            if term is not None:
+                out[-1] = term
+                continue
+        elif len(w) == 2 and _CJK.match(w[0]) and _CJK.match(w[1]):
+            term = pairs.get(f"{_sound(w[0])} {_sound(w[1])}")
+            if term is not None and term != w and seg.frequency(w)[0] < RARE_WORD:
+                w = term
+        out.append(w)
+    return out
+
+
+#: jieba dictionary count below which a two-character token may be a typo (现期: 3, 限期: 304)
+RARE_WORD = 10
 
 
 class Segmenter:
@@ -385,7 +421,7 @@ def _tokens(text: str, keep_stopwords: bool) -> tuple[str, ...]:
     # cached: the rules matcher re-reads the same KB texts whenever it is rebuilt
     norm = fix_homophones(normalize(text))
     out: list[str] = []
-    for w in segmenter().cut(norm):
+    for w in _repair_pairs(segmenter().cut(norm)):
         w = canonical(w)
         if not keep_stopwords and (w in STOPWORDS or w.isspace()):
             continue

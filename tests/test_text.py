@@ -1,3 +1,5 @@
+import pytest
+
 from bot.text import char_ngrams, normalize, tokens
 
 
@@ -36,3 +38,29 @@ def test_stopwords_removed_but_question_words_kept() -> None:
 def test_char_ngrams_do_not_span_spaces() -> None:
     assert char_ngrams("党费 支部") == ["党费", "支部"]
     assert char_ngrams("党 支部") == ["党", "支部"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "term"),
+    [
+        ("支委汇多久开一次", "支部委员会"),  # a 3+ character term by its pinyin
+        ("预备其多长", "预备期"),
+        ("想晚一年换界", "换届"),  # 换/界: two single characters jieba could not join
+        ("党棵是一个月一次", "党课"),
+        ("支部选局到会人数", "选举"),
+        ("支部说要给我现期改正", "限期"),  # a word jieba barely knows (现期)
+        ("在职的党非比例", "党费"),  # a word jieba guessed (党非)
+        ("算党费积数", "基数"),
+        ("村支书要跟党委术职吗", "述职"),
+    ],
+)
+def test_two_character_ime_slips_are_repaired(typed: str, term: str) -> None:
+    assert term in tokens(typed)
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("公式怎么写", "公式"), ("开会有时常规定吗", "时常"), ("专业课", "专业课"), ("我们一起去看看", "一起")],
+)
+def test_correctly_typed_everyday_words_are_left_alone(text: str, word: str) -> None:
+    assert word in tokens(text)
