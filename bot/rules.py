@@ -30,6 +30,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from bot import KNOWLEDGE
+from bot.classifier import SoftmaxClassifier
 from bot.text import (
     DICT_DIR,
     QUESTION_WORDS,
@@ -187,6 +188,15 @@ KEYNESS_UNSEEN_FLOOR = 0.7
 NB_ALPHA = 0.05
 W_NB = 0.5
 W_WORDS, W_GRAMS, W_FUZZY, W_NEAR = 0.6, 0.2, 0.2, 0.8
+W_CLF = 0.3
+CLF_KEYWORD_WEIGHT = 0.5
+CLF_ANSWER_WEIGHT = 0.3
+CLF_L2 = 1e-4
+
+
+def _features(words: Sequence[str]) -> list[str]:
+    """Classifier features: the canonical words and their character bigrams."""
+    return [*words, *("#" + g for g in char_ngrams(" ".join(words)))]
 
 
 class RuleBook:
@@ -200,12 +210,19 @@ class RuleBook:
         self._variants: list[str] = []
         self._variant_owner: list[int] = []
         self._variant_feats: list[set[str]] = []
+        #: (entry, features, weight) training documents for the classifier
+        self._docs: list[tuple[int, list[str], float]] = []
         for i, r in enumerate(self.rules):
             for text in (*r.questions, r.title):
                 self._add_variant(i, text)
             for kw in r.keywords:
-                self._entries[i].add(kw, 1.0, words=tokens(kw) or [normalize(kw)])
-            self._entries[i].add(r.answer + " " + (r.detail or ""), ANSWER_WEIGHT)
+                kw_words = tokens(kw) or [normalize(kw)]
+                self._entries[i].add(kw, 1.0, words=kw_words)
+                self._docs.append((i, _features(kw_words), CLF_KEYWORD_WEIGHT))
+            body = r.answer + " " + (r.detail or "")
+            self._entries[i].add(body, ANSWER_WEIGHT)
+            if CLF_ANSWER_WEIGHT:
+                self._docs.append((i, _features(tokens(body)), CLF_ANSWER_WEIGHT))
         for rule_id, question in extra_questions:
             if rule_id in self._index:
                 self._add_variant(self._index[rule_id], question)
@@ -221,8 +238,13 @@ class RuleBook:
         self._variants.append(" ".join(sorted(words)))
         self._variant_owner.append(i)
         self._variant_feats.append(set(words) | {"#" + g for g in char_ngrams(" ".join(words))})
+        self._docs.append((i, _features(words), 1.0))
 
     def _refresh_idf(self) -> None:
+        previous = getattr(self, "_clf", None)
+        self._clf = (
+            SoftmaxClassifier.fit(self._docs, len(self._entries), l2=CLF_L2, init=previous) if W_CLF else None
+        )
         n = max(len(self._entries), 1)
         df_w: Counter[str] = Counter()
         df_g: Counter[str] = Counter()
@@ -361,6 +383,8 @@ class RuleBook:
         for f in nb_feats:
             for i, x in self._nb_post[f]:
                 nb[i] += x
+        # the trained classifier's log-probabilities (see bot.classifier)
+        lp = [0.0] * n_entries if self._clf is None else self._clf.log_proba(_features(q_words)).tolist()
         nb_best = max(nb) if nb else 0.0
         nb_n = max(len(nb_feats), 1)
         w_cov = [0.0] * n_entries
@@ -380,7 +404,7 @@ class RuleBook:
                 + W_FUZZY * fuzzy_best.get(i, 0.0)
                 + W_NEAR * near.get(i, 0.0)
             ) / w_sum
-            rank = score + W_NB * (nb[i] - nb_best) / nb_n
+            rank = score + W_NB * (nb[i] - nb_best) / nb_n + W_CLF * lp[i]
             out.append((rank, score, i))
         out.sort(reverse=True)
         (r1, s1, i1), (r2, _s2, _i2) = out[0], out[1] if len(out) > 1 else out[0]
@@ -402,6 +426,11 @@ class RuleBook:
             math.log(len(q_words)),
             uncovered / w_total,
             r1 - r2,
+            math.exp(lp[i1]),
+            float(lp[i1] >= max(lp)),
+            lp[i1] - max((x for i, x in enumerate(lp) if i != i1), default=lp[i1]),
+            float(nb[i1] >= nb_best),
+            float(s1 >= max(s for _r, s, _i in out)),
         ]
         return [(score, i) for _rank, score, i in out], evidence
 

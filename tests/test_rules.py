@@ -50,23 +50,49 @@ def test_huge_input_does_not_crash(book: RuleBook) -> None:
 
 
 def test_entries_generalise_to_a_held_out_variant() -> None:
-    """Hold out each entry's last variant, build the matcher without it, ask the held-out one.
+    """Hold out every entry's last variant, build the matcher without them, ask each held-out one.
 
-    The issue asks for every entry; the matcher reaches 111/126 (88%) with the calibrated
-    confidence today, so this guards the level reached (at most 15 misses) and lists the entries that still miss.
+    All are held out at once (one build instead of one per entry), which is stricter: no entry
+    keeps the others' held-out wording either. The last variants are the hardest kind: long
+    messages from members working away from home, with typos. The issue asks for all of them;
+    113/126 are answered with their entry today, so this guards that level (at most 14 misses)
+    and names the ones that still miss.
     """
     rules = load_rules()
+    trimmed = RuleBook([dataclasses.replace(r, questions=r.questions[:-1]) for r in rules])
     failures = []
     for held in rules:
-        trimmed = [
-            dataclasses.replace(r, questions=r.questions[:-1]) if r.id == held.id else r
-            for r in rules
-        ]
-        result = RuleBook(trimmed).answer(held.questions[-1])
+        result = trimmed.answer(held.questions[-1])
         if not (isinstance(result, Answer) and result.rule.id == held.id):
             got = result.rule.id if isinstance(result, Answer) else None
-            failures.append(f"{held.id}: {held.questions[-1]} → {got}")
-    assert len(failures) <= 0.12 * len(rules), "\n".join(failures)
+            failures.append(f"{held.id}: {held.questions[-1]} → {got} ({result.confidence:.2f})")
+    assert len(failures) <= 14, "\n".join(failures)
+
+
+def test_every_variant_generalises_in_cross_validation() -> None:
+    """4-fold cross-validation over all ~2,300 question variants of the knowledge base.
+
+    Fold j rebuilds the matcher without every variant whose position is j mod 4 and asks them.
+    Measured: right entry ranked first 95.0%, answered with it 92.5%, wrong answers 2.8%.
+    """
+    rules = load_rules()
+    folds = 4
+    n = ranked_first = answered_right = answered_wrong = 0
+    for j in range(folds):
+        book = RuleBook(
+            [dataclasses.replace(r, questions=tuple(q for k, q in enumerate(r.questions) if k % folds != j)) for r in rules]
+        )
+        for r in rules:
+            for q in r.questions[j::folds]:
+                n += 1
+                ranked_first += book.rules[book.scores(q)[0][1]].id == r.id
+                result = book.answer(q)
+                if isinstance(result, Answer):
+                    answered_right += result.rule.id == r.id
+                    answered_wrong += result.rule.id != r.id
+    assert ranked_first / n >= 0.94
+    assert answered_right / n >= 0.91
+    assert answered_wrong / n <= 0.035
 
 
 def test_taught_variant_takes_effect_immediately(db: Database) -> None:
