@@ -1,12 +1,12 @@
 """Fit the rules engine's confidence model (knowledge/dict/confidence.json).
 
 ``python -m benchmarks.calibrate`` cross-validates over the knowledge base's own question
-variants: fold *j* rebuilds the matcher without the *j*-th variant of every entry and asks
-those variants, recording the evidence about the top-ranked entry and whether it was right.
+variants: fold *j* of 10 rebuilds the matcher without every variant whose position is *j* mod 10
+and asks those variants, recording the evidence about the top-ranked entry and whether it was right.
 It adds the off-topic and non-existent-rule questions in benchmarks/calibration_offtopic.txt
 (all "wrong") and fits a small L2-regularised logistic regression.
 benchmarks/rules_eval.jsonl is never used here, so the evaluation stays independent. Run it
-after changing the KB or the matcher; it takes about half a minute.
+after changing the KB or the matcher; it takes about a minute.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 from bot.rules import CONFIDENCE_MODEL, Rule, RuleBook, load_rules
 
 OFFTOPIC = Path(__file__).with_name("calibration_offtopic.txt")
+FOLDS = 10
 OFFTOPIC_WEIGHT = 3.0  # few, but they are the answers that must never be given
 L2 = 0.01
 STEPS = 3000
@@ -32,18 +33,19 @@ def collect(rules: list[Rule] | None = None) -> tuple[list[list[float]], list[in
     xs: list[list[float]] = []
     ys: list[int] = []
     ws: list[float] = []
-    for j in range(max(len(r.questions) for r in rules)):
-        book = RuleBook([dataclasses.replace(r, questions=r.questions[:j] + r.questions[j + 1 :]) for r in rules])
+    for j in range(FOLDS):
+        book = RuleBook(
+            [dataclasses.replace(r, questions=tuple(q for k, q in enumerate(r.questions) if k % FOLDS != j)) for r in rules]
+        )
         for held in rules:
-            if j >= len(held.questions):
-                continue
-            found = book._rank(held.questions[j])
-            if found is None:
-                continue
-            ranked, evidence = found
-            xs.append(evidence)
-            ys.append(int(book.rules[ranked[0][1]].id == held.id))
-            ws.append(1.0)
+            for question in held.questions[j::FOLDS]:
+                found = book._rank(question)
+                if found is None:
+                    continue
+                ranked, evidence = found
+                xs.append(evidence)
+                ys.append(int(book.rules[ranked[0][1]].id == held.id))
+                ws.append(1.0)
     full = RuleBook(rules)
     for line in OFFTOPIC.read_text("utf-8").splitlines():
         found = full._rank(line) if line.strip() else None

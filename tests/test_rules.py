@@ -53,10 +53,9 @@ def test_entries_generalise_to_a_held_out_variant() -> None:
     """Hold out every entry's last variant, build the matcher without them, ask each held-out one.
 
     All are held out at once (one build instead of one per entry), which is stricter: no entry
-    keeps the others' held-out wording either. The last variants are the hardest kind: long
-    messages from members working away from home, with typos. The issue asks for all of them;
-    113/126 are answered with their entry today, so this guards that level (at most 14 misses)
-    and names the ones that still miss.
+    keeps the others' held-out wording either. Which variant is held out matters (the first
+    variant of each entry: 122/126; the eighth: 115/126), so the cross-validation test below
+    measures every variant.
     """
     rules = load_rules()
     trimmed = RuleBook([dataclasses.replace(r, questions=r.questions[:-1]) for r in rules])
@@ -66,14 +65,14 @@ def test_entries_generalise_to_a_held_out_variant() -> None:
         if not (isinstance(result, Answer) and result.rule.id == held.id):
             got = result.rule.id if isinstance(result, Answer) else None
             failures.append(f"{held.id}: {held.questions[-1]} → {got} ({result.confidence:.2f})")
-    assert len(failures) <= 14, "\n".join(failures)
+    assert not failures, "\n".join(failures)
 
 
 def test_every_variant_generalises_in_cross_validation() -> None:
-    """4-fold cross-validation over all ~2,300 question variants of the knowledge base.
+    """4-fold cross-validation over all ~3,800 question variants of the knowledge base.
 
     Fold j rebuilds the matcher without every variant whose position is j mod 4 and asks them.
-    Measured: right entry ranked first 95.0%, answered with it 92.5%, wrong answers 2.8%.
+    Measured: right entry ranked first 96.3%, answered with it 93.7%, wrong answers 2.4%.
     """
     rules = load_rules()
     folds = 4
@@ -90,9 +89,9 @@ def test_every_variant_generalises_in_cross_validation() -> None:
                 if isinstance(result, Answer):
                     answered_right += result.rule.id == r.id
                     answered_wrong += result.rule.id != r.id
-    assert ranked_first / n >= 0.94
-    assert answered_right / n >= 0.91
-    assert answered_wrong / n <= 0.035
+    assert ranked_first / n >= 0.95
+    assert answered_right / n >= 0.92
+    assert answered_wrong / n <= 0.03
 
 
 def test_taught_variant_takes_effect_immediately(db: Database) -> None:
