@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
+	@$(BIN)/dangwu rules warm
 
 run: $(STAMP)
 	$(BIN)/dangwu run
