@@ -237,8 +237,9 @@ class RuleBook:
         # every variant on every question
         self._variants.append(" ".join(sorted(words)))
         self._variant_owner.append(i)
-        self._variant_feats.append(set(words) | {"#" + g for g in char_ngrams(" ".join(words))})
-        self._docs.append((i, _features(words), 1.0))
+        feats = _features(words)
+        self._variant_feats.append(set(feats))
+        self._docs.append((i, feats, 1.0))
 
     def _refresh_idf(self) -> None:
         previous = getattr(self, "_clf", None)
@@ -376,7 +377,8 @@ class RuleBook:
                 near[owner] = dice
         # Naive Bayes over the same features: mean log-likelihood relative to the best entry,
         # a ranking signal that sees how typical each word is of an entry, not just presence
-        nb_feats = [f for f in (*q_words, *("#" + g for g in q_grams)) if f in self._nb_vocab]
+        q_all = [*q_words, *("#" + g for g in q_grams)]
+        nb_feats = [f for f in q_all if f in self._nb_vocab]
         n_entries = len(self._entries)
         base = len(nb_feats) * self._nb_floor
         nb = [base - len(nb_feats) * self._nb_norm[i] for i in range(n_entries)]
@@ -384,8 +386,9 @@ class RuleBook:
             for i, x in self._nb_post[f]:
                 nb[i] += x
         # the trained classifier's log-probabilities (see bot.classifier)
-        lp = [0.0] * n_entries if self._clf is None else self._clf.log_proba(_features(q_words)).tolist()
+        lp = [0.0] * n_entries if self._clf is None else self._clf.log_proba(q_all).tolist()
         nb_best = max(nb) if nb else 0.0
+        lp_best = max(lp) if lp else 0.0
         nb_n = max(len(nb_feats), 1)
         w_cov = [0.0] * n_entries
         for w, wt in wts.items():
@@ -427,7 +430,7 @@ class RuleBook:
             uncovered / w_total,
             r1 - r2,
             math.exp(lp[i1]),
-            float(lp[i1] >= max(lp)),
+            float(lp[i1] >= lp_best),
             lp[i1] - max((x for i, x in enumerate(lp) if i != i1), default=lp[i1]),
             float(nb[i1] >= nb_best),
             float(s1 >= max(s for _r, s, _i in out)),
