@@ -530,7 +530,7 @@ def _bundled_book() -> RuleBook:
     """``RuleBook(load_rules())``, restored from the start-up cache when the KB is unchanged.
 
     Building the index tokenises every variant, keyword and answer (about a second); the built
-    state is pickled to the temp folder and reused until any input file or the code changes.
+    state is pickled to the cache folder (``bot.text.CACHE_DIR``) and reused until any input file or the code changes.
     """
     name = _bundled_book_cache_name()
     blob = read_cache(name)

@@ -30,7 +30,24 @@ DICT_DIR = KNOWLEDGE / "dict"
 #: Start-up caches (segmenter dictionary, pinyin table, rules index) live here, keyed by a hash
 #: of everything they are derived from, so a stale cache is never read. A private per-user folder:
 #: the rules index is a pickle, which must never come from a file another user could write.
-CACHE_DIR = Path(tempfile.gettempdir()) / f"dangwu-cache-{getattr(os, 'getuid', lambda: 0)()}"
+
+
+def _cache_dir() -> Path:
+    """The user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``), so the start-up caches
+    survive a reboot; a per-user temp folder where there is no home directory."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            home = Path.home()
+        except RuntimeError:  # no HOME and no passwd entry
+            home = None
+        base = str(home / ".cache") if home is not None and home.is_dir() else ""
+    if base:
+        return Path(base) / "dangwu"
+    return Path(tempfile.gettempdir()) / f"dangwu-cache-{getattr(os, 'getuid', lambda: 0)()}"
+
+
+CACHE_DIR = _cache_dir()
 #: C YAML parser when PyYAML was built with libyaml: ten times faster on the KB files.
 YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -187,11 +204,11 @@ def read_cache(name: str) -> Any | None:
 
 def write_cache(name: str, data: bytes) -> None:
     """Write atomically (temp file + rename) and drop stale versions (same name up to the last
-    ``-``); a read-only temp folder only costs speed."""
+    ``-``); a read-only cache folder only costs speed."""
     path = CACHE_DIR / name
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        CACHE_DIR.mkdir(mode=0o700, exist_ok=True)
+        CACHE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _cache_dir_is_private():
             return
         tmp.write_bytes(data)

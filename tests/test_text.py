@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from bot.text import char_ngrams, normalize, tokens
@@ -64,3 +66,25 @@ def test_two_character_ime_slips_are_repaired(typed: str, term: str) -> None:
 )
 def test_correctly_typed_everyday_words_are_left_alone(text: str, word: str) -> None:
     assert word in tokens(text)
+
+
+def test_start_up_cache_round_trip_only_in_a_private_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import marshal
+    import os
+
+    from bot import text
+
+    monkeypatch.setattr(text, "CACHE_DIR", tmp_path / "cache")
+    text.write_cache("dangwu-test-1.marshal", marshal.dumps({"a": 1}))
+    assert text.read_cache("dangwu-test-1.marshal") == {"a": 1}
+    text.write_cache("dangwu-test-2.marshal", marshal.dumps({"a": 2}))  # replaces the stale one
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["dangwu-test-2.marshal"]
+    os.chmod(tmp_path / "cache", 0o777)  # anyone could plant a pickle here: ignore it
+    assert text.read_cache("dangwu-test-2.marshal") is None
+
+
+def test_cache_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import text
+
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere/cache")
+    assert str(text._cache_dir()) == "/somewhere/cache/dangwu"
