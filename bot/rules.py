@@ -3,12 +3,16 @@
 A wrong rule is worse than no answer, so every question is scored against every entry and the
 engine only answers above a calibrated confidence; below it, it offers the closest topics.
 
-Scoring combines two views of the same canonical word sequence (see ``bot.text.tokens``):
+Scoring reads the same canonical word sequence (see ``bot.text.tokens``) several ways:
 
 * lexical: how much of the question's information (IDF-weighted words) an entry covers, and
   whether the words that separate entries from each other (多久 vs 几个人) agree;
-* fuzzy: rapidfuzz similarity to the entry's closest question variant, which tolerates typos,
-  word order and extra context.
+* nearest variant: overlap with the entry's closest question variant, exact (IDF-weighted Dice)
+  and fuzzy (rapidfuzz, which tolerates typos, word order and extra context);
+* learned: Naive Bayes and a softmax classifier (``bot.classifier``) trained on the entries' own
+  variants, which learn which words decide between neighbouring entries.
+
+A logistic model over that evidence (``calibrated``) turns it into the probability of being right.
 """
 
 from __future__ import annotations
@@ -344,7 +348,7 @@ class RuleBook:
         """Every entry ranked, plus the evidence about the top one that the calibrated
         confidence model reads (see ``confidence`` and benchmarks/calibrate.py).
 
-        Ranking adds the Naive-Bayes signal to the match score.
+        Ranking adds the Naive-Bayes and classifier log-likelihoods to the match score.
         """
         q_words = unique(tokens(question))
         if not q_words:
@@ -517,8 +521,14 @@ def _overrides(db: Database) -> list[tuple[str, str]]:
 
 def _bundled_book_cache_name() -> str:
     """Cache file name for the index of the bundled KB: a hash of the rules files, the
-    dictionaries, the matcher and text code and the segmenter versions (see ``text_cache_key``)."""
-    parts: list[bytes | str] = [Path(__file__).read_bytes(), text_cache_key(), sys.version]
+    dictionaries, the matcher, classifier and text code and the segmenter versions (see
+    ``text_cache_key``)."""
+    parts: list[bytes | str] = [
+        Path(__file__).read_bytes(),
+        Path(__file__).with_name("classifier.py").read_bytes(),
+        text_cache_key(),
+        sys.version,
+    ]
     for directory in (RULES_DIR, DICT_DIR):
         for path in sorted(directory.iterdir()):
             if path.is_file():
@@ -529,8 +539,9 @@ def _bundled_book_cache_name() -> str:
 def _bundled_book() -> RuleBook:
     """``RuleBook(load_rules())``, restored from the start-up cache when the KB is unchanged.
 
-    Building the index tokenises every variant, keyword and answer (about a second); the built
-    state is pickled to the cache folder (``bot.text.CACHE_DIR``) and reused until any input file or the code changes.
+    Building the index tokenises every variant, keyword and answer and fits the classifier (a
+    few seconds); the built state is pickled to the cache folder (``bot.text.CACHE_DIR``) and
+    reused until any input file or the code changes.
     """
     name = _bundled_book_cache_name()
     blob = read_cache(name)
