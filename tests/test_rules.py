@@ -148,3 +148,23 @@ def test_confidence_model_matches_the_evidence(book: RuleBook) -> None:
     strong = book.answer("支委会多久开一次")
     weak = book.answer("明天会不会下雨")
     assert strong.confidence > 0.5 > weak.confidence
+
+
+def test_evaluation_questions_stay_out_of_the_knowledge_base() -> None:
+    """benchmarks/rules_eval.jsonl measures generalisation only while no KB variant copies one of
+    its questions, exactly or nearly (a rapidfuzz ratio of 90 or more after normalisation)."""
+    from pathlib import Path
+
+    from rapidfuzz import fuzz, process
+
+    from bot.text import normalize
+
+    variants = [normalize(q) for r in load_rules() for q in r.questions]
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "rules_eval.jsonl"
+    leaks = []
+    for line in path.read_text("utf-8").splitlines():
+        question = normalize(json.loads(line)["q"])
+        match = process.extractOne(question, variants, scorer=fuzz.ratio, score_cutoff=90)
+        if match is not None:
+            leaks.append(f"{question} ≈ {match[0]}")
+    assert not leaks, "\n".join(leaks)
