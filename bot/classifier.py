@@ -7,7 +7,7 @@ answer learns exactly those weights from the knowledge base itself. Its log-prob
 more ranking signal next to the lexical scores, not a replacement for them.
 
 Features are sparse (a question touches a few dozen words and bigrams), so the design matrix is a
-scipy CSR matrix and L-BFGS fits the bundled KB in well under a second.
+scipy CSR matrix and L-BFGS fits the bundled KB (~4,000 texts, 126 classes) in about a second.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.sparse import csr_matrix
 
-#: L2 penalty (per unit of total sample weight); keeps a word seen once from deciding alone
+#: L2 penalty (per unit of total sample weight); keeps a rare word from deciding alone
 L2 = 1e-4
 MAX_ITER = 200
 MIN_DOCS = 2
