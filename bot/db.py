@@ -330,3 +330,29 @@ def _learning(db: Database) -> None:
 
 
 # <<< 0007_learning <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
+
+
+@MIGRATIONS(name="0008_search_headings")
+def _search_headings(db: Database) -> None:
+    """The search index covers a paragraph's heading too (党风廉政 › 主要做法 finds the paragraphs
+    under that heading even when their text never says 党风廉政), so the removal queue records
+    what was indexed: text and heading, joined by a line break as ``bot.search`` indexes them.
+    ``bot.search.INDEX_VERSION`` 2 rebuilds existing indexes on the next sync."""
+    db.executescript(
+        """
+        DROP TRIGGER search_paragraph_deleted;
+        DROP TRIGGER search_paragraph_text;
+        CREATE TRIGGER search_paragraph_deleted AFTER DELETE ON paragraphs BEGIN
+            INSERT INTO search_dead (para_id, text)
+                VALUES (old.id, old.text || char(10) || COALESCE(old.heading, ''));
+            DELETE FROM search_pending WHERE para_id = old.id;
+            UPDATE search_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
+        END;
+        CREATE TRIGGER search_paragraph_text AFTER UPDATE OF text, heading ON paragraphs BEGIN
+            INSERT INTO search_dead (para_id, text)
+                VALUES (old.id, old.text || char(10) || COALESCE(old.heading, ''));
+            INSERT OR IGNORE INTO search_pending (para_id) VALUES (new.id);
+            UPDATE search_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
+        END;
+        """
+    )

@@ -45,7 +45,7 @@ from bot.docparse import KINDS, kind_book, resolve_kind
 from bot.text import fold, synonyms
 
 #: Bump when the term extraction changes: the index is rebuilt on next use.
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 #: Paragraph ids per postings row.
 CHUNK = 4096
 #: Postings read in the candidate phase before common terms are left to the re-scoring.
@@ -161,14 +161,20 @@ def index_terms(text: str) -> Counter[str]:
     return Counter(terms_of_runs(runs(fold(text))))
 
 
-def _doc_row(pid: int, text: str, kind: str, source_id: int) -> tuple[tuple[Any, ...], Counter[str]]:
+def _doc_row(
+    pid: int, text: str, kind: str, source_id: int, heading: str = ""
+) -> tuple[tuple[Any, ...], Counter[str]]:
     """The ``search_docs`` row of a paragraph and its term counts.
 
-    The folded text is kept only when folding changed something (traditional characters,
-    full-width or upper-case letters), so re-ranking never has to fold at query time.
+    The heading's terms are indexed with the text's (a paragraph under 党风廉政 is about it even
+    when it never says so), the same terms as ``index_terms(text + "\n" + heading)`` that
+    removal uses. The folded text is kept only when folding changed something (traditional
+    characters, full-width or upper-case letters), so re-ranking never has to fold at query time.
     """
     folded = fold(text)
     counts = Counter(terms_of_runs(runs(folded)))
+    if heading:
+        counts.update(index_terms(heading))
     row = (pid, source_id, kind, sum(counts.values()), None if folded == text else folded)
     return row, counts
 
@@ -229,22 +235,25 @@ def _append_postings(db: Database, postings: dict[str, list[int]]) -> None:
     )
 
 
-def _doc_rows(
-    rows: Iterable[tuple[int, str, str, int]],
-) -> tuple[list[tuple[Any, ...]], dict[str, list[int]]]:
-    """Document rows and term → paragraph ids for ``(id, text, kind, source_id)`` rows."""
+#: the paragraph columns the index reads, in the order ``_doc_row`` takes them
+_ROW_COLUMNS = "id, text, kind, source_id, COALESCE(heading, '')"
+Row = tuple[int, str, str, int, str]
+
+
+def _doc_rows(rows: Iterable[Row]) -> tuple[list[tuple[Any, ...]], dict[str, list[int]]]:
+    """Document rows and term → paragraph ids for ``(id, text, kind, source_id, heading)`` rows."""
     postings: dict[str, list[int]] = {}
     docs: list[tuple[Any, ...]] = []
-    for pid, text, kind, source_id in rows:
-        row, counts = _doc_row(pid, text, kind, source_id)
+    for pid, text, kind, source_id, heading in rows:
+        row, counts = _doc_row(pid, text, kind, source_id, heading)
         docs.append(row)
         for term in counts:
             postings.setdefault(term, []).append(pid)
     return docs, postings
 
 
-def _index_rows(db: Database, rows: Iterable[tuple[int, str, str, int]]) -> int:
-    """Index ``(id, text, kind, source_id)`` rows; returns how many."""
+def _index_rows(db: Database, rows: Iterable[Row]) -> int:
+    """Index ``(id, text, kind, source_id, heading)`` rows; returns how many."""
     docs, postings = _doc_rows(rows)
     if not docs:
         return 0
@@ -254,7 +263,7 @@ def _index_rows(db: Database, rows: Iterable[tuple[int, str, str, int]]) -> int:
 
 
 def _purge(db: Database, dead: list[tuple[int, str]]) -> None:
-    """Remove the postings of deleted/edited paragraphs, found from their old text."""
+    """Remove the postings of deleted/edited paragraphs, found from their old text and heading."""
     conn = db.conn
     by_term: dict[str, set[int]] = {}
     for pid, text in dead:
@@ -315,7 +324,7 @@ def sync(db: Database) -> int:
             batch = pending[start : start + 5000]
             marks = ",".join("?" * len(batch))
             rows = db.conn.execute(
-                f"SELECT id, text, kind, source_id FROM paragraphs WHERE id IN ({marks})", batch
+                f"SELECT {_ROW_COLUMNS} FROM paragraphs WHERE id IN ({marks})", batch
             ).fetchall()
             done += _index_rows(db, rows)
         if pending:
@@ -336,7 +345,7 @@ def rebuild_index(db: Database, batch: int = 20_000) -> int:
         total = 0
         while True:
             rows = conn.execute(
-                "SELECT id, text, kind, source_id FROM paragraphs WHERE id > ? ORDER BY id LIMIT ?",
+                f"SELECT {_ROW_COLUMNS} FROM paragraphs WHERE id > ? ORDER BY id LIMIT ?",
                 (last, batch),
             ).fetchall()
             if not rows:
@@ -351,7 +360,7 @@ def rebuild_index(db: Database, batch: int = 20_000) -> int:
         return total
 
 
-def _bulk_rows(db: Database, rows: list[tuple[int, str, str, int]]) -> int:
+def _bulk_rows(db: Database, rows: list[Row]) -> int:
     """Like :func:`_index_rows` but writes fresh chunks without reading old ones."""
     docs, postings = _doc_rows(rows)
     conn = db.conn
@@ -749,10 +758,11 @@ def _rerank(
     if not pids:
         return [], 0
     marks = ",".join("?" * len(pids))
+    # the heading is matched with the text, as it is indexed (see ``_doc_row``)
     rows = [
-        {"id": r[0], "folded": r[1], "kind": r[2]}
+        {"id": r[0], "folded": r[1], "kind": r[2], "heading": fold(r[3]) if r[3] else ""}
         for r in db.conn.execute(
-            "SELECT p.id, COALESCE(d.folded, p.text), p.kind FROM paragraphs p "
+            "SELECT p.id, COALESCE(d.folded, p.text), p.kind, p.heading FROM paragraphs p "
             f"LEFT JOIN search_docs d ON d.para_id = p.id WHERE p.id IN ({marks})",
             pids,
         )
@@ -771,19 +781,20 @@ def _rerank(
         if pid >= len(lengths) or not lengths[pid]:
             continue  # removed since the candidates were read
         folded = row["folded"]
+        matched = f"{folded}\n{row['heading']}" if row["heading"] else folded
         norm = K1 * (1 - B + B * lengths[pid] / avgdl)
         bm25 = 0.0
         present: set[str] = set()
         for t, w in q.terms.items():
-            tf = folded.count(t)
+            tf = matched.count(t)
             if tf:
                 present.add(t)
                 bm25 += w * idf[t] * tf * (K1 + 1) / (tf + norm)
         for typed_form, other in q.expansions:
-            if other in folded:
+            if other in matched:
                 present.update(terms_of_runs([typed_form]))
         coverage = sum(idf[t] for t in q.typed if t in present) / typed_weight
-        scored.append((bm25, coverage, folded, row))
+        scored.append((bm25, coverage, matched, row))
     if not scored:
         return [], 0
     best_bm25 = max(s[0] for s in scored) or 1.0
@@ -792,14 +803,14 @@ def _rerank(
     words = [w for w in q.words if w]
     wlen = sum(len(w) for w in words) or 1
     final: list[tuple[float, int, str, dict[str, Any]]] = []
-    for bm25, coverage, folded, row in pool:
-        fuzzy = sum(fuzz.partial_ratio(w, folded) * len(w) for w in words) / wlen / 100.0
+    for bm25, coverage, matched, row in pool:
+        fuzzy = sum(fuzz.partial_ratio(w, matched) * len(w) for w in words) / wlen / 100.0
         if coverage < 0.45 and fuzzy < 0.8:
             continue
         score = 0.45 * bm25 / best_bm25 + 0.35 * coverage + 0.2 * fuzzy
         if q.kind_hint and row["kind"] == q.kind_hint:
             score += 0.25
-        final.append((score, int(row["id"]), folded, row))
+        final.append((score, int(row["id"]), row["folded"], row))
     final.sort(key=lambda x: (-x[0], x[1]))
     chosen = final[offset : offset + limit]
     full = {r["id"]: r for r in _fetch(db, [pid for _, pid, _, _ in chosen])} if chosen else {}

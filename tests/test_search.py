@@ -336,3 +336,22 @@ def test_browse_lists_a_whole_section(tmp_path: Path) -> None:
     assert {r.kind for r in res.results} == {"结尾"}
     assert browse(db, "结尾", limit=5, offset=5).results[0].id not in {r.id for r in res.results}
     assert browse(db, "不是类型").message
+
+
+def test_headings_are_searched_and_purged_with_their_paragraphs(tmp_path: Path) -> None:
+    doc = "党风廉政建设情况\n一、主要做法\n支部每季度安排一次专题学习，组织党员到教育基地参观，节假日前发送提醒短信。\n"
+    database = open_db(tmp_path / "h.db")
+    ingest_bytes(database, "h.txt", doc.encode(), origin="import")
+    (pid, text, heading) = database.conn.execute("SELECT id, text, heading FROM paragraphs").fetchone()
+    assert "党风廉政" not in text and "党风廉政" in heading
+    found = search(database, "党风廉政 主要做法").results
+    assert [r.id for r in found] == [pid]
+    with database.conn:
+        database.conn.execute("UPDATE paragraphs SET heading = '作风建设' WHERE id = ?", (pid,))
+    assert not search(database, "党风廉政").results
+    assert search(database, "作风建设").results[0].id == pid
+    sid = database.conn.execute("SELECT id FROM sources").fetchone()[0]
+    remove_source(database, sid)
+    assert database.conn.execute("SELECT COUNT(*) FROM search_postings").fetchone()[0] == 0
+    assert database.conn.execute("SELECT COUNT(*) FROM search_terms").fetchone()[0] == 0
+    database.conn.close()
