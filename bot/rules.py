@@ -389,7 +389,7 @@ class RuleBook:
         near = near_of.tolist()
         # Naive Bayes over the same features: mean log-likelihood relative to the best entry,
         # a ranking signal that sees how typical each word is of an entry, not just presence
-        q_all = [*q_words, *("#" + g for g in q_grams)]
+        q_all = list(q_feats)  # the words, then "#"-marked bigrams, as in ``_features``
         nb_feats = [f for f in q_all if f in self._nb_vocab]
         n_entries = len(self._entries)
         base = len(nb_feats) * self._nb_floor
