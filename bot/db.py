@@ -6,12 +6,52 @@ start-up; migrations are append-only (never edit one that has shipped, add a new
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
 MIGRATIONS = Migrations("dangwu")
+
+#: Serialises every write of this process. SQLite has one writer per file anyway; the lock
+#: keeps two threads sharing one connection from interleaving inside a transaction.
+_WRITE_LOCK = threading.RLock()
+_SAVEPOINTS = itertools.count()
+
+
+@contextmanager
+def write(db: Database) -> Iterator[None]:
+    """The one way to write: ``with write(db): ...`` is all-or-nothing.
+
+    The outermost use takes the write lock up front (``BEGIN IMMEDIATE``), so a read-then-write
+    step is never interleaved with another connection's write; a nested use becomes a
+    savepoint, so an inner failure rolls back only its own part when the caller catches it.
+    Use raw SQL inside (sqlite-utils' table helpers commit on their own).
+    """
+    conn = db.conn
+    with _WRITE_LOCK:
+        if conn.in_transaction:
+            name = f"sp{next(_SAVEPOINTS)}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
+                raise
+            conn.execute(f"RELEASE {name}")
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
 
 
 def open_db(path: str | Path, *, migrate: bool = True) -> Database:
