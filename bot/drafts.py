@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,9 +35,9 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
 from sqlite_utils import Database
 
+from bot.db import write
 from bot.docparse import KINDS, OTHER, find_placeholders
 from bot.replies import Button, Document, Reply, split_text
-from bot.search import transaction
 
 __all__ = [
     "MAX_ITEMS",
@@ -97,7 +96,6 @@ SECTION_TITLES: dict[str, str] = {
 
 _CN_NUM = "一二三四五六七八九十"
 
-_LOCK = threading.RLock()  # the connection is shared with worker threads; serialise writes
 
 
 class DraftError(ValueError):
@@ -229,7 +227,7 @@ def add(db: Database, user_id: int, paragraph_id: int) -> AddResult:
         return AddResult("missing", "这段范文已被删除，无法加入草稿篮。请重新搜索。")
     text, kind, heading, placeholders, para_hash, source = row
     kind = kind if kind in KINDS else OTHER
-    with _LOCK, transaction(db):
+    with write(db):
         existing = db.conn.execute(
             "SELECT id FROM drafts WHERE user_id = ? AND para_hash = ?", (int(user_id), para_hash)
         ).fetchone()
@@ -271,7 +269,7 @@ def add(db: Database, user_id: int, paragraph_id: int) -> AddResult:
 
 def remove(db: Database, user_id: int, item_id: int) -> bool:
     """Take one item out; False when it is not (or no longer) in this user's basket."""
-    with _LOCK, transaction(db):
+    with write(db):
         cur = db.conn.execute(
             "DELETE FROM drafts WHERE id = ? AND user_id = ?", (int(item_id), int(user_id))
         )
@@ -286,7 +284,7 @@ def move(db: Database, user_id: int, item_id: int, delta: int) -> bool:
     """
     if delta not in (-1, 1):
         raise ValueError("delta must be -1 or +1")
-    with _LOCK, transaction(db):
+    with write(db):
         row = db.conn.execute(
             "SELECT kind, position FROM drafts WHERE id = ? AND user_id = ?",
             (int(item_id), int(user_id)),
@@ -311,7 +309,7 @@ def move(db: Database, user_id: int, item_id: int, delta: int) -> bool:
 
 def clear(db: Database, user_id: int) -> int:
     """Empty the basket; returns how many items went. Settings (org, title) stay."""
-    with _LOCK, transaction(db):
+    with write(db):
         cur = db.conn.execute("DELETE FROM drafts WHERE user_id = ?", (int(user_id),))
     return int(cur.rowcount)
 
@@ -331,7 +329,7 @@ def _setting(db: Database, user_id: int, column: str) -> str | None:
 
 
 def _store_setting(db: Database, user_id: int, column: str, value: str | None) -> None:
-    with _LOCK, transaction(db):
+    with write(db):
         db.conn.execute(
             f"INSERT INTO user_settings (user_id, {column}) VALUES (?, ?) "
             f"ON CONFLICT (user_id) DO UPDATE SET {column} = excluded.{column}, "

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
+from bot.db import write
 from bot.rules import Answer, Result, Rule, RuleBook, teach
 from bot.text import normalize
 
@@ -27,42 +28,42 @@ def log_question(db: Database, question: str, result: Result) -> None:
     low = (not answered) or (isinstance(result, Answer) and result.low_confidence)
     # a question attached by an admin that is still not answered well comes back to
     # /unanswered: the teaching did not work
-    db.execute(
-        """
-        INSERT INTO questions_log (normalized, example, count, answered, rule_id, confidence)
-        VALUES (?, ?, 1, ?, ?, ?)
-        ON CONFLICT (normalized) DO UPDATE SET
-            count = count + 1,
-            answered = excluded.answered,
-            rule_id = excluded.rule_id,
-            confidence = excluded.confidence,
-            last_asked = datetime('now'),
-            resolved_rule_id = CASE WHEN excluded.answered = 1 THEN resolved_rule_id END
-        """,
-        [norm, question.strip()[:500], 0 if low else 1, rule_id, result.confidence],
-    )
-    row = db.execute("SELECT id FROM questions_log WHERE normalized = ?", [norm]).fetchone()
-    db.execute(
-        "INSERT INTO asks_log (log_id, answered, confident, rule_id) VALUES (?, ?, ?, ?)",
-        [row[0] if row else None, 1 if answered else 0, 0 if low else 1, rule_id],
-    )
-    db.conn.commit()
+    with write(db):
+        db.execute(
+            """
+            INSERT INTO questions_log (normalized, example, count, answered, rule_id, confidence)
+            VALUES (?, ?, 1, ?, ?, ?)
+            ON CONFLICT (normalized) DO UPDATE SET
+                count = count + 1,
+                answered = excluded.answered,
+                rule_id = excluded.rule_id,
+                confidence = excluded.confidence,
+                last_asked = datetime('now'),
+                resolved_rule_id = CASE WHEN excluded.answered = 1 THEN resolved_rule_id END
+            """,
+            [norm, question.strip()[:500], 0 if low else 1, rule_id, result.confidence],
+        )
+        row = db.execute("SELECT id FROM questions_log WHERE normalized = ?", [norm]).fetchone()
+        db.execute(
+            "INSERT INTO asks_log (log_id, answered, confident, rule_id) VALUES (?, ?, ?, ?)",
+            [row[0] if row else None, 1 if answered else 0, 0 if low else 1, rule_id],
+        )
 
 
 def record_vote(
     db: Database, user_id: int | None, target_type: str, target_id: str, vote: int, question: str = ""
 ) -> None:
     """Store a 👍 (+1) or 👎 (-1); a 👎 on a rule answer also marks the question for review."""
-    db.execute(
-        "INSERT INTO feedback (user_id, target_type, target_id, question, vote) VALUES (?, ?, ?, ?, ?)",
-        [user_id, target_type, target_id, question[:500], 1 if vote > 0 else -1],
-    )
-    if vote < 0 and target_type == "rule" and question:
+    with write(db):
         db.execute(
-            "UPDATE questions_log SET answered = 0, resolved_rule_id = NULL WHERE normalized = ?",
-            [normalize(question)],
+            "INSERT INTO feedback (user_id, target_type, target_id, question, vote) VALUES (?, ?, ?, ?, ?)",
+            [user_id, target_type, target_id, question[:500], 1 if vote > 0 else -1],
         )
-    db.conn.commit()
+        if vote < 0 and target_type == "rule" and question:
+            db.execute(
+                "UPDATE questions_log SET answered = 0, resolved_rule_id = NULL WHERE normalized = ?",
+                [normalize(question)],
+            )
 
 
 @dataclass(frozen=True)
@@ -127,13 +128,13 @@ def attach(db: Database, book: RuleBook, log_id: int, rule_id: str, user_id: int
     if rule is None:
         raise FeedbackError(f"没有编号为 {rule_id} 的话题。")
     question = str(row[0])
-    teach(db, book, rule_id, question, user_id)
-    db.execute(
-        "UPDATE questions_log SET resolved_rule_id = ?, resolved_by = ?, "
-        "resolved_at = datetime('now') WHERE id = ?",
-        [rule_id, user_id, int(log_id)],
-    )
-    db.conn.commit()
+    teach(db, book, rule_id, question, user_id)  # refits the matcher: outside the write lock
+    with write(db):
+        db.execute(
+            "UPDATE questions_log SET resolved_rule_id = ?, resolved_by = ?, "
+            "resolved_at = datetime('now') WHERE id = ?",
+            [rule_id, user_id, int(log_id)],
+        )
     return Attached(int(log_id), question, rule)
 
 
@@ -145,10 +146,10 @@ def log_search(db: Database, query: str, n_results: int) -> None:
     q = " ".join((query or "").split())[:200]
     if not q:
         return
-    db.execute(
-        "INSERT INTO searches_log (query, n_results) VALUES (?, ?)", [q, max(int(n_results), 0)]
-    )
-    db.conn.commit()
+    with write(db):
+        db.execute(
+            "INSERT INTO searches_log (query, n_results) VALUES (?, ?)", [q, max(int(n_results), 0)]
+        )
 
 
 @dataclass(frozen=True)

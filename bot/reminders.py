@@ -46,23 +46,22 @@ The one remaining window
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import threading
-from collections.abc import Awaitable, Callable, Generator, Iterator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import yaml
 from sqlite_utils import Database
 
 from bot import KNOWLEDGE
 from bot.config import DEFAULT_TZ
+from bot.db import write
 from bot.schedule import (
     DEFAULT_LEADS,
     IcsEntry,
@@ -187,7 +186,6 @@ def preparation_hint(
 # --- time and storage helpers ----------------------------------------------------------------
 
 _TS = "%Y-%m-%d %H:%M:%S"
-_LOCK = threading.RLock()  # the connection is shared with worker threads; serialise our writes
 
 
 def _utc(now: datetime) -> datetime:
@@ -218,24 +216,6 @@ def _leads_text(leads: tuple[Lead, ...]) -> str:
 @lru_cache(maxsize=1024)
 def _leads(text: str) -> tuple[Lead, ...]:
     return parse_leads(text) if text else DEFAULT_LEADS
-
-
-@contextlib.contextmanager
-def _write(db: Database) -> Iterator[None]:
-    """One write transaction taken up-front (BEGIN IMMEDIATE), so read-then-write steps are not
-    interleaved with another connection's; nested use becomes a savepoint."""
-    with _LOCK:
-        if db.conn.in_transaction:
-            with db.atomic():
-                yield
-            return
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            db.conn.rollback()
-            raise
-        db.execute("COMMIT")
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -451,7 +431,7 @@ WHERE s.chat_id = ? AND s.kind = ?
 def _recompute(db: Database, chat_id: int, kind: str, *, lower: datetime | None = None) -> None:
     """Store the schedule's earliest unrecorded reminder at or after ``lower`` (default: the
     stored one, which keeps the invariant) and the one after it."""
-    with _write(db):
+    with write(db):
         row = db.execute(_SCHEDULE_SQL, [chat_id, kind]).fetchone()
         if row is None:
             return
@@ -592,7 +572,7 @@ def due(db: Database, now: datetime, *, include_skipped: bool = False) -> list[D
 def _claim(db: Database, rem: DueReminder, now: datetime) -> int | None:
     """Insert the 'sending' claim and move the schedule's pointer past it, in one committed
     transaction. None when another tick holds or finished this reminder."""
-    with _write(db):
+    with write(db):
         cur = db.execute(
             """INSERT OR IGNORE INTO reminders_sent
                    (chat_id, kind, occurrence, lead, status, fire_at, claimed_at)
@@ -605,7 +585,7 @@ def _claim(db: Database, rem: DueReminder, now: datetime) -> int | None:
 
 
 def _mark_sent(db: Database, rem: DueReminder, now: datetime) -> None:
-    with _LOCK:
+    with write(db):
         db.execute(
             """UPDATE reminders_sent SET status = 'sent', done_at = ?, detail = NULL
                WHERE chat_id = ? AND kind = ? AND occurrence = ? AND lead = ?""",
@@ -615,7 +595,7 @@ def _mark_sent(db: Database, rem: DueReminder, now: datetime) -> None:
 
 def _release(db: Database, rem: DueReminder) -> None:
     """Drop our claim so a later tick retries, and rewind the schedule's pointer to it."""
-    with _write(db):
+    with write(db):
         db.execute(
             """DELETE FROM reminders_sent WHERE chat_id = ? AND kind = ? AND occurrence = ?
                    AND lead = ? AND status = 'sending'""",
@@ -630,7 +610,7 @@ def _skip(db: Database, rem: DueReminder, now: datetime) -> None:
         log.warning("reminder missed while down, meeting already past: %s", rem.key)
     else:
         log.info("reminder skipped (%s): %s", rem.skip_reason, rem.key)
-    with _write(db):
+    with write(db):
         db.execute(
             """INSERT OR IGNORE INTO reminders_sent
                    (chat_id, kind, occurrence, lead, status, fire_at, detail, claimed_at, done_at)
@@ -765,7 +745,7 @@ def recover(db: Database) -> int:
             occurrence,
             lead,
         )
-        with _write(db):
+        with write(db):
             db.execute(
                 """DELETE FROM reminders_sent WHERE chat_id = ? AND kind = ? AND occurrence = ?
                        AND lead = ? AND status = 'sending'""",
@@ -793,7 +773,7 @@ def refresh(db: Database, now: datetime, *, chat_id: int | None = None) -> int:
         params.append(chat_id)
     rows = db.execute(sql, params).fetchall()
     for i in range(0, len(rows), _REFRESH_BATCH):  # one commit per batch, not per schedule
-        with _write(db):
+        with write(db):
             for cid, kind, next_text in rows[i : i + _REFRESH_BATCH]:
                 lower = min(_parse_ts(next_text), now) if next_text else now
                 _recompute(db, cid, kind, lower=lower)
@@ -812,7 +792,7 @@ def startup(db: Database, now: datetime, *, refresh_all: bool = True) -> Startup
 
 def deactivate_chat(db: Database, chat_id: int, reason: str) -> None:
     """Stop reminding a chat (blocked, not found, migrated); its schedules are kept."""
-    with _LOCK:
+    with write(db):
         db.execute(
             """UPDATE chats SET active = 0, inactive_reason = ?, updated_at = datetime('now')
                WHERE chat_id = ?""",
@@ -822,7 +802,7 @@ def deactivate_chat(db: Database, chat_id: int, reason: str) -> None:
 
 def reactivate_chat(db: Database, chat_id: int) -> None:
     """The chat talks to us again: resume reminders (overdue ones for future meetings catch up)."""
-    with _LOCK:
+    with write(db):
         db.execute(
             """UPDATE chats SET active = 1, inactive_reason = NULL, updated_at = datetime('now')
                WHERE chat_id = ? AND active = 0""",
@@ -838,7 +818,7 @@ def migrate_chat(db: Database, old: int, new: int, *, claim_id: int | None = Non
     chat's. Returns False when ``claim_id`` (the claim being sent) could not move because the
     new chat already has that reminder.
     """
-    with _write(db):
+    with write(db):
         row = db.execute(
             "SELECT title, tz, org_name FROM chats WHERE chat_id = ?", [old]
         ).fetchone() or (None, None, None)
@@ -878,19 +858,48 @@ def migrate_chat(db: Database, old: int, new: int, *, claim_id: int | None = Non
     return moved
 
 
-def set_chat_tz(db: Database, chat_id: int, tz_name: str, now: datetime | None = None) -> None:
-    """Set a chat's time zone (IANA name) and move its reminder times accordingly."""
-    try:
-        ZoneInfo(tz_name)
-    except (ValueError, KeyError) as exc:
-        raise RuleError(f"时区无效：{tz_name}（例如 Asia/Shanghai）") from exc
-    with _LOCK:
+#: Chinese place names for the zones China uses (the tz database only knows English names).
+CITY_ZONES = {
+    "北京": "Asia/Shanghai", "北京时间": "Asia/Shanghai", "上海": "Asia/Shanghai",
+    "中国": "Asia/Shanghai", "东八区": "Asia/Shanghai",
+    "乌鲁木齐": "Asia/Urumqi", "新疆": "Asia/Urumqi", "新疆时间": "Asia/Urumqi",
+    "香港": "Asia/Hong_Kong", "澳门": "Asia/Macau", "台北": "Asia/Taipei", "台湾": "Asia/Taipei",
+}
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    """Lower-cased IANA zone name → its proper spelling; folders (``Europe``) are not zones."""
+    return {name.lower(): name for name in available_timezones()}
+
+
+def resolve_tz(text: str) -> str:
+    """A zone the user typed (``Asia/Urumqi``, ``asia/urumqi``, ``乌鲁木齐``) → its IANA name.
+
+    Anything else, a tz-database folder or 300 characters of junk included, is a ``RuleError``
+    with the same clear message, never an ``OSError`` from the zone loader.
+    """
+    name = text.strip().replace(" ", "")
+    if name in CITY_ZONES:
+        return CITY_ZONES[name]
+    found = _zone_names().get(name.lower()) if len(name) <= 64 else None
+    if found is None:
+        shown = name if len(name) <= 30 else name[:30] + "…"
+        raise RuleError(f"时区无效：{shown}（例如 Asia/Shanghai、Asia/Urumqi，或写城市：乌鲁木齐）")
+    return found
+
+
+def set_chat_tz(db: Database, chat_id: int, tz_text: str, now: datetime | None = None) -> str:
+    """Set a chat's time zone and move its reminder times accordingly; returns the IANA name."""
+    tz_name = resolve_tz(tz_text)
+    with write(db):
         db.execute("INSERT OR IGNORE INTO chats (chat_id) VALUES (?)", [chat_id])
         db.execute(
             "UPDATE chats SET tz = ?, updated_at = datetime('now') WHERE chat_id = ?",
             [tz_name, chat_id],
         )
     refresh(db, now or datetime.now(UTC), chat_id=chat_id)
+    return tz_name
 
 
 # --- schedules (the API the Telegram layer uses) -----------------------------------------------
@@ -944,7 +953,7 @@ def save_schedule(
     if lead_tuple is not None and not lead_tuple:
         raise RuleError("至少要设一个提醒时间，如：提前3天 9:00，当天 8:00")
     now_utc = _utc(now or datetime.now(UTC))
-    with _write(db):
+    with write(db):
         db.execute(
             "INSERT OR IGNORE INTO chats (chat_id, type, title) VALUES (?, ?, ?)",
             [chat_id, chat_type or ("private" if chat_id > 0 else "group"), title],
@@ -991,7 +1000,7 @@ def list_schedules(db: Database, chat_id: int) -> list[Schedule]:
 
 def delete_schedule(db: Database, chat_id: int, kind: str) -> bool:
     """Remove a schedule; its sent log stays, so saving it again never repeats a reminder."""
-    with _LOCK:
+    with write(db):
         cur = db.execute(
             "DELETE FROM schedules WHERE chat_id = ? AND kind = ?", [chat_id, normalize_kind(kind)]
         )
@@ -1003,7 +1012,7 @@ def set_schedule_active(
 ) -> bool:
     """Pause or resume one schedule; reminders that fell in the pause are not sent late."""
     now_utc = _utc(now or datetime.now(UTC))
-    with _write(db):
+    with write(db):
         cur = db.execute(
             """UPDATE schedules SET active = ?, armed_from = CASE WHEN ? THEN ? ELSE armed_from END,
                    updated_at = datetime('now') WHERE chat_id = ? AND kind = ?""",

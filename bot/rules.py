@@ -37,6 +37,7 @@ from scipy.sparse import csr_matrix
 
 from bot import KNOWLEDGE
 from bot.classifier import SoftmaxClassifier
+from bot.db import write
 from bot.text import (
     DICT_DIR,
     QUESTION_WORDS,
@@ -580,12 +581,12 @@ def load_rulebook(db: Database | None = None, db_path: str | Path | None = None)
 
 def teach(db: Database, book: RuleBook, rule_id: str, question: str, user_id: int | None = None) -> None:
     """Store an admin-taught variant and make it effective at once."""
-    book.teach(rule_id, question)
-    db.execute(
-        "INSERT OR IGNORE INTO rule_overrides (rule_id, question, added_by) VALUES (?, ?, ?)",
-        [rule_id, question.strip(), user_id],
-    )
-    db.conn.commit()
+    book.teach(rule_id, question)  # the refit runs outside the write lock
+    with write(db):
+        db.execute(
+            "INSERT OR IGNORE INTO rule_overrides (rule_id, question, added_by) VALUES (?, ?, ?)",
+            [rule_id, question.strip(), user_id],
+        )
 
 
 def export_overrides(db: Database, out: str | Path) -> int:

@@ -1,0 +1,1 @@
+"""The command layer shared by every front end: callback codec, command table, views."""
