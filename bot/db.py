@@ -396,3 +396,17 @@ def _search_headings(db: Database) -> None:
         END;
         """
     )
+
+
+@MIGRATIONS(name="0009_refused")
+def _refused(db: Database) -> None:
+    db.executescript(
+        """
+        -- chats and users the allowlist refused once: the polite refusal is never repeated,
+        -- also across restarts
+        CREATE TABLE refused (
+            key         INTEGER PRIMARY KEY,                -- chat id, or user id without a chat
+            refused_at  TEXT NOT NULL DEFAULT (datetime('now'))
+        );
+        """
+    )

@@ -691,21 +691,41 @@ def tick(db: Database, now: datetime, send: SyncSender) -> TickReport:
         return report
 
 
-async def atick(db: Database, now: datetime, send: AsyncSender) -> TickReport:
-    """The same tick with an async sender (the Telegram front end's ``bot.send_message``)."""
-    gen = _run(db, now)
+async def _inline(func: Callable[..., Any], *args: Any) -> Any:
+    return func(*args)
+
+
+def _step(gen: Generator[tuple[int, str], SendOutcome, TickReport], outcome: SendOutcome | None) -> tuple[int, str] | TickReport:
+    """One database step of the tick: the next message to send, or the final report.
+    (``StopIteration`` may not cross a worker thread's future, so it is turned into a value.)"""
     try:
-        chat_id, text = next(gen)
-        while True:
-            try:
-                outcome = await send(chat_id, text)
-            except Exception as exc:
-                log.exception("reminder sender raised for chat %s", chat_id)
-                outcome = SendOutcome.retry(repr(exc))
-            chat_id, text = gen.send(outcome)
+        return next(gen) if outcome is None else gen.send(outcome)
     except StopIteration as stop:
         report: TickReport = stop.value
         return report
+
+
+async def atick(
+    db: Database, now: datetime, send: AsyncSender, *, offload: Offload = _inline
+) -> TickReport:
+    """The same tick with an async sender (the Telegram front end's ``bot.send_message``).
+
+    ``offload`` runs each database step (plan, claim, mark): the front end passes its worker,
+    so the event loop only awaits the sends."""
+    gen = _run(db, now)
+    step = await offload(_step, gen, None)
+    while not isinstance(step, TickReport):
+        chat_id, text = step
+        try:
+            outcome = await send(chat_id, text)
+        except Exception as exc:
+            log.exception("reminder sender raised for chat %s", chat_id)
+            outcome = SendOutcome.retry(repr(exc))
+        step = await offload(_step, gen, outcome)
+    return step
+
+
+Offload = Callable[..., Awaitable[Any]]
 
 
 async def run_forever(

@@ -7,8 +7,9 @@ import html
 from pathlib import Path
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
+from bot.app import buttons
 from bot.config import Settings
 from bot.corpus import CorpusError, IngestSummary, ingest_bytes, list_sources, remove_source
 from bot.db import open_db
@@ -63,47 +64,52 @@ async def sources(update: Update, context: common.Context) -> None:
     if not common.is_bot_admin(update, context):
         await common.reply_all(update, context, [Reply("只有管理员可以管理范文来源。")])
         return
-    items = list_sources(common.db_of(context))
+    items = await common.core(list_sources, common.db_of(context))
     imported = [s for s in items if s.origin != "bundled"]
     bundled = sum(s.paragraphs for s in items if s.origin == "bundled")
     lines = [f"内置范文 {bundled} 段。"]
-    buttons = []
+    rows: list[list[Button]] = []
     for s in imported[:20]:
         lines.append(f"#{s.id} {s.name}：{s.paragraphs} 段（{s.imported_at[:10]}）")
-        buttons.append([Button(f"🗑 删除 #{s.id} {s.name[:20]}", data=f"src:x:{s.id}")])
+        rows.append([Button(f"🗑 删除 #{s.id} {s.name[:20]}", data=buttons.SOURCE.encode("x", s.id))])
     if not imported:
         lines.append("还没有导入的文件。在私聊中把 .txt/.docx/.md 文件发给我即可导入。")
-    await common.reply_all(update, context, [Reply("\n".join(lines), title="范文来源", buttons=buttons)])
+    await common.reply_all(update, context, [Reply("\n".join(lines), title="范文来源", buttons=rows)])
 
 
 async def source_button(update: Update, context: common.Context) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     if not common.is_bot_admin(update, context):
-        await query.answer("只有管理员可以删除来源。", show_alert=True)
+        await common.answer(context, query, "只有管理员可以删除来源。", alert=True)
         return
-    _, action, sid = query.data.split(":", 2)
+    (action, sid) = buttons.SOURCE.decode(query.data) or ("n", 0)
     if action == "x":
-        await query.answer()
+        await common.answer(context, query)
         reply = Reply(
             f"确定删除来源 #{sid} 及其全部段落吗？",
-            buttons=[[Button("确认删除", data=f"src:y:{sid}"), Button("取消", data="src:n:0")]],
+            buttons=[
+                [
+                    Button("确认删除", data=buttons.SOURCE.encode("y", sid)),
+                    Button("取消", data=buttons.SOURCE.encode("n", 0)),
+                ]
+            ],
         )
         await common.send(None, update.effective_chat, context, reply)
         return
     if action == "n":
-        await query.answer("已取消")
+        await common.answer(context, query, "已取消")
         return
     try:
-        removed = remove_source(common.db_of(context), int(sid))
+        removed = await common.core(remove_source, common.db_of(context), sid)
     except CorpusError as exc:
-        await query.answer(str(exc), show_alert=True)
+        await common.answer(context, query, str(exc), alert=True)
         return
-    await query.answer("已删除")
+    await common.answer(context, query, "已删除")
     await common.send(None, update.effective_chat, context, Reply(f"已删除来源 #{sid}，共 {removed} 段。"))
 
 
 def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.Document.ALL, document))
     app.add_handler(CommandHandler("sources", sources))
-    app.add_handler(CallbackQueryHandler(source_button, pattern=r"^src:[xyn]:"))
+    app.add_handler(common.button(buttons.SOURCE, source_button))

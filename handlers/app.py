@@ -9,18 +9,20 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlite_utils import Database
 from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     Update,
 )
-from telegram.constants import ParseMode
-from telegram.error import InvalidToken
+from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -28,16 +30,18 @@ from telegram.ext import (
     ApplicationHandlerStop,
     BaseRateLimiter,
     CallbackQueryHandler,
+    ChatMemberHandler,
     Defaults,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
+from bot import redact, reminders
 from bot.config import Settings
 from bot.corpus import ensure_bundled
-from bot.db import open_db
-from bot.rules import load_rulebook
+from bot.db import open_db, write
+from bot.rules import RuleBook, load_rulebook
 from handlers import admin, ask, common, drafts, inline, partyday, templates
 
 log = logging.getLogger(__name__)
@@ -68,62 +72,168 @@ GROUP_COMMANDS = [
 ]
 
 
-async def gate(update: Update, context: common.Context) -> None:
-    """Allowlists: anyone else gets one polite refusal, then silence; nothing leaks inline."""
-    settings = common.settings_of(context)
+REFUSAL = "抱歉，本助手仅限指定人员使用。如需开通，请联系管理员。"
+
+
+def _allowed(settings: Settings, update: Update) -> bool:
     user, chat = update.effective_user, update.effective_chat
     allowed = True
     if settings.allowed_user_ids and (user is None or user.id not in settings.allowed_user_ids):
         allowed = chat is not None and chat.id in settings.allowed_chat_ids
     if settings.allowed_chat_ids and chat is not None and chat.id not in settings.allowed_chat_ids:
         allowed = user is not None and user.id in settings.allowed_user_ids and chat.type == "private"
-    if allowed:
+    return allowed
+
+
+def _first_refusal(db: Database, key: int) -> bool:
+    """Record a refused chat (or user); True only the first time, also across restarts."""
+    with write(db):
+        cur = db.execute("INSERT OR IGNORE INTO refused (key) VALUES (?)", [key])
+    return cur.rowcount == 1
+
+
+async def gate(update: Update, context: common.Context) -> None:
+    """Allowlists: anyone else gets one polite refusal, then silence; nothing leaks inline.
+
+    The update stops here whatever happens while refusing: a refusal that Telegram rejects
+    (429 flood control, 403 in a group the bot may not post in) is logged, never raised, since
+    an exception would end this handler group and let PTB run the feature handlers."""
+    settings = common.settings_of(context)
+    if _allowed(settings, update):
         return
-    refused: set[int] = context.application.bot_data.setdefault("refused", set())
-    key = (chat.id if chat else user.id if user else 0)
-    if update.inline_query:
-        await update.inline_query.answer([], cache_time=0, is_personal=True)
-    elif update.callback_query:
-        await update.callback_query.answer("抱歉，本助手仅限指定人员使用。")
-    elif key not in refused and update.effective_message:
-        refused.add(key)
-        await update.effective_message.reply_text("抱歉，本助手仅限指定人员使用。如需开通，请联系管理员。")
+    user, chat = update.effective_user, update.effective_chat
+    key = chat.id if chat else user.id if user else 0
+    try:
+        if update.inline_query:
+            await update.inline_query.answer([], cache_time=0, is_personal=True)
+        elif update.callback_query:
+            await common.answer(context, update.callback_query, "抱歉，本助手仅限指定人员使用。")
+        elif update.effective_message is not None:
+            first = await common.core(_first_refusal, common.db_of(context), key)
+            if first:
+                await update.effective_message.reply_text(REFUSAL)
+    except Exception as exc:
+        log.warning("refusal to %s not delivered: %s", key, type(exc).__name__)
     raise ApplicationHandlerStop
 
 
+def _save_chat(db: Database, chat_id: int, chat_type: str, title: str) -> None:
+    with write(db):
+        db.execute(
+            """
+            INSERT INTO chats (chat_id, type, title) VALUES (?, ?, ?)
+            ON CONFLICT (chat_id) DO UPDATE SET type = excluded.type, title = excluded.title,
+                active = 1, inactive_reason = NULL, updated_at = datetime('now')
+            """,
+            [chat_id, chat_type, title],
+        )
+
+
 async def track_chat(update: Update, context: common.Context) -> None:
-    """Keep the chats table current (type, title); reminders are addressed from it."""
+    """Keep the chats table current (type, title) from the chat's own messages and presses;
+    reminders are addressed from it. The bot's own membership changes are handled by
+    :func:`membership` (a "you were removed" update must not reactivate the chat)."""
     chat = update.effective_chat
-    if chat is None or update.inline_query:
+    if chat is None or update.inline_query or update.my_chat_member or update.chat_member:
         return
-    db = common.db_of(context)
-    db.execute(
-        """
-        INSERT INTO chats (chat_id, type, title) VALUES (?, ?, ?)
-        ON CONFLICT (chat_id) DO UPDATE SET type = excluded.type, title = excluded.title,
-            active = 1, inactive_reason = NULL, updated_at = datetime('now')
-        """,
-        [chat.id, chat.type, chat.title or chat.full_name or ""],
+    msg = update.effective_message
+    if msg is not None and (msg.migrate_to_chat_id or msg.left_chat_member):
+        return
+    title = chat.title or chat.full_name or ""
+    await common.core(_save_chat, common.db_of(context), chat.id, chat.type, title)
+
+
+async def membership(update: Update, context: common.Context) -> None:
+    """The bot was added to, removed from, blocked or unblocked in a chat (``my_chat_member``),
+    as python-telegram-bot's chatmemberbot example tracks it."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    db, chat = common.db_of(context), change.chat
+    status = change.new_chat_member.status
+    if status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+        await common.core(reminders.deactivate_chat, db, chat.id, f"removed: {status}")
+    else:
+        await common.core(_save_chat, db, chat.id, chat.type, chat.title or chat.full_name or "")
+
+
+async def migration(update: Update, context: common.Context) -> None:
+    """A group became a supergroup: move its schedules before any reminder fails."""
+    msg = update.effective_message
+    if msg is None:
+        return
+    old, new = (msg.chat_id, msg.migrate_to_chat_id) if msg.migrate_to_chat_id else (
+        msg.migrate_from_chat_id, msg.chat_id
     )
-    db.conn.commit()
+    if old and new:
+        await common.core(reminders.migrate_chat, common.db_of(context), old, new)
+
+
+#: At most one error report to the admins per this many seconds.
+REPORT_EVERY = 60.0
+
+
+def _where(error: BaseException | None) -> str:
+    """module.function of the innermost frame in our own code, for the admins' report."""
+    where = "?"
+    tb = error.__traceback__ if error else None
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module.startswith(("handlers", "bot")):
+            where = f"{module}.{tb.tb_frame.f_code.co_name}"
+        tb = tb.tb_next
+    return where
+
+
+def _update_kind(update: object) -> str:
+    if not isinstance(update, Update):
+        return type(update).__name__
+    for kind in ("message", "edited_message", "callback_query", "inline_query", "my_chat_member",
+                 "chat_member", "chosen_inline_result"):
+        if getattr(update, kind) is not None:
+            return kind
+    return "update"
 
 
 async def error_handler(update: object, context: common.Context) -> None:
-    """Log every failure and tell the user in one short line; never fail silently."""
+    """Log every failure, tell the user in one short line (never the exception text), answer a
+    button press only if nothing answered it yet, and send the admins a short report
+    (exception type, where, kind of update; never the token or the user's message) at most
+    once a minute, as python-telegram-bot's errorhandlerbot example does."""
     log.error("处理更新时出错", exc_info=context.error)
     if isinstance(update, Update):
-        if update.callback_query:
-            try:
-                await update.callback_query.answer("出错了，请稍后再试。")
-            except Exception:  # the original error matters more than this one
-                log.debug("could not answer callback after error", exc_info=True)
+        query = update.callback_query
+        if query is not None and not common.was_answered(context, query):
+            await common.answer(context, query, "出错了，请稍后再试。")
         if update.effective_chat:
             try:
                 await context.bot.send_message(
                     update.effective_chat.id, "抱歉，处理这条消息时出错了，已记录。请换个说法或稍后再试。"
                 )
-            except Exception:
+            except TelegramError:
                 log.debug("could not send the apology", exc_info=True)
+    await _report_to_admins(update, context)
+
+
+async def _report_to_admins(update: object, context: common.Context) -> None:
+    admins = common.settings_of(context).admin_ids
+    data = context.application.bot_data
+    now = time.monotonic()
+    if not admins or now - data.get("last_error_report", -REPORT_EVERY) < REPORT_EVERY:
+        return
+    data["last_error_report"] = now
+    error = context.error
+    text = (
+        "⚠️ 出错报告\n"
+        f"类型：{html.escape(type(error).__name__)}\n"
+        f"位置：{html.escape(_where(error))}\n"
+        f"更新：{_update_kind(update)}"
+    )
+    for admin_id in sorted(admins):
+        try:
+            await context.bot.send_message(admin_id, text)
+        except TelegramError:
+            log.debug("could not report the error to admin %s", admin_id, exc_info=True)
 
 
 async def unknown_command(update: Update, context: common.Context) -> None:
@@ -138,20 +248,28 @@ async def unknown_command(update: Update, context: common.Context) -> None:
     await msg.reply_text(f"未知命令 {html.escape(cmd)}。发送 /help 查看可用命令。")
 
 
+def _warm(book: RuleBook) -> None:
+    """Load everything the first question needs (segmenter, classifier, caches)."""
+    book.answer("支委会多久开一次")
+
+
 async def post_init(app: Application) -> None:
-    """Open the database, load the knowledge base, register the command menu, start jobs."""
+    """Open the database, load and warm the knowledge base off the event loop, register the
+    command menus, start jobs: the first question after a start is as fast as any other, and
+    the reminder tick is never stalled by a lazy load."""
     settings: Settings = app.bot_data["settings"]
     if "db" not in app.bot_data:
-        app.bot_data["db"] = open_db(settings.db_path)
+        app.bot_data["db"] = await asyncio.to_thread(open_db, settings.db_path)
     if "book" not in app.bot_data:
-        app.bot_data["book"] = load_rulebook(app.bot_data["db"])
+        app.bot_data["book"] = await asyncio.to_thread(load_rulebook, app.bot_data["db"])
+    await asyncio.to_thread(_warm, app.bot_data["book"])
     await asyncio.to_thread(ensure_bundled, app.bot_data["db"])
     for hook in app.bot_data.get("post_init_hooks", []):
         await hook(app)
     try:
         await app.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
         await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
-    except Exception:
+    except TelegramError:
         log.warning("could not register the command menu", exc_info=True)
 
 
@@ -172,6 +290,7 @@ def build_application(
     ``rate_limiter`` replaces the default ``AIORateLimiter(max_retries=3)`` (30 msg/s overall,
     20/min per group); only benchmarks against a local fake server should raise it.
     """
+    redact.install(settings.token)
     defaults = Defaults(tzinfo=settings.tz, parse_mode=ParseMode.HTML, link_preview_options=None)
     app = (
         ApplicationBuilder()
@@ -189,6 +308,8 @@ def build_application(
     app.bot_data["clock"] = clock or (lambda: datetime.now(settings.tz))
     app.add_handler(TypeHandler(Update, gate), group=-2)
     app.add_handler(TypeHandler(Update, track_chat), group=-1)
+    app.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER), group=-1)
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migration), group=-1)
     ask.register(app)
     templates.register(app)
     inline.register(app)
@@ -204,10 +325,11 @@ def build_application(
 
 def run_polling(settings: Settings) -> int:
     """``dangwu run``: long polling until Ctrl-C; a bad token is one clear line."""
+    redact.install(settings.token)  # before the first log line: URLs contain the token
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request URL, and the URL contains the token.
+    # httpx logs every request URL at INFO: noise, not news (the token is redacted anyway).
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     app = build_application(settings)

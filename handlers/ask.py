@@ -6,8 +6,9 @@ import re
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
+from bot.app import buttons
 from bot.chat import HELP, feedback_row, render_answer, rule_reply
 from bot.feedback import log_question, record_vote
 from bot.replies import Button, Reply
@@ -21,9 +22,9 @@ def help_reply() -> Reply:
     return Reply(
         body=HELP,
         buttons=[
-            [Button("试问：支委会多久开一次", data="ex:ask")],
+            [Button("试问：支委会多久开一次", data=buttons.EXAMPLE.encode("ask"))],
             [Button("试搜范文：存在问题", switch_inline="存在问题")],
-            [Button("设主题党日", data="ex:pd")],
+            [Button("设主题党日", data=buttons.EXAMPLE.encode("pd"))],
         ],
     )
 
@@ -45,8 +46,8 @@ async def answer_question(update: Update, context: common.Context, question: str
         )
         return
     book = common.book_of(context)
-    result = book.answer(question)
-    log_question(common.db_of(context), question, result)
+    result = await common.core(book.answer, question)
+    await common.core(log_question, common.db_of(context), question, result)
     common.remember(context, "last_question", question)
     await common.reply_all(update, context, [render_answer(result, book)])
 
@@ -87,14 +88,13 @@ async def non_text(update: Update, context: common.Context) -> None:
 
 async def rule_button(update: Update, context: common.Context) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    rule_id = query.data[2:]
-    book = common.book_of(context)
-    rule = book.by_id.get(rule_id)
+    assert query is not None
+    (rule_id,) = buttons.RULE.decode(query.data) or ("",)
+    rule = common.book_of(context).by_id.get(rule_id)
     if rule is None:
-        await query.answer("这个话题已不存在，请重新提问。")
+        await common.answer(context, query, "这个话题已不存在，请重新提问。")
         return
-    await query.answer()
+    await common.answer(context, query)
     reply = rule_reply(rule)
     reply.buttons.append(feedback_row(rule.id))
     await common.send(None, update.effective_chat, context, reply)
@@ -102,31 +102,38 @@ async def rule_button(update: Update, context: common.Context) -> None:
 
 async def feedback_button(update: Update, context: common.Context) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    _, sign, rule_id = query.data.split(":", 2)
+    assert query is not None
+    decoded = buttons.FEEDBACK.decode(query.data)
+    if decoded is None:
+        await common.answer(context, query, common.STALE)
+        return
+    sign, rule_id = decoded
     question = common.recall(context, "last_question", "")
     user_id = update.effective_user.id if update.effective_user else None
     vote = 1 if sign == "+" else -1
-    record_vote(common.db_of(context), user_id, "rule", rule_id, vote, question)
+    await common.core(record_vote, common.db_of(context), user_id, "rule", rule_id, vote, question)
     if vote > 0:
-        await query.answer("谢谢反馈！")
+        await common.answer(context, query, "谢谢反馈！")
         return
-    await query.answer("已记录，我们会改进。")
+    await common.answer(context, query, "已记录，我们会改进。")
     book = common.book_of(context)
-    result = book.answer(question) if question else None
+    result = await common.core(book.answer, question) if question else None
     others = [
         r for r in (result.alternatives if isinstance(result, Answer) else ()) if r.id != rule_id
     ][:3]
     if others:
-        reply = Reply("抱歉答偏了。你是不是想问：", buttons=[[Button(r.title, data=f"r:{r.id}")] for r in others])
+        reply = Reply(
+            "抱歉答偏了。你是不是想问：",
+            buttons=[[Button(r.title, data=buttons.RULE.encode(r.id))] for r in others],
+        )
         await common.send(None, update.effective_chat, context, reply)
 
 
 async def example_button(update: Update, context: common.Context) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    if query.data == "ex:ask":
+    assert query is not None
+    await common.answer(context, query)
+    if buttons.EXAMPLE.decode(query.data) == ("ask",):
         await answer_question(update, context, "支委会多久开一次")
     else:
         await common.send(
@@ -138,17 +145,18 @@ async def example_button(update: Update, context: common.Context) -> None:
 
 
 async def stale_button(update: Update, context: common.Context) -> None:
-    """Buttons from an old version or an expired page: a polite answer, never silence."""
+    """Buttons from an old version, an expired page or forged data: a polite answer, never an
+    exception (no codec accepted the data, so no feature handler ran)."""
     if update.callback_query:
-        await update.callback_query.answer("这个按钮已失效，请重新发送命令。", show_alert=False)
+        await common.answer(context, update.callback_query, common.STALE)
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler(["start", "help"], start))
     app.add_handler(CommandHandler("ask", ask_command))
-    app.add_handler(CallbackQueryHandler(rule_button, pattern=r"^r:"))
-    app.add_handler(CallbackQueryHandler(feedback_button, pattern=r"^fb:[+-]:"))
-    app.add_handler(CallbackQueryHandler(example_button, pattern=r"^ex:"))
+    app.add_handler(common.button(buttons.RULE, rule_button))
+    app.add_handler(common.button(buttons.FEEDBACK, feedback_button))
+    app.add_handler(common.button(buttons.EXAMPLE, example_button))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.VIA_BOT, text_message), group=5)
     app.add_handler(
         MessageHandler(

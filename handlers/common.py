@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+from collections import deque
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 from telegram import (
+    CallbackQuery,
     Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -16,8 +20,10 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import ContextTypes
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
+from bot.app.codec import Codec
 from bot.config import Settings
 from bot.replies import Reply, split_text
 from bot.rules import RuleBook
@@ -25,6 +31,54 @@ from bot.rules import RuleBook
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
+T = TypeVar("T")
+
+STALE = "这个按钮已失效，请重新发送命令。"
+
+
+async def core(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one core call in a worker thread, so a slow request (a refit, an export, a search
+    over a big corpus) never delays another user's reply or the reminder tick. Every handler
+    calls the core through here."""
+    return await asyncio.to_thread(func, *args, **kwargs)
+
+
+def _answered(context: Context) -> deque[str]:
+    seen: deque[str] = context.application.bot_data.setdefault("answered_callbacks", deque(maxlen=512))
+    return seen
+
+
+def was_answered(context: Context, query: CallbackQuery) -> bool:
+    """True once :func:`answer` ran for this press (the error handler must not answer again)."""
+    return query.id in _answered(context)
+
+
+async def answer(context: Context, query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press exactly once. Telegram rejects a second answer ("query is too
+    old"), so a repeated call is a no-op, and a failed answer is logged, never raised: the
+    press itself was handled."""
+    if was_answered(context, query):
+        return
+    _answered(context).append(query.id)
+    try:
+        await query.answer(text, show_alert=alert)
+    except TelegramError as exc:
+        log.info("could not answer a button press: %s", exc)
+
+
+async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit the message a button is on, unless it already shows exactly this (Telegram rejects
+    an edit that changes nothing)."""
+    msg = query.message
+    if not isinstance(msg, Message):
+        return
+    if msg.text_html == text and msg.reply_markup == markup:
+        return
+    try:
+        await msg.edit_text(text, reply_markup=markup)
+    except BadRequest as exc:  # a race with another press of the same button
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 def settings_of(context: Context) -> Settings:
@@ -125,7 +179,11 @@ async def can_manage_chat(update: Update, context: Context) -> bool:
         return False
     if chat.type == ChatType.PRIVATE or user.id in settings_of(context).admin_ids:
         return True
-    member = await context.bot.get_chat_member(chat.id, user.id)
+    try:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+    except TelegramError as exc:  # the bot was removed, or Telegram is unreachable: say no
+        log.info("could not check chat admin status: %s", exc)
+        return False
     return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
@@ -142,3 +200,9 @@ def recall(context: Context, key: str, default: Any = None) -> Any:
     if context.user_data is None:
         return default
     return context.user_data.get(key, default)
+
+
+def button(codec: Codec, callback: Callable[[Update, Context], Any]) -> BaseHandler[Update, Any, Any]:
+    """A handler for one kind of button: only data the codec accepts reaches ``callback``;
+    anything else falls through to the stale-button answer."""
+    return CallbackQueryHandler(callback, pattern=lambda data: codec.decode(str(data)) is not None)

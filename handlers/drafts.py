@@ -6,10 +6,10 @@ import html
 from datetime import date
 
 from telegram import Update
-from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot import drafts
+from bot.app import buttons
 from bot.feedback import (
     FeedbackError,
     attach,
@@ -35,9 +35,10 @@ def _today(context: common.Context) -> date:
 async def add_button(update: Update, context: common.Context) -> None:
     """➕ under a template result: add it to the presser's own basket."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    result = drafts.add(common.db_of(context), _uid(update), int(query.data.split(":")[2]))
-    await query.answer(result.message)
+    assert query is not None
+    (_, pid) = buttons.DRAFT_ADD.decode(query.data) or ("", 0)
+    result = await common.core(drafts.add, common.db_of(context), _uid(update), pid)
+    await common.answer(context, query, result.message)
 
 
 async def draft_command(update: Update, context: common.Context) -> None:
@@ -54,7 +55,7 @@ async def draft_command(update: Update, context: common.Context) -> None:
 
 async def _send_docx(update: Update, context: common.Context) -> None:
     try:
-        doc = drafts.export_docx(common.db_of(context), _uid(update), _today(context))
+        doc = await common.core(drafts.export_docx, common.db_of(context), _uid(update), _today(context))
     except drafts.DraftError as exc:
         await common.send(None, update.effective_chat, context, Reply(str(exc)))
         return
@@ -63,7 +64,7 @@ async def _send_docx(update: Update, context: common.Context) -> None:
 
 async def _send_text_export(update: Update, context: common.Context) -> None:
     try:
-        chunks = drafts.export_text(common.db_of(context), _uid(update), _today(context))
+        chunks = await common.core(drafts.export_text, common.db_of(context), _uid(update), _today(context))
     except drafts.DraftError as exc:
         chunks = [str(exc)]
     for chunk in chunks:
@@ -72,37 +73,32 @@ async def _send_text_export(update: Update, context: common.Context) -> None:
 
 async def basket_button(update: Update, context: common.Context) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    action = drafts.parse_action(query.data)
+    assert query is not None
+    action = drafts.parse_action(query.data or "")
     if action is None:
-        await query.answer("这个按钮已失效。")
+        await common.answer(context, query, "这个按钮已失效。")
         return
     db, uid = common.db_of(context), _uid(update)
     verb, item_id = action
     if verb == "w":
-        await query.answer("正在生成 Word…")
+        await common.answer(context, query, "正在生成 Word…")
         await _send_docx(update, context)
         return
     if verb == "t":
-        await query.answer()
+        await common.answer(context, query)
         await _send_text_export(update, context)
         return
     if verb == "c":
-        n = drafts.clear(db, uid)
-        await query.answer(f"已清空 {n} 段")
+        n = await common.core(drafts.clear, db, uid)
+        await common.answer(context, query, f"已清空 {n} 段")
     elif item_id is not None and verb in {"u", "d"}:
-        moved = drafts.move(db, uid, item_id, -1 if verb == "u" else 1)
-        await query.answer("已移动" if moved else "已经到头了")
+        moved = await common.core(drafts.move, db, uid, item_id, -1 if verb == "u" else 1)
+        await common.answer(context, query, "已移动" if moved else "已经到头了")
     elif item_id is not None and verb == "x":
-        await query.answer("已移除" if drafts.remove(db, uid, item_id) else "这段已不在草稿篮里")
-    reply = drafts.render_basket(db, uid, _today(context))
-    if query.message is not None:
-        parts = common.to_html_parts(reply)
-        try:
-            await query.edit_message_text(parts[0], reply_markup=common.keyboard(reply))
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+        removed = await common.core(drafts.remove, db, uid, item_id)
+        await common.answer(context, query, "已移除" if removed else "这段已不在草稿篮里")
+    reply = await common.core(drafts.render_basket, db, uid, _today(context))
+    await common.edit(query, common.to_html_parts(reply)[0], common.keyboard(reply))
 
 
 async def org_command(update: Update, context: common.Context) -> None:
@@ -143,16 +139,18 @@ async def inline_pick(update: Update, context: common.Context) -> None:
     ).fetchone()
     if row is None:
         return
-    reply = Reply("要把这段加入草稿篮吗？", buttons=[[Button("➕ 加入草稿", data=f"d:a:{row[0]}")]])
+    add = buttons.DRAFT_ADD.encode("a", int(row[0]))
+    reply = Reply("要把这段加入草稿篮吗？", buttons=[[Button("➕ 加入草稿", data=add)]])
     await common.send(msg, None, context, reply)
 
 
 async def template_vote(update: Update, context: common.Context) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    _, sign, pid = query.data.split(":", 2)
-    record_vote(common.db_of(context), _uid(update), "paragraph", pid, 1 if sign == "+" else -1)
-    await query.answer("谢谢反馈！")
+    assert query is not None
+    (sign, pid) = buttons.TEMPLATE_VOTE.decode(query.data) or ("+", 0)
+    vote = 1 if sign == "+" else -1
+    await common.core(record_vote, common.db_of(context), _uid(update), "paragraph", str(pid), vote)
+    await common.answer(context, query, "谢谢反馈！")
 
 
 async def unanswered_command(update: Update, context: common.Context) -> None:
@@ -160,36 +158,37 @@ async def unanswered_command(update: Update, context: common.Context) -> None:
         await common.reply_all(update, context, [Reply("只有管理员可以查看未答问题。")])
         return
     db, book = common.db_of(context), common.book_of(context)
-    items = unanswered(db, 10)
+    items = await common.core(unanswered, db, 10)
     if not items:
         await common.reply_all(update, context, [Reply("目前没有待处理的未答问题。")])
         return
     replies = [Reply(f"共 {len(items)} 条，点按钮把问题归到对应规定，立即生效：")]
     for item in items:
-        buttons = [
-            [Button(f"→ {r.title}", data=f"ua:{item.id}:{r.id}")]
+        rows = [
+            [Button(f"→ {r.title}", data=buttons.ATTACH.encode(item.id, r.id))]
             for r in suggestions_for(book, item.question, 3)
             if len(f"ua:{item.id}:{r.id}".encode()) <= 64
         ]
-        replies.append(Reply(f"「{item.question}」 问了 {item.count} 次", buttons=buttons))
+        replies.append(Reply(f"「{item.question}」 问了 {item.count} 次", buttons=rows))
     await common.reply_all(update, context, replies)
 
 
 async def attach_button(update: Update, context: common.Context) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     if not common.is_bot_admin(update, context):
-        await query.answer("只有管理员可以操作。", show_alert=True)
+        await common.answer(context, query, "只有管理员可以操作。", alert=True)
         return
-    _, log_id, rule_id = query.data.split(":", 2)
+    (log_id, rule_id) = buttons.ATTACH.decode(query.data) or (0, "")
     try:
-        done = attach(common.db_of(context), common.book_of(context), int(log_id), rule_id, _uid(update))
+        done = await common.core(
+            attach, common.db_of(context), common.book_of(context), log_id, rule_id, _uid(update)
+        )
     except FeedbackError as exc:
-        await query.answer(str(exc), show_alert=True)
+        await common.answer(context, query, str(exc), alert=True)
         return
-    await query.answer("已归类")
-    if query.message is not None:
-        await query.edit_message_text(html.escape(done.message))
+    await common.answer(context, query, "已归类")
+    await common.edit(query, html.escape(done.message), None)
 
 
 async def stats_command(update: Update, context: common.Context) -> None:
@@ -202,10 +201,11 @@ async def stats_command(update: Update, context: common.Context) -> None:
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(add_button, pattern=r"^d:a:\d+$"))
-    app.add_handler(CallbackQueryHandler(basket_button, pattern=r"^d:[udxwtc]"))
-    app.add_handler(CallbackQueryHandler(template_vote, pattern=r"^ft:[+-]:\d+$"))
-    app.add_handler(CallbackQueryHandler(attach_button, pattern=r"^ua:\d+:"))
+    app.add_handler(common.button(buttons.DRAFT_ADD, add_button))
+    app.add_handler(common.button(buttons.DRAFT_ITEM, basket_button))
+    app.add_handler(common.button(buttons.DRAFT_ACTION, basket_button))
+    app.add_handler(common.button(buttons.TEMPLATE_VOTE, template_vote))
+    app.add_handler(common.button(buttons.ATTACH, attach_button))
     app.add_handler(CommandHandler(["draft", "caogao"], draft_command))
     app.add_handler(CommandHandler("org", org_command))
     app.add_handler(CommandHandler("title", title_command))

@@ -6,19 +6,21 @@ import asyncio
 import html
 import logging
 
+from sqlite_utils import Database
 from telegram import Update
 from telegram.error import ChatMigrated, Forbidden, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import reminders
+from bot.app import buttons
 from bot.replies import Button, Document, Reply
 from bot.schedule import RuleError
 from handlers import common
 
 log = logging.getLogger(__name__)
 
-KINDS = list(reminders.SUGGESTED_RULES)  # 主题党日 支委会 党员大会 党小组会 党课 组织生活会
-LEAD_OPTIONS = ("提前3天 9:00，当天 8:00", "提前1天 9:00，当天 8:00", "提前7天 9:00，提前1天 9:00")
+KINDS = buttons.MEETING_KINDS  # 主题党日 支委会 党员大会 党小组会 党课 组织生活会
+LEAD_OPTIONS = buttons.LEAD_OPTIONS
 ADMIN_ONLY = "在群里只有群管理员可以修改日程；大家都可以查看。"
 
 
@@ -39,7 +41,7 @@ async def partyday(update: Update, context: common.Context) -> None:
     now = common.now_of(context)
     today = reminders.chat_today(db, chat_id, now)
     if not arg:
-        sched = reminders.get_schedule(db, chat_id, "主题党日")
+        sched = await common.core(reminders.get_schedule, db, chat_id, "主题党日")
         if sched is None:
             await _send(
                 update,
@@ -53,11 +55,11 @@ async def partyday(update: Update, context: common.Context) -> None:
         await _send(update, context, ADMIN_ONLY)
         return
     if arg.lower() in {"off", "stop", "关闭", "停止", "取消"}:
-        stopped = reminders.set_schedule_active(db, chat_id, "主题党日", False, now=now)
+        stopped = await common.core(reminders.set_schedule_active, db, chat_id, "主题党日", False, now=now)
         await _send(update, context, "已停止主题党日提醒。" if stopped else "本群没有设置主题党日。")
         return
     try:
-        sched = reminders.save_schedule(db, chat_id, "主题党日", arg, now=now)
+        sched = await common.core(reminders.save_schedule, db, chat_id, "主题党日", arg, now=now)
     except RuleError as exc:
         await _send(update, context, str(exc))
         return
@@ -76,11 +78,11 @@ async def schedule_command(update: Update, context: common.Context) -> None:
     db, chat_id, now = common.db_of(context), _chat_id(update), common.now_of(context)
     kind, rule_text = args[0], " ".join(args[1:])
     if rule_text.lower() in {"off", "关闭", "停止", "取消"}:
-        ok = reminders.set_schedule_active(db, chat_id, kind, False, now=now)
+        ok = await common.core(reminders.set_schedule_active, db, chat_id, kind, False, now=now)
         await _send(update, context, f"已停止{kind}提醒。" if ok else f"本群没有设置{kind}。")
         return
     try:
-        sched = reminders.save_schedule(db, chat_id, kind, rule_text, now=now)
+        sched = await common.core(reminders.save_schedule, db, chat_id, kind, rule_text, now=now)
     except RuleError as exc:
         await _send(update, context, str(exc))
         return
@@ -88,51 +90,101 @@ async def schedule_command(update: Update, context: common.Context) -> None:
     await _send(update, context, "已设置。\n" + reminders.render_schedule(sched, today, 3))
 
 
-def _schedules_buttons() -> list[list[Button]]:
-    rows = [[Button(f"➕ {k}", data=f"sc:a:{i}") for i, k in enumerate(KINDS[1:4], 1)]]
-    rows.append([Button(f"➕ {k}", data=f"sc:a:{i}") for i, k in enumerate(KINDS[4:], 4)])
-    rows.append([Button("⏰ 修改提醒时间", data="sc:l")])
+def _schedules_buttons(existing: set[str]) -> list[list[Button]]:
+    """✏️/停止 for the meetings the chat has, ➕ only for those it has not."""
+    rows: list[list[Button]] = []
+    for i, kind in enumerate(KINDS):
+        if kind in existing:
+            rows.append(
+                [
+                    Button(f"✏️ {kind}", data=buttons.SCHED_EDIT.encode("e", i)),
+                    Button(f"停止 {kind}", data=buttons.SCHED_STOP.encode("s", i)),
+                ]
+            )
+    adds = [Button(f"➕ {k}", data=buttons.SCHED_ADD.encode("a", i)) for i, k in enumerate(KINDS) if k not in existing]
+    rows.extend(adds[i : i + 3] for i in range(0, len(adds), 3))
+    rows.append([Button("⏰ 修改提醒时间", data=buttons.LEADS_MENU.encode("l"))])
     return rows
+
+
+def _active_kinds(db: Database, chat_id: int) -> set[str]:
+    return {s.kind for s in reminders.list_schedules(db, chat_id) if s.active}
 
 
 async def schedules(update: Update, context: common.Context) -> None:
     db, chat_id = common.db_of(context), _chat_id(update)
     today = reminders.chat_today(db, chat_id, common.now_of(context))
-    await _send(update, context, reminders.render_schedules(db, chat_id, today), _schedules_buttons())
+    text = await common.core(reminders.render_schedules, db, chat_id, today)
+    existing = await common.core(_active_kinds, db, chat_id)
+    await _send(update, context, text, _schedules_buttons(existing))
 
 
 async def schedules_button(update: Update, context: common.Context) -> None:
+    """The buttons under /schedules. A button never silently replaces a schedule the chat set
+    later (an old ➕ on a meeting that now exists says what is set and offers to change it)."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     if not await common.can_manage_chat(update, context):
-        await query.answer(ADMIN_ONLY, show_alert=True)
+        await common.answer(context, query, ADMIN_ONLY, alert=True)
         return
-    await query.answer()
+    await common.answer(context, query)
     db, chat_id, now = common.db_of(context), _chat_id(update), common.now_of(context)
-    parts = query.data.split(":")
-    if parts[1] == "a":
-        kind = KINDS[int(parts[2])]
-        rule_text = reminders.SUGGESTED_RULES[kind]
-        sched = reminders.save_schedule(db, chat_id, kind, rule_text, now=now)
-        today = reminders.chat_today(db, chat_id, now)
+    today = reminders.chat_today(db, chat_id, now)
+    data = query.data
+    if (leads := buttons.LEADS.decode(data)) is not None:
+        await _set_leads(update, context, LEAD_OPTIONS[leads[1]])
+        return
+    if buttons.LEADS_MENU.decode(data) is not None:
+        rows = [[Button(opt, data=buttons.LEADS.encode("l", i))] for i, opt in enumerate(LEAD_OPTIONS)]
+        await _send(update, context, "选择本群所有日程的提醒时间：", rows)
+        return
+    decoded = (
+        buttons.SCHED_ADD.decode(data) or buttons.SCHED_EDIT.decode(data)
+        or buttons.SCHED_SUGGESTED.decode(data) or buttons.SCHED_STOP.decode(data)
+    )
+    assert decoded is not None  # the router only sends data one of these codecs accepts
+    action, index = decoded
+    kind = KINDS[index]
+    current = await common.core(reminders.get_schedule, db, chat_id, kind)
+    if action == "s":
+        stopped = await common.core(reminders.set_schedule_active, db, chat_id, kind, False, now=now)
+        await _send(update, context, f"已停止{kind}提醒。" if stopped else f"本群没有设置{kind}。")
+        return
+    if current is not None and current.active and action in {"a", "e"}:
+        suggested = reminders.SUGGESTED_RULES[kind]
+        rows = [[Button(f"改为：{suggested}", data=buttons.SCHED_SUGGESTED.encode("r", index))]]
+        rows.append([Button(f"停止 {kind}", data=buttons.SCHED_STOP.encode("s", index))])
         await _send(
             update,
             context,
-            f"已按常用规则添加{kind}（可修改：/schedule {kind} 新规则）。\n"
-            + reminders.render_schedule(sched, today, 3),
+            f"{kind}已经设置为：{current.rule_text}\n要修改，请发送：/schedule {kind} 新规则",
+            rows if current.rule_text != suggested else rows[1:],
         )
-    elif parts[1] == "l" and len(parts) == 2:
-        rows = [[Button(opt, data=f"sc:l:{i}")] for i, opt in enumerate(LEAD_OPTIONS)]
-        await _send(update, context, "选择本群所有日程的提醒时间：", rows)
-    elif parts[1] == "l":
-        option = LEAD_OPTIONS[int(parts[2])]
+        return
+    rule_text = reminders.SUGGESTED_RULES[kind]
+    sched = await common.core(reminders.save_schedule, db, chat_id, kind, rule_text, now=now)
+    await _send(
+        update,
+        context,
+        f"已按常用规则{'设置' if action == 'r' else '添加'}{kind}（可修改：/schedule {kind} 新规则）。\n"
+        + reminders.render_schedule(sched, today, 3),
+    )
+
+
+async def _set_leads(update: Update, context: common.Context, option: str) -> None:
+    db, chat_id, now = common.db_of(context), _chat_id(update), common.now_of(context)
+
+    def apply() -> int:
         changed = 0
         for sched in reminders.list_schedules(db, chat_id):
             reminders.save_schedule(db, chat_id, sched.kind, sched.rule_text, leads=option, now=now)
             changed += 1
-        await _send(
-            update, context, f"已把 {changed} 个日程的提醒时间改为：{option}" if changed else "还没有日程，请先添加。"
-        )
+        return changed
+
+    changed = await common.core(apply)
+    await _send(
+        update, context, f"已把 {changed} 个日程的提醒时间改为：{option}" if changed else "还没有日程，请先添加。"
+    )
 
 
 async def tz_command(update: Update, context: common.Context) -> None:
@@ -148,20 +200,20 @@ async def tz_command(update: Update, context: common.Context) -> None:
         await _send(update, context, ADMIN_ONLY)
         return
     try:
-        reminders.set_chat_tz(db, chat_id, arg, now=common.now_of(context))
+        name = await common.core(reminders.set_chat_tz, db, chat_id, arg, now=common.now_of(context))
     except RuleError as exc:
         await _send(update, context, str(exc))
         return
-    await _send(update, context, f"时区已设为 {arg}，提醒时间按当地时间计算。")
+    await _send(update, context, f"时区已设为 {name}，提醒时间按当地时间计算。")
 
 
 async def ics_command(update: Update, context: common.Context) -> None:
     db, chat_id, now = common.db_of(context), _chat_id(update), common.now_of(context)
-    if not reminders.list_schedules(db, chat_id):
+    if not await common.core(reminders.list_schedules, db, chat_id):
         await _send(update, context, "还没有日程可导出。先用 /partyday 每月第一个周五 设置。")
         return
     today = reminders.chat_today(db, chat_id, now)
-    data = reminders.chat_ics(db, chat_id, today, count=12)
+    data = await common.core(reminders.chat_ics, db, chat_id, today, count=12)
     await common.send(
         update.effective_message,
         update.effective_chat,
@@ -192,7 +244,9 @@ async def run_tick(app: Application) -> reminders.TickReport:
     now = app.bot_data["clock"]()
     lock: asyncio.Lock = app.bot_data.setdefault("tick_lock", asyncio.Lock())
     async with lock:
-        return await reminders.atick(db, now, lambda chat_id, text: _deliver(context, chat_id, text))
+        return await reminders.atick(
+            db, now, lambda chat_id, text: _deliver(context, chat_id, text), offload=common.core
+        )
 
 
 async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -217,5 +271,9 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("schedules", schedules))
     app.add_handler(CommandHandler("ics", ics_command))
     app.add_handler(CommandHandler("tz", tz_command))
-    app.add_handler(CallbackQueryHandler(schedules_button, pattern=r"^sc:"))
+    for codec in (
+        buttons.SCHED_ADD, buttons.SCHED_EDIT, buttons.SCHED_SUGGESTED, buttons.SCHED_STOP,
+        buttons.LEADS_MENU, buttons.LEADS,
+    ):
+        app.add_handler(common.button(codec, schedules_button))
     app.bot_data.setdefault("post_init_hooks", []).append(start_reminders)

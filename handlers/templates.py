@@ -7,16 +7,16 @@ from typing import Any
 
 from sqlite_utils import Database
 from telegram import Update
-from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
+from bot.app import buttons
 from bot.corpus import KINDS, resolve_kind
 from bot.feedback import log_search
 from bot.replies import Button
 from bot.search import SearchResponse, SearchResult, browse, search
 from handlers import common
 
-PAGE_LIMIT = 20  # results kept per search; paging edits one message
+PAGE_LIMIT = buttons.PAGE_LIMIT
 FILTER_KINDS = ("存在问题", "整改措施", "下一步打算", "主要做法", "原因分析", "开头", "结尾")
 
 
@@ -54,20 +54,24 @@ def page_html(res: SearchResult, page: int, total: int) -> str:
 def page_buttons(page: int, total: int, kind: str | None, pid: int) -> list[list[Button]]:
     nav = []
     if page > 0:
-        nav.append(Button("◀ 上一条", data=f"fw:p:{page - 1}"))
+        nav.append(Button("◀ 上一条", data=buttons.FW_PAGE.encode("p", page - 1)))
     if page + 1 < total:
-        nav.append(Button("下一条 ▶", data=f"fw:p:{page + 1}"))
+        nav.append(Button("下一条 ▶", data=buttons.FW_PAGE.encode("p", page + 1)))
     rows = [nav] if nav else []
-    rows.append(
-        [
-            Button("➕ 加入草稿", data=f"d:a:{pid}"),
-            Button("👍", data=f"ft:+:{pid}"),
-            Button("👎", data=f"ft:-:{pid}"),
-        ]
-    )
-    filters = [Button(("✅" if k == kind else "") + k, data=f"fw:k:{KINDS.index(k)}") for k in FILTER_KINDS]
+    if pid:  # a page shows one paragraph; a no-hit reply has only the filters
+        rows.append(
+            [
+                Button("➕ 加入草稿", data=buttons.DRAFT_ADD.encode("a", pid)),
+                Button("👍", data=buttons.TEMPLATE_VOTE.encode("+", pid)),
+                Button("👎", data=buttons.TEMPLATE_VOTE.encode("-", pid)),
+            ]
+        )
+    filters = [
+        Button(("✅" if k == kind else "") + k, data=buttons.FW_KIND.encode("k", KINDS.index(k)))
+        for k in FILTER_KINDS
+    ]
     rows.append(filters[:4])
-    rows.append([*filters[4:], Button("全部" if kind else "✅全部", data="fw:k:-")])
+    rows.append([*filters[4:], Button("全部" if kind else "✅全部", data=buttons.FW_KIND.encode("k", "-"))])
     return rows
 
 
@@ -87,8 +91,8 @@ async def show_search(update: Update, context: common.Context, query: str) -> No
             [common.Reply("请在命令后写上要找的内容，例如：\n/fanwen 三会一课 存在问题\n/fanwen 党费 整改措施")],
         )
         return
-    response = _run(common.db_of(context), text, kind)
-    _log_search(context, text, response)
+    response = await common.core(_run, common.db_of(context), text, kind)
+    await common.core(_log_search, context, text, response)
     await _send_page(update, context, text, kind, response, 0, edit=False)
 
 
@@ -113,33 +117,27 @@ async def _send_page(
     *,
     edit: bool,
 ) -> None:
+    """Show one page, or the no-hit message with its filter buttons; either way the message
+    keeps its query, so its buttons keep working. An edit that would change nothing is not
+    sent."""
     chat = update.effective_chat
     if chat is None:
         return
     if not response.results:
         msg = response.message or "没有找到相关段落，换个说法试试。"
-        body = html.escape(f"「{query[:50]}」{('（' + kind + '）') if kind else ''}：{msg}")
-        markup = common.keyboard(common.Reply("", buttons=page_buttons(0, 0, kind, 0)[1:])) if kind else None
-        if edit and update.callback_query and update.callback_query.message:
-            await context.bot.edit_message_text(
-                body, chat.id, update.callback_query.message.message_id, reply_markup=markup
-            )
-        else:
-            await context.bot.send_message(chat.id, body, reply_markup=markup)
-        return
-    page = max(0, min(page, len(response.results) - 1))
-    res = response.results[page]
-    text = page_html(res, page, len(response.results))
-    if response.message and page == 0:
-        text = f"<i>{html.escape(response.message)}</i>\n" + text
-    markup = common.keyboard(common.Reply("", buttons=page_buttons(page, len(response.results), kind, res.id)))
+        text = html.escape(f"「{query[:50]}」{('（' + kind + '）') if kind else ''}：{msg}")
+        filters = page_buttons(0, 0, kind, 0) if kind else []
+        markup = common.keyboard(common.Reply("", buttons=filters))
+    else:
+        page = max(0, min(page, len(response.results) - 1))
+        res = response.results[page]
+        text = page_html(res, page, len(response.results))
+        if response.message and page == 0:
+            text = f"<i>{html.escape(response.message)}</i>\n" + text
+        markup = common.keyboard(common.Reply("", buttons=page_buttons(page, len(response.results), kind, res.id)))
     if edit and update.callback_query and update.callback_query.message:
         message_id = update.callback_query.message.message_id
-        try:
-            await context.bot.edit_message_text(text, chat.id, message_id, reply_markup=markup)
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+        await common.edit(update.callback_query, text, markup)
     else:
         sent = await context.bot.send_message(chat.id, text, reply_markup=markup)
         message_id = sent.message_id
@@ -152,20 +150,18 @@ async def fanwen_command(update: Update, context: common.Context) -> None:
 
 async def page_button(update: Update, context: common.Context) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None and query.message is not None
+    assert query is not None and query.message is not None
     state = _state(context).get(query.message.message_id)
     if state is None:
-        await query.answer("这条结果已过期，请重新发送 /fanwen 查询。")
+        await common.answer(context, query, "这条结果已过期，请重新发送 /fanwen 查询。")
         return
-    await query.answer()
-    _, action, value = query.data.split(":", 2)
-    kind = state["kind"]
-    page = 0
-    if action == "p":
-        page = int(value)
-    elif action == "k":
-        kind = None if value == "-" else KINDS[int(value)]
-    response = _run(common.db_of(context), state["q"], kind)
+    kind, page = state["kind"], 0
+    if (paged := buttons.FW_PAGE.decode(query.data)) is not None:
+        page = paged[1]
+    elif (filtered := buttons.FW_KIND.decode(query.data)) is not None:
+        kind = None if filtered[1] == "-" else filtered[1]
+    await common.answer(context, query)
+    response = await common.core(_run, common.db_of(context), state["q"], kind)
     await _send_page(update, context, state["q"], kind, response, page, edit=True)
 
 
@@ -175,13 +171,14 @@ async def last_question_button(update: Update, context: common.Context) -> None:
     assert query is not None
     question = common.recall(context, "last_question", "")
     if not question:
-        await query.answer("请发送 /fanwen 加关键词查找范文。")
+        await common.answer(context, query, "请发送 /fanwen 加关键词查找范文。")
         return
-    await query.answer()
+    await common.answer(context, query)
     await show_search(update, context, question)
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler(["fanwen", "fw", "search"], fanwen_command))
-    app.add_handler(CallbackQueryHandler(page_button, pattern=r"^fw:[pk]:"))
-    app.add_handler(CallbackQueryHandler(last_question_button, pattern=r"^fw:last$"))
+    app.add_handler(common.button(buttons.FW_PAGE, page_button))
+    app.add_handler(common.button(buttons.FW_KIND, page_button))
+    app.add_handler(common.button(buttons.FW_LAST, last_question_button))

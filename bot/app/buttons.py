@@ -1,0 +1,48 @@
+"""Every kind of button the bot shows, as codecs: views encode with them, routers decode.
+
+A press whose data no codec accepts (forged, from an old version, an index out of range) never
+reaches a feature: the front end answers it as stale.
+"""
+
+from __future__ import annotations
+
+from bot.app.codec import RULE_ID, SIGN, Choice, Codec, Field, Int
+from bot.corpus import KINDS
+from bot.reminders import SUGGESTED_RULES
+
+MEETING_KINDS = tuple(SUGGESTED_RULES)  # 主题党日 支委会 党员大会 党小组会 党课 组织生活会
+LEAD_OPTIONS = ("提前3天 9:00，当天 8:00", "提前1天 9:00，当天 8:00", "提前7天 9:00，提前1天 9:00")
+PAGE_LIMIT = 20  # template results kept per search; paging edits one message
+_LAST_MEETING = len(MEETING_KINDS) - 1
+
+# rules answers
+RULE = Codec("r", RULE_ID)
+FEEDBACK = Codec("fb", SIGN, RULE_ID)
+EXAMPLE = Codec("ex", Choice("ask", "pd"))
+# template search: a page, a kind filter (index into KINDS, or - for all), the last question
+FW_PAGE = Codec("fw", Choice("p"), Int(0, PAGE_LIMIT - 1))
+FW_KIND = Codec("fw", Choice("k"), Field(r"\d{1,2}|-", lambda s: s if s == "-" else _kind_index(s)))
+FW_LAST = Codec("fw", Choice("last"))
+TEMPLATE_VOTE = Codec("ft", SIGN, Int(1))
+# draft basket
+DRAFT_ADD = Codec("d", Choice("a"), Int(1))
+DRAFT_ITEM = Codec("d", Choice("u", "d", "x"), Int(1))
+DRAFT_ACTION = Codec("d", Choice("w", "t", "c"))
+# admin
+ATTACH = Codec("ua", Int(1), RULE_ID)
+SOURCE = Codec("src", Choice("x", "y", "n"), Int(0))
+# schedules: add (➕), edit (✏️ shows how), set the suggested rule, stop, lead-time menu/choice
+SCHED_ADD = Codec("sc", Choice("a"), Int(0, _LAST_MEETING))
+SCHED_EDIT = Codec("sc", Choice("e"), Int(0, _LAST_MEETING))
+SCHED_SUGGESTED = Codec("sc", Choice("r"), Int(0, _LAST_MEETING))
+SCHED_STOP = Codec("sc", Choice("s"), Int(0, _LAST_MEETING))
+LEADS_MENU = Codec("sc", Choice("l"))
+LEADS = Codec("sc", Choice("l"), Int(0, len(LEAD_OPTIONS) - 1))
+
+
+def _kind_index(text: str) -> str:
+    """A filter button carries the index of a kind; out of range is a forged button."""
+    i = int(text)
+    if not 0 <= i < len(KINDS):
+        raise ValueError(text)
+    return KINDS[i]
