@@ -749,6 +749,9 @@ class BotRequest:
     http_method: str = "POST"
     status: int = 200
     response: JSON = field(default_factory=dict)
+    #: the failure was set up by the test (fail_next, rate_limit, a blocked/migrated chat),
+    #: not a call Telegram would reject on its own
+    injected: bool = False
 
     @property
     def ok(self) -> bool:
@@ -1489,6 +1492,11 @@ class FakeTelegram:
         """The bot's non-deleted document messages; see ``.document`` and ``.caption``."""
         return [m for m in self.messages(chat_id) if m.document is not None]
 
+    def rejected(self) -> list[BotRequest]:
+        """Calls Telegram would have rejected on its own (not failures the test injected):
+        a second answer to a button press, an edit that changes nothing, bad markup …"""
+        return [r for r in self.requests if not r.ok and not r.injected]
+
     def calls(self, method: str) -> list[BotRequest]:
         """Recorded requests of one method (name compared case-insensitively)."""
         wanted = method.lower()
@@ -1648,6 +1656,7 @@ class FakeTelegram:
         canonical = entry[0] if entry else method_name
         params: JSON = {}
         files: dict[str, UploadedFile] = {}
+        injected = False
         try:
             if token != self.token:
                 raise TelegramAPIError(401, "Unauthorized")
@@ -1655,11 +1664,13 @@ class FakeTelegram:
             if entry is None:
                 raise TelegramAPIError(404, "Not Found: method not found")
             failures = self._failures.get(canonical.lower())
+            injected = True
             if failures:
                 failure = failures.popleft()
                 raise TelegramAPIError(failure.error_code, failure.description, failure.parameters)
             if "chat_id" in params:
                 self._check_chat_state(canonical, params["chat_id"])
+            injected = False
             result = await entry[1](params, files)
             body: JSON = {"ok": True, "result": result}
             status = 200
@@ -1675,6 +1686,7 @@ class FakeTelegram:
                 http_method=request.method,
                 status=status,
                 response=body,
+                injected=injected and status != 200,
             )
         )
         self._notify()

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
-from telegram.ext import Application
+from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
 from handlers.app import build_application, post_init
@@ -35,10 +35,19 @@ class Harness:
     settings: Settings
     clock: Clock
     app: Application | None = None
+    #: every exception a handler raised; the fixture fails the test on any (and on any call
+    #: Telegram would have rejected), unless the test expects them
+    errors: list[BaseException] = field(default_factory=list)
+    expect_errors: bool = False
+
+    async def _record(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if context.error is not None:
+            self.errors.append(context.error)
 
     async def start(self, **overrides: object) -> Application:
         settings = replace(self.settings, **overrides)  # type: ignore[arg-type]
         app = build_application(settings, clock=self.clock)
+        app.add_error_handler(self._record)
         app.bot_data["auto_tick"] = False  # tests drive the tick with the injected clock
         await app.initialize()
         await post_init(app)
@@ -76,6 +85,10 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
     finally:
         await h.stop()
         await fake.stop()
+    if not h.expect_errors:
+        assert not h.errors, f"handler exceptions: {h.errors!r}"
+        rejected = [(r.method, r.description) for r in fake.rejected()]
+        assert not rejected, f"calls Telegram would reject: {rejected}"
 
 
 def _user(fake: FakeTelegram, uid: int = 1001, name: str = "王书记") -> FakeUser:
@@ -234,11 +247,20 @@ async def test_allowlist_refuses_strangers_once(bot: Harness) -> None:
     assert len(bot.fake.messages(stranger.id)) == 1
 
 
-async def test_error_handler_apologises(bot: Harness) -> None:
+async def test_error_handler_apologises_and_reports_to_admins_once_a_minute(bot: Harness) -> None:
+    bot.expect_errors = True
     u = _user(bot.fake)
+    admin = _user(bot.fake, ADMIN, "管理员")
     bot.fake.fail_next("sendMessage", 400, "Bad Request: something unexpected")
     text = await _say(bot.fake, u.id, "支委会多久开一次", u)
     assert "抱歉" in text
+    reports = await bot.fake.wait_for_messages(admin.id, 1)
+    report = reports[-1].text
+    assert "出错报告" in report and "BadRequest" in report and "message" in report
+    assert "支委会" not in report and bot.fake.token not in report
+    bot.fake.fail_next("sendMessage", 400, "Bad Request: something unexpected")
+    assert "抱歉" in await _say(bot.fake, u.id, "党费怎么交", u)
+    assert len(bot.fake.messages(admin.id)) == 1  # rate-limited: one report a minute
 
 
 def test_long_reply_is_split_on_paragraphs() -> None:
