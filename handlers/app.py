@@ -308,8 +308,9 @@ def build_application(
     app.bot_data["clock"] = clock or (lambda: datetime.now(settings.tz))
     app.add_handler(TypeHandler(Update, gate), group=-2)
     app.add_handler(TypeHandler(Update, track_chat), group=-1)
-    app.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER), group=-1)
-    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migration), group=-1)
+    # the chat's life: its own group, since only the first matching handler of a group runs
+    app.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER), group=1)
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migration), group=1)
     ask.register(app)
     templates.register(app)
     inline.register(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import re
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -72,7 +73,8 @@ async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     msg = query.message
     if not isinstance(msg, Message):
         return
-    if msg.text_html == text and msg.reply_markup == markup:
+    plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+    if msg.text == plain and msg.reply_markup == (markup or InlineKeyboardMarkup([])):
         return
     try:
         await msg.edit_text(text, reply_markup=markup)

@@ -135,13 +135,17 @@ async def _send_page(
         if response.message and page == 0:
             text = f"<i>{html.escape(response.message)}</i>\n" + text
         markup = common.keyboard(common.Reply("", buttons=page_buttons(page, len(response.results), kind, res.id)))
+    shown = (text, markup.to_json() if markup else "")
     if edit and update.callback_query and update.callback_query.message:
         message_id = update.callback_query.message.message_id
+        state = _state(context).setdefault(message_id, {})
+        if state.get("shown") == shown:  # a second tap on the same filter: nothing to change
+            return
+        state.update(q=query, kind=kind, shown=shown)  # before the await: taps run concurrently
         await common.edit(update.callback_query, text, markup)
     else:
         sent = await context.bot.send_message(chat.id, text, reply_markup=markup)
-        message_id = sent.message_id
-    _state(context)[message_id] = {"q": query, "kind": kind}
+        _state(context)[sent.message_id] = {"q": query, "kind": kind, "shown": shown}
 
 
 async def fanwen_command(update: Update, context: common.Context) -> None:
