@@ -1118,6 +1118,168 @@ def next_dates(rule: Rule | str, start: date, count: int) -> list[Occurrence]:
     return list(islice(iter_occurrences(rule, start), max(count, 0)))
 
 
+# --- moving one occurrence ---------------------------------------------------------------------
+
+MOVE_HELP = (
+    "可以这样说：本月改到15号、这次改到12月18日、本次推迟到下周三、下个月改到20日、"
+    "12月4日那次改到12月8日（规则本身不变，只调整这一次）。"
+)
+_MOVE_VERB = (
+    r"改期到|改期至|改期为|改到|改在|改为|改成|改至|调整到|调整为|调整至|调到|调至|调为|"
+    r"推迟到|推迟至|推后到|延后到|延后至|延期到|延期至|延迟到|顺延到|顺延至|"
+    r"提前到|提前至|挪到|移到|换到|放到|定在|定到|定为"
+)
+_MOVE_RE = re.compile(
+    r"(?P<which>本月|这个月|这月|当月|下个月|下月|本次|这次|此次|这一次|下次|下一次|最近一次"
+    rf"|(?:(?P<wy>[0-9]{{4}})年)?(?P<wm>{_NUM})月(?P<wd>{_NUM})日(?:那次|这次|那一次)?"
+    rf"|(?:(?P<my>[0-9]{{4}})年)?(?P<mm>{_NUM})月份?(?:那次|这次|那一次)?)?"
+    rf"(?P<kind>[^0-9]{{0,12}}?)(?:时间|日期)?(?:{_MOVE_VERB})(?P<new>.+?)"
+    r"(?:举行|召开|开会|开|进行)?"
+)
+_NEW_DATE_RE = re.compile(
+    rf"(?:(?:(?P<y>[0-9]{{4}})年)?(?P<m>{_NUM})月)?(?P<d>{_NUM})日"
+    rf"|(?P<wk>下下|下个?|本|这个?)?周(?P<w>{_WD})"
+    r"|(?P<rel>今天|明天|后天)"
+)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One occurrence of a schedule moved to another day; the rule itself does not change.
+
+    Which occurrence: ``original_date`` when the text names it (12月4日那次), else
+    ``original_month`` (year, month) for 本月 / 下个月 / 12月, else the next one from today
+    (这次 / 本次 / 下次, or nothing said). ``kind`` is the meeting name when the text gives one
+    (本月主题党日改到15号 → 主题党日; '' otherwise). ``new_time`` when a time was said.
+    """
+
+    text: str
+    new_date: date
+    original_month: tuple[int, int] | None = None
+    original_date: date | None = None
+    kind: str = ""
+    new_time: time | None = None
+
+    @property
+    def which(self) -> str:
+        """The moved occurrence in words: 下一次, 2026年12月那次, 12月4日那次."""
+        if self.original_date is not None:
+            return f"{_md(self.original_date)}那次"
+        if self.original_month is not None:
+            return f"{self.original_month[0]}年{self.original_month[1]}月那次"
+        return "下一次"
+
+    def describe(self) -> str:
+        """'2026年12月那次改到2026年12月15日（周二）' — to confirm back to the user."""
+        when = fmt_date(self.new_date)
+        if self.new_time is not None:
+            when += f" {self.new_time:%H:%M}"
+        return f"{self.kind}{self.which}改到{when}（规则不变，只调整这一次）"
+
+    def target(self, rule: Rule, today: date) -> Occurrence | None:
+        """The occurrence of ``rule`` this move applies to (None when there is none ahead)."""
+        for occ in iter_occurrences(rule, today):
+            if self.original_date is not None:
+                if occ.original_date == self.original_date or occ.date == self.original_date:
+                    return occ
+                if min(occ.original_date, occ.date) > self.original_date:
+                    return None
+            elif self.original_month is not None:
+                months = {
+                    (occ.date.year, occ.date.month),
+                    (occ.original_date.year, occ.original_date.month),
+                }
+                if self.original_month in months:
+                    return occ
+                if min(months) > self.original_month:
+                    return None
+            else:
+                return occ
+        return None
+
+
+def _month_from(today: date, month: int, year: int | None = None) -> tuple[int, int]:
+    """The month ``month`` this year, or next year when it has passed (a written year wins)."""
+    if not 1 <= month <= 12:
+        raise RuleError(f"月份应在 1–12 之间，收到“{month}月”。")
+    if year is not None:
+        return year, month
+    return (today.year, month) if month >= today.month else (today.year + 1, month)
+
+
+def _day_in(ym: tuple[int, int], day: int) -> date:
+    try:
+        return date(ym[0], ym[1], day)
+    except ValueError:
+        raise RuleError(f"{ym[0]}年{ym[1]}月没有{day}日，请检查日期。") from None
+
+
+def parse_move(text: str, today: date) -> Move:
+    """'本月改到15号', '这次改到12月18日', '本次推迟到下周三' → Move. Raises RuleError.
+
+    The new day must not be before ``today``. A bare 15号 is in the named month (本月, 下个月,
+    12月), otherwise the next 15th from today; 12月18日 without a year is the next one.
+    """
+    raw = (text or "").strip()
+    s = _ISO_DATE_RE.sub(_iso_to_words, unicodedata.normalize("NFKC", raw))
+    s = _normalize(s)
+    s = re.sub(r"[,;。、()（）!！~·]", "", s)
+    m = _MOVE_RE.fullmatch(s)
+    if not raw or not m:
+        raise RuleError(f"无法识别“{raw}”。\n{MOVE_HELP}")
+    original_date: date | None = None
+    original_month: tuple[int, int] | None = None
+    which = m.group("which") or ""
+    if m.group("wd"):
+        ym = _month_from(today, _num(m.group("wm")), int(m.group("wy")) if m.group("wy") else None)
+        original_date = _day_in(ym, _num(m.group("wd")))
+    elif m.group("mm"):
+        original_month = _month_from(
+            today, _num(m.group("mm")), int(m.group("my")) if m.group("my") else None
+        )
+    elif which in ("本月", "这个月", "这月", "当月"):
+        original_month = (today.year, today.month)
+    elif which in ("下个月", "下月"):
+        nxt = today.replace(day=1) + timedelta(days=32)
+        original_month = (nxt.year, nxt.month)
+    new_text, new_time = _extract_time(m.group("new"))
+    n = _NEW_DATE_RE.fullmatch(new_text)
+    if not n:
+        raise RuleError(f"没看懂新的日期“{m.group('new')}”。\n{MOVE_HELP}")
+    if n.group("rel"):
+        new_date = today + timedelta(days=("今天", "明天", "后天").index(n.group("rel")))
+    elif n.group("w"):
+        weeks = {"下下": 2, "下": 1, "下个": 1}.get(n.group("wk") or "", 0)
+        new_date = (
+            today - timedelta(today.weekday()) + timedelta(weeks * 7 + _weekday(n.group("w")))
+        )
+        if not n.group("wk") and new_date < today:  # 周三 alone: the coming one
+            new_date += timedelta(days=7)
+    else:
+        day = _num(n.group("d"))
+        if n.group("m"):
+            year = int(n.group("y")) if n.group("y") else None
+            new_date = _day_in(_month_from(today, _num(n.group("m")), year), day)
+            if year is None and new_date < today:
+                new_date = _day_in((new_date.year + 1, new_date.month), day)
+        elif original_month is not None:
+            new_date = _day_in(original_month, day)
+        elif original_date is not None:
+            new_date = _day_in((original_date.year, original_date.month), day)
+        else:  # 这次改到15号: the next 15th from today
+            ym = (today.year, today.month)
+            if day > pycalendar.monthrange(*ym)[1] or date(*ym, day) < today:
+                nxt = today.replace(day=1) + timedelta(days=32)
+                ym = (nxt.year, nxt.month)
+            new_date = _day_in(ym, day)
+    if new_date < today:
+        raise RuleError(f"{fmt_date(new_date)}已经过去了，请写今天以后的日期。")
+    kind = re.sub(r"^(?:那次|这次|的)|(?:那次|这次)$", "", m.group("kind") or "")
+    if re.search(r"[0-9]|月|周[一二三四五六日]", kind):
+        raise RuleError(f"无法识别“{raw}”。\n{MOVE_HELP}")
+    return Move(raw, new_date, original_month, original_date, kind, new_time)
+
+
 # --- lead times --------------------------------------------------------------------------------
 
 
