@@ -131,7 +131,7 @@ def year_of_dates(rules: list[str]) -> int:
 
 def clear_caches() -> None:
     for fn in (
-        schedule.parse_rule,
+        schedule._parse_rule,
         schedule.day_info,
         schedule._originals_in_year,
         schedule._missing_months,

@@ -13,6 +13,16 @@ Why it is built this way:
   (the ``holidays`` package) and mark every such date 待国务院公布.
 - The expensive parts are cached per (rule, year) and per day, because thousands of chats share
   the same few rules; a year of dates for every schedule must stay cheap.
+- A phrase that names a period but not the day (每季度一次, 每年12月下旬) raises
+  :class:`AmbiguousRule`, a RuleError that carries 2–4 concrete phrases to offer as buttons.
+- Lunar rules (每月农历初一, 每年农历正月初八) are converted with ``lunardate`` (lunar years
+  1900–2099); the holiday policy then applies to the solar date like for any other rule. A
+  monthly lunar rule includes leap months (闰月 has its own 初一 and 十五, and the branch meets
+  every lunar month); a yearly one (正月初八) uses the regular month only, never the leap one.
+  A lunar month without a 三十 has no date that month (skipped, as 31日 is in short months).
+- Phrases relative to today (12月20日 without a year, 下周五, 每两个月) are fixed when parsed:
+  the canonical form is absolute (2026年12月20日, 每逢双月), so re-parsing it later gives the
+  same dates.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ import cn2an
 import holidays as pyholidays
 from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule
 from icalendar import Alarm, Calendar, Event, Timezone
+from lunardate import LunarDate
 
 from bot.config import DEFAULT_TZ
 
@@ -43,6 +54,34 @@ _RR_WEEKDAYS = (MO, TU, WE, TH, FR, SA, SU)
 _RR_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _CN_ORDINAL = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五"}
 QUARTER_FIRST_MONTHS = (1, 4, 7, 10)
+QUARTER_MID_MONTHS = (2, 5, 8, 11)
+QUARTER_LAST_MONTHS = (3, 6, 9, 12)
+ODD_MONTHS = (1, 3, 5, 7, 9, 11)
+EVEN_MONTHS = (2, 4, 6, 8, 10, 12)
+#: Named month sets, phrase first: these phrases are how the rule is shown and stored.
+MONTH_SET_PHRASES = {
+    QUARTER_FIRST_MONTHS: "每季度首月",
+    QUARTER_MID_MONTHS: "每季度第二个月",
+    QUARTER_LAST_MONTHS: "每季度末月",
+    ODD_MONTHS: "每逢单月",
+    EVEN_MONTHS: "每逢双月",
+}
+#: The 旬 of a month: 上旬 1–10日, 中旬 11–20日, 下旬 21日–月底.
+XUN_FIRST_DAY = {"上": 1, "中": 11, "下": 21}
+LUNAR_MONTH_NAMES = (
+    "正月",
+    "二月",
+    "三月",
+    "四月",
+    "五月",
+    "六月",
+    "七月",
+    "八月",
+    "九月",
+    "十月",
+    "冬月",
+    "腊月",
+)
 #: How far ahead we look for occurrences before giving up (a 2月29日 rule needs 4 years per date).
 MAX_YEARS_AHEAD = 120
 
@@ -67,7 +106,12 @@ SUPPORTED_FORMS = (
     "每月最后一个周四",
     "每月第三个工作日、每月最后一个工作日",
     "每季度首月10日、每季度首月第一个周三",
-    "每年7月1日、每年12月第二个周五",
+    "每季度末月15日、每季度最后一个月的最后一个周四",
+    "每年7月1日、每年12月第二个周五、每年1月和7月第一个周五",
+    "每年12月下旬第一个工作日",
+    "每逢单月第一个周五、每逢双月15日、每两个月第一个周五",
+    "每月农历初一、每月农历十五、每年农历正月初八",
+    "单次：2026年12月20日、12月20日、2026-12-20、下周五",
     "每周一",
 )
 
@@ -81,6 +125,24 @@ RULE_HELP = (
 
 class RuleError(ValueError):
     """A phrase we do not understand; ``str(exc)`` is the Chinese message shown to the user."""
+
+
+class AmbiguousRule(RuleError):
+    """A phrase that names the period but not the day (每季度一次, 每年12月下旬).
+
+    ``question`` asks which month/day; ``options`` are 2–4 concrete phrases, each accepted by
+    :func:`parse_rule`, for the front end to offer as buttons. ``str(exc)`` is the question
+    followed by the options, for front ends without buttons.
+    """
+
+    def __init__(self, question: str, options: Sequence[str]) -> None:
+        self.question = question
+        self.options: tuple[str, ...] = tuple(options)
+        super().__init__(question + "\n" + "\n".join(f"· {o}" for o in self.options))
+
+
+class _NeedsToday(Exception):
+    """Internal: the phrase is relative to today (12月20日, 下周五, 每两个月)."""
 
 
 # --- China's working-day calendar ------------------------------------------------------------
@@ -153,8 +215,10 @@ class Recurrence:
     """The date part of a rule, independent of holidays.
 
     Exactly one day selector is set: ``monthday`` (1..31, -1 = last day), ``weekday`` + ``nth``
-    (nth 1..5, -1 = last; nth None with ``weekly``), or ``workday_nth`` (the Nth official working
-    day of the month, -1 = last). ``months`` limits the months (empty = every month).
+    (nth 1..5, -1 = last; nth None with ``weekly``), ``workday_nth`` (the Nth official working
+    day of the month counted from day ``workday_from``, -1 = last), ``lunar_day`` (1..30 of
+    every lunar month, leap months included, or of lunar month ``lunar_month`` only) or
+    ``once`` (a single date). ``months`` limits the months (empty = every month).
     """
 
     months: tuple[int, ...] = ()
@@ -163,24 +227,47 @@ class Recurrence:
     weekday: int | None = None
     nth: int | None = None
     workday_nth: int | None = None
+    workday_from: int = 1  # 11 = 中旬, 21 = 下旬 (with workday_nth > 0)
+    lunar_day: int | None = None
+    lunar_month: int | None = None  # with lunar_day: a yearly lunar rule (never the leap month)
+    once: date | None = None
 
     @property
     def period_phrase(self) -> str:
         if self.weekly:
             return "每周"
+        if self.once is not None:
+            return ""
+        if self.lunar_day is not None:
+            return "每月" if self.lunar_month is None else "每年"
         if not self.months:
             return "每月"
-        if self.months == QUARTER_FIRST_MONTHS:
-            return "每季度首月"
-        return "每年" + "、".join(str(m) for m in self.months) + "月"
+        if self.months in MONTH_SET_PHRASES:
+            return MONTH_SET_PHRASES[self.months]
+        return "每年" + "、".join(f"{m}月" for m in self.months)
+
+    @property
+    def months_note(self) -> str:
+        """Which months a named month set means, for 单月/双月/季度末月/季度第二个月 ('' otherwise;
+        每季度首月 is left as it always was shown)."""
+        if self.months in MONTH_SET_PHRASES and self.months != QUARTER_FIRST_MONTHS:
+            return "、".join(str(m) for m in self.months) + "月"
+        return ""
 
     @property
     def day_phrase(self) -> str:
-        """The day selector in words: 15日, 第一个周五, 最后一个工作日."""
+        """The day selector in words: 15日, 第一个周五, 最后一个工作日, 农历十五."""
         if self.weekly and self.weekday is not None:
             return WEEKDAY_NAMES[self.weekday][1:]
+        if self.once is not None:
+            return f"{self.once.year}年{self.once.month}月{self.once.day}日"
+        if self.lunar_day is not None:
+            month = "" if self.lunar_month is None else LUNAR_MONTH_NAMES[self.lunar_month - 1]
+            return f"农历{month}{lunar_day_name(self.lunar_day)}"
         if self.workday_nth is not None:
-            return (
+            xun = {v: k for k, v in XUN_FIRST_DAY.items()}.get(self.workday_from, "")
+            prefix = f"{xun}旬" if self.workday_from > 1 else ""
+            return prefix + (
                 "最后一个工作日" if self.workday_nth < 0 else f"第{_cn(self.workday_nth)}个工作日"
             )
         if self.monthday is not None:
@@ -195,15 +282,29 @@ class Recurrence:
 
     @property
     def may_skip(self) -> bool:
-        """True when some months have no such day (5th weekday, 29–31日, a late working day)."""
+        """True when some months have no such day (5th weekday, 29–31日, a late working day,
+        农历三十)."""
         return (
-            (self.monthday or 0) >= 29 or self.nth == 5 or (self.workday_nth or 0) > 16
+            (self.monthday or 0) >= 29
+            or self.nth == 5
+            or (self.workday_nth or 0) > 16
+            or self.lunar_day == 30
         ) and not self.weekly
 
     @property
     def rrule_text(self) -> str:
         """RFC 5545 RRULE for reference. Working-day rules are written as Mon–Fri + BYSETPOS;
-        the official calendar (holidays, 调休 weekend workdays) is applied on top of it."""
+        the official calendar (holidays, 调休 weekend workdays) is applied on top of it. Lunar
+        rules use RFC 7529 ``RSCALE=CHINESE``; a single date is a YEARLY rule ending that day."""
+        if self.once is not None:
+            d = self.once
+            return f"FREQ=YEARLY;UNTIL={d:%Y%m%d};BYMONTH={d.month};BYMONTHDAY={d.day}"
+        if self.lunar_day is not None:
+            if self.lunar_month is None:
+                return f"RSCALE=CHINESE;FREQ=MONTHLY;BYMONTHDAY={self.lunar_day}"
+            return (
+                f"RSCALE=CHINESE;FREQ=YEARLY;BYMONTH={self.lunar_month};BYMONTHDAY={self.lunar_day}"
+            )
         freq = "WEEKLY" if self.weekly else "YEARLY" if len(self.months) == 1 else "MONTHLY"
         parts = [f"FREQ={freq}"]
         if self.months:
@@ -211,6 +312,9 @@ class Recurrence:
         if self.weekly and self.weekday is not None:
             parts.append(f"BYDAY={_RR_CODES[self.weekday]}")
         elif self.workday_nth is not None:
+            if self.workday_from > 1:
+                days = ",".join(str(d) for d in range(self.workday_from, 32))
+                parts.append(f"BYMONTHDAY={days}")
             parts.append(f"BYDAY=MO,TU,WE,TH,FR;BYSETPOS={self.workday_nth}")
         elif self.monthday is not None:
             parts.append(f"BYMONTHDAY={self.monthday}")
@@ -245,15 +349,39 @@ class Rule:
     policy: HolidayPolicy
     meeting_time: time | None = None
 
-    @property
-    def canonical(self) -> str:
-        """Normalised wording; parsing it again gives the same rule (stored in the database)."""
-        out = self.recurrence.phrase
-        if self.recurrence.workday_nth is None:
+    def _wording(self, phrase: str) -> str:
+        rec = self.recurrence
+        out = phrase
+        if rec.workday_nth is None and not (
+            rec.once is not None and self.policy is HolidayPolicy.KEEP
+        ):
             out += "，" + POLICY_PHRASES[self.policy]
         if self.meeting_time is not None:
             out += f" {self.meeting_time:%H:%M}"
         return out
+
+    @property
+    def canonical(self) -> str:
+        """Normalised wording; parsing it again gives the same rule (stored in the database)."""
+        return self._wording(self.recurrence.phrase)
+
+    def describe(self) -> str:
+        """The rule as shown back to the user: the canonical wording, plus what a short phrase
+        leaves implicit (which months 每逢双月 means, that a lunar rule includes 闰月, …).
+        Equal to :attr:`canonical` for the plain monthly/weekly/yearly forms."""
+        rec = self.recurrence
+        notes: list[str] = []
+        if rec.months_note:
+            notes.append(rec.months_note)
+        if rec.once is not None:
+            notes.append("单次")
+        if rec.lunar_day is not None:
+            notes.append("按农历，含闰月" if rec.lunar_month is None else "按农历，闰月不重复")
+        if rec.workday_nth is not None and rec.workday_from > 1:
+            notes.append(f"从{rec.workday_from}日起算")
+        if not notes:
+            return self.canonical
+        return self._wording(f"{rec.phrase}（{'；'.join(notes)}）")
 
     @property
     def rrule_text(self) -> str:
@@ -264,6 +392,8 @@ class Rule:
         """A line to show when some months have no date under this rule ('' otherwise)."""
         if not self.recurrence.may_skip:
             return ""
+        if self.recurrence.lunar_month is not None:
+            return f"注意：有的年份没有{self.recurrence.day_phrase}，这些年份不安排。"
         return f"注意：有的月份没有{self.recurrence.day_phrase}，这些月份不安排。"
 
 
@@ -272,9 +402,17 @@ _WD = r"[一二三四五六日1-7]"
 _PERIOD = (
     r"(?P<p_month>每月)"
     r"|(?P<p_quarter>每季度(?:第一个月|第1个月|首月|第一月|头一个月|首个月))"
-    rf"|每年(?P<p_year>{_NUM})月"
+    r"|(?P<p_qmid>每季度(?:第二个月|第2个月|中间月|中间一个月|第二月))"
+    r"|(?P<p_qlast>每季度(?:最后一个月|最后1个月|最后一月|末月|末一个月|末个月|最末一个月"
+    r"|第三个月|第3个月|第三月|尾月))"
+    r"|(?P<p_qany>每季度)"
+    rf"|每年(?P<p_year>{_NUM}(?:\+{_NUM})*)月"
+    r"|(?P<p_odd>(?:每逢|逢|每)?(?:单月|单数月|奇数月))"
+    r"|(?P<p_even>(?:每逢|逢|每)?(?:双月|双数月|偶数月))"
+    r"|(?P<p_bi>每两个月|每2个月|每隔一个月|每隔1个月|隔月)"
 )
 _DAY = (
+    rf"(?P<d_xun>[上中下])旬第(?P<d_xn>{_NUM})个?工作日|"
     rf"(?P<d_md>{_NUM})日"
     r"|(?P<d_lastday>最后一天|最后1天|月底|月末)"
     rf"|第(?P<d_nth>{_NUM})个?周(?P<d_wd>{_WD})"
@@ -284,6 +422,29 @@ _DAY = (
 )
 _CORE_RE = re.compile(rf"(?:{_PERIOD})(?:{_DAY})")
 _WEEKLY_RE = re.compile(rf"每周(?P<w>{_WD})")
+#: 每年1月、7月 / 每年一月和七月 → 每年1+7月 (before punctuation is dropped)
+_MONTH_LIST_RE = re.compile(rf"每年((?:{_NUM}月?(?:、|,|和|及|与|/|跟))+{_NUM})月")
+_LDAY = r"(?P<ld>初[一二三四五六七八九十]|[一二三四五六七八九十廿卅]{1,3}|[0-9]{1,2})日?"
+_LMON = r"(?P<lm>正|元|冬|腊|臘|[一二三四五六七八九十]{1,3}|[0-9]{1,2})月"
+_LUNAR_MONTHLY_RE = re.compile(
+    rf"(?:每月农历|农历每月|每农历月|每个农历月){_LDAY}|每月{_LDAY.replace('ld', 'ld2')}农历"
+)
+_LUNAR_YEARLY_RE = re.compile(rf"(?:每年农历|农历每年){_LMON}{_LDAY}")
+#: 每月初一 / 每月十五 without 农历 or 日: solar or lunar? (每月十五日 stays solar)
+_LUNAR_OR_SOLAR_RE = re.compile(r"每月(?P<ld>初[一二三四五六七八九十]|十五|二十|廿[一-九]|三十)")
+_ONCE_RE = re.compile(
+    rf"(?:(?P<y>[0-9]{{4}}|[零〇一二三四五六七八九]{{4}})年)?(?P<m>{_NUM})月(?P<d>{_NUM})日"
+    r"(?:一次|单次|这一次)?"
+)
+_ISO_DATE_RE = re.compile(r"(?<![0-9])([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?![0-9])")
+_REL_WEEK_RE = re.compile(rf"(?P<wk>下下|下个?|本|这个?|这)(?:周|星期)(?P<wd>{_WD})")
+_ASK_PERIOD_RE = re.compile(
+    rf"(?P<per>每月|每季度|每年|每年{_NUM}(?:\+{_NUM})*月|每两个月|每2个月|每隔一个月|隔月|每半年"
+    r"|每逢单月|每逢双月|单月|双月)"
+    r"(?:(?:召开|举行|开展|开|进行)?(?:一|1)次(?:会议?)?)?"
+)
+_ASK_XUN_RE = re.compile(rf"(?P<per>每月|每年{_NUM}(?:\+{_NUM})*月)(?P<x>[上中下])旬(?:一次)?")
+_ASK_QDAY_RE = re.compile(rf"每季度(?P<d>{_NUM})日")
 _POLICY_RE = re.compile(
     r"[,;。、]?\(?(?:如|若)?(?:遇到?|逢)?(?:法定)?(?:节假日|节日|假日|假期|休息日|放假|周末)?"
     r"(?:则|就)?(?P<kw>往后顺延|向后顺延|顺延|延后|推迟|后延|往前提前|向前提前|提前|"
@@ -324,11 +485,45 @@ _REPLACEMENTS = (
     ("的", ""),
     ("最後", "最后"),
     ("倒数第一个", "最后一个"),
+    ("阴历", "农历"),
+    ("旧历", "农历"),
 )
 
 
 def _cn(n: int) -> str:
     return _CN_ORDINAL.get(n) or str(cn2an.an2cn(n))
+
+
+_CN_DIGITS = "一二三四五六七八九十"
+
+
+def lunar_day_name(day: int) -> str:
+    """1 → 初一, 15 → 十五, 20 → 二十, 23 → 廿三, 30 → 三十."""
+    if day <= 10:
+        return "初" + _CN_DIGITS[day - 1]
+    if day < 20:
+        return "十" + _CN_DIGITS[day - 11]
+    if day in (20, 30):
+        return _CN_DIGITS[day // 10 - 1] + "十"
+    return "廿" + _CN_DIGITS[day - 21]
+
+
+def _lunar_day(text: str) -> int:
+    if text.startswith("初"):
+        day = _CN_DIGITS.index(text[1]) + 1
+    else:
+        day = _num(text.replace("卅", "三十"))
+    if not 1 <= day <= 30:
+        raise RuleError(f"农历每月只有初一到三十，没有“{text}”。")
+    return day
+
+
+def _lunar_month(text: str) -> int:
+    named = {"正": 1, "元": 1, "冬": 11, "腊": 12, "臘": 12}
+    month = named.get(text) or _num(text)
+    if not 1 <= month <= 12:
+        raise RuleError(f"农历月份应为正月到腊月，收到“{text}月”。")
+    return month
 
 
 def _num(text: str) -> int:
@@ -399,21 +594,43 @@ def _max_day(months: Sequence[int]) -> int:
     return max(29 if m == 2 else pycalendar.monthrange(2001, m)[1] for m in months)
 
 
-def _core(s: str) -> Recurrence:
-    m = _WEEKLY_RE.fullmatch(s)
-    if m:
-        return Recurrence(weekly=True, weekday=_weekday(m.group("w")))
-    m = _CORE_RE.fullmatch(s)
-    if not m:
-        raise RuleError("")
-    months: tuple[int, ...] = ()
+def _today() -> date:
+    """Today in the default time zone (Asia/Shanghai)."""
+    return datetime.now(UTC).astimezone(zone(DEFAULT_TZ)).date()
+
+
+def _months_of(m: re.Match[str]) -> tuple[tuple[int, ...], str]:
+    """The month set a period names, and 'any' for a bare 每季度 / 'bi' for 每两个月."""
     if m.group("p_quarter"):
-        months = QUARTER_FIRST_MONTHS
-    elif m.group("p_year"):
-        month = _num(m.group("p_year"))
+        return QUARTER_FIRST_MONTHS, ""
+    if m.group("p_qmid"):
+        return QUARTER_MID_MONTHS, ""
+    if m.group("p_qlast"):
+        return QUARTER_LAST_MONTHS, ""
+    if m.group("p_qany"):
+        return QUARTER_FIRST_MONTHS, "any"
+    if m.group("p_odd"):
+        return ODD_MONTHS, ""
+    if m.group("p_even"):
+        return EVEN_MONTHS, ""
+    if m.group("p_bi"):
+        return (), "bi"
+    if m.group("p_year"):
+        return _year_months(m.group("p_year")), ""
+    return (), ""
+
+
+def _year_months(text: str) -> tuple[int, ...]:
+    months = []
+    for part in text.split("+"):
+        month = _num(part)
         if not 1 <= month <= 12:
-            raise RuleError(f"月份应在 1–12 之间，收到“{m.group('p_year')}月”。")
-        months = (month,)
+            raise RuleError(f"月份应在 1–12 之间，收到“{part}月”。")
+        months.append(month)
+    return tuple(sorted(set(months)))
+
+
+def _day_selector(m: re.Match[str], months: tuple[int, ...]) -> Recurrence:
     if m.group("d_md"):
         day = _num(m.group("d_md"))
         if not 1 <= day <= _max_day(months or range(1, 13)):
@@ -435,30 +652,242 @@ def _core(s: str) -> Recurrence:
         if not 1 <= n <= 23:
             raise RuleError("一个月最多约 23 个工作日，请写第 1 到第 23 个，或“最后一个工作日”。")
         return Recurrence(months=months, workday_nth=n)
+    if m.group("d_xun"):
+        n = _num(m.group("d_xn"))
+        if not 1 <= n <= 5:
+            raise RuleError("一旬里请写第一到第五个工作日，如“下旬第一个工作日”。")
+        start = XUN_FIRST_DAY[m.group("d_xun")]
+        if start == 1:
+            return Recurrence(months=months, workday_nth=n)
+        return Recurrence(months=months, workday_nth=n, workday_from=start)
     return Recurrence(months=months, workday_nth=-1)
 
 
-@lru_cache(maxsize=4096)
-def parse_rule(text: str, default_policy: HolidayPolicy = HolidayPolicy.POSTPONE) -> Rule:
-    """Parse a Chinese rule phrase. Raises RuleError (Chinese message with examples) if unknown.
+def _quarter_any(rec: Recurrence) -> Recurrence:
+    """每季度 + a day: counted from the quarter's start (第一个周五 → 首月) or end (最后一个周四 →
+    末月). A day of the month (每季度15日) does not say which month: ask."""
+    from_end = (rec.monthday or 0) < 0 or (rec.nth or 0) < 0 or (rec.workday_nth or 0) < 0
+    if from_end:
+        return replace(rec, months=QUARTER_LAST_MONTHS)
+    if rec.monthday is not None:
+        raise AmbiguousRule(
+            f"“每季度{rec.monthday}日”是季度里哪个月的{rec.monthday}日？请选一个：",
+            (f"每季度首月{rec.monthday}日", f"每季度末月{rec.monthday}日"),
+        )
+    if rec.nth == 5 or rec.workday_from > 1:
+        day = rec.day_phrase
+        raise AmbiguousRule(
+            f"“每季度{day}”是季度里哪个月的？请选一个：",
+            (f"每季度首月{day}", f"每季度末月{day}"),
+        )
+    return rec  # 第N个周X / 第N个工作日 of the quarter: in its first month (N ≤ 4)
+
+
+def _bimonthly(rec: Recurrence, today: date | None) -> Recurrence:
+    """每两个月: every other month from the first month whose date is still ahead (today
+    included): 单月 (1,3,…,11) or 双月 (2,4,…,12), so the stored rule needs no start date."""
+    if today is None:
+        raise _NeedsToday
+    monthly = replace(rec, months=())
+    for year in (today.year, today.year + 1):
+        for d in _originals_in_year(monthly, year):
+            if d >= today:
+                return replace(rec, months=ODD_MONTHS if d.month % 2 else EVEN_MONTHS)
+    raise RuleError("找不到下一次的日期，请写“每逢单月…”或“每逢双月…”。")  # pragma: no cover
+
+
+def _lunar(s: str) -> Recurrence | None:
+    if "闰" in s:
+        raise RuleError("暂不支持按闰月定的规则；“每月农历初一”已包含闰月。")
+    m = _LUNAR_MONTHLY_RE.fullmatch(s)
+    if m:
+        return Recurrence(lunar_day=_lunar_day(m.group("ld") or m.group("ld2")))
+    m = _LUNAR_YEARLY_RE.fullmatch(s)
+    if m:
+        return Recurrence(
+            lunar_day=_lunar_day(m.group("ld")), lunar_month=_lunar_month(m.group("lm"))
+        )
+    m = _LUNAR_OR_SOLAR_RE.fullmatch(s)
+    if m:
+        day = _lunar_day(m.group("ld"))
+        raise AmbiguousRule(
+            f"“{s}”是农历{lunar_day_name(day)}还是公历{day}日？请选一个：",
+            (f"每月农历{lunar_day_name(day)}", f"每月{day}日"),
+        )
+    return None
+
+
+def _one_off(s: str, today: date | None) -> Recurrence | None:
+    m = _ONCE_RE.fullmatch(s)
+    if m:
+        month, day = _num(m.group("m")), _num(m.group("d"))
+        if not 1 <= month <= 12:
+            raise RuleError(f"月份应在 1–12 之间，收到“{m.group('m')}月”。")
+        if m.group("y"):
+            year = _num_year(m.group("y"))
+            try:
+                return Recurrence(once=date(year, month, day))
+            except ValueError:
+                raise RuleError(f"{year}年{month}月没有{day}日，请检查日期。") from None
+        if today is None:
+            raise _NeedsToday
+        for year in range(today.year, today.year + 9):  # 2月29日: the next leap year
+            try:
+                d = date(year, month, day)
+            except ValueError:
+                if day > _max_day([month]):
+                    raise RuleError(f"{month}月没有{day}日，请检查日期。") from None
+                continue
+            if d >= today:
+                return Recurrence(once=d)
+        raise RuleError(f"{month}月没有{day}日，请检查日期。")  # pragma: no cover
+    m = _REL_WEEK_RE.fullmatch(s)
+    if m:
+        if today is None:
+            raise _NeedsToday
+        weeks = {"下下": 2, "下": 1, "下个": 1}.get(m.group("wk"), 0)
+        d = today - timedelta(today.weekday()) + timedelta(weeks * 7 + _weekday(m.group("wd")))
+        if d < today:
+            raise RuleError(f"本周{WEEKDAY_NAMES[d.weekday()][1:]}（{_md(d)}）已经过去了。")
+        return Recurrence(once=d)
+    return None
+
+
+def _num_year(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    return int("".join(str("零一二三四五六七八九".index("零" if c == "〇" else c)) for c in text))
+
+
+def _ask_back(s: str) -> None:
+    """Raise AmbiguousRule for a period without a day (每季度一次, 每年12月下旬)."""
+    m = _ASK_XUN_RE.fullmatch(s)
+    if m:
+        per = _period_words(m.group("per"))
+        x = m.group("x")
+        first = XUN_FIRST_DAY[x]
+        last_option = {"上": f"{per}10日", "中": f"{per}20日", "下": f"{per}最后一个工作日"}[x]
+        first_workday = f"{per}第一个工作日" if x == "上" else f"{per}{x}旬第一个工作日"
+        raise AmbiguousRule(
+            f"“{s}”是{x}旬（{first}日–{'月底' if x == '下' else f'{first + 9}日'}）的哪一天？请选一个：",
+            (f"{per}{first}日", first_workday, f"{per}{first + 4}日", last_option),
+        )
+    m = _ASK_QDAY_RE.fullmatch(s)
+    if m:
+        day = _num(m.group("d"))
+        raise AmbiguousRule(
+            f"“每季度{day}日”是季度里哪个月的{day}日？请选一个：",
+            (f"每季度首月{day}日", f"每季度末月{day}日"),
+        )
+    m = _ASK_PERIOD_RE.fullmatch(s)
+    if not m:
+        return
+    per = m.group("per")
+    options: tuple[str, ...]
+    if per == "每季度":
+        options = (
+            "每季度首月第一个周五",
+            "每季度首月10日",
+            "每季度末月15日",
+            "每季度末月最后一个周四",
+        )
+        question = "每季度开一次：在季度的哪个月、哪一天？请选一个，或直接写出："
+    elif per == "每年" or per == "每半年":
+        first_p = "每年1月、7月" if per == "每半年" else "每年7月"
+        other = "每年6月、12月" if per == "每半年" else "每年12月"
+        options = (f"{first_p}1日", f"{first_p}第一个周五", f"{other}最后一个工作日")
+        question = f"{per}开一次：在哪个月、哪一天？请选一个，或直接写出："
+    elif per.startswith("每年"):
+        p = _period_words(per)
+        options = (f"{p}第一个周五", f"{p}15日", f"{p}最后一个工作日")
+        question = f"{p}开一次：在这个月的哪一天？请选一个，或直接写出："
+    elif per == "每月":
+        options = ("每月第一个周五", "每月15日", "每月最后一个工作日", "每月农历初一")
+        question = "每月开一次：在哪一天？请选一个，或直接写出："
+    else:
+        odd_even = {
+            "每逢单月": ("每逢单月",),
+            "单月": ("每逢单月",),
+            "每逢双月": ("每逢双月",),
+            "双月": ("每逢双月",),
+        }.get(per, ("每逢单月", "每逢双月"))
+        options = tuple(f"{p}{d}" for p in odd_even for d in ("第一个周五", "15日"))
+        question = "隔一个月开一次：单月还是双月，哪一天？请选一个，或直接写出："
+    raise AmbiguousRule(question, options)
+
+
+def _period_words(per: str) -> str:
+    """每年12+6月 → 每年6月、12月 (the period as a rule phrase shows it)."""
+    if per.startswith("每年") and per.endswith("月"):
+        return Recurrence(months=_year_months(per[2:-1]), monthday=1).period_phrase
+    return per
+
+
+def _core(s: str, today: date | None) -> Recurrence:
+    m = _WEEKLY_RE.fullmatch(s)
+    if m:
+        return Recurrence(weekly=True, weekday=_weekday(m.group("w")))
+    m = _CORE_RE.fullmatch(s)
+    if m:
+        months, special = _months_of(m)
+        rec = _day_selector(m, months)
+        if special == "any":
+            return _quarter_any(rec)
+        if special == "bi":
+            return _bimonthly(rec, today)
+        return rec
+    rec2 = _lunar(s) or _one_off(s, today)
+    if rec2 is not None:
+        return rec2
+    _ask_back(s)
+    raise RuleError("")
+
+
+def parse_rule(
+    text: str,
+    default_policy: HolidayPolicy = HolidayPolicy.POSTPONE,
+    *,
+    today: date | None = None,
+) -> Rule:
+    """Parse a Chinese rule phrase. Raises RuleError (Chinese message with examples) if unknown,
+    AmbiguousRule (a RuleError with ``options``) when the phrase does not say which day.
 
     The holiday policy written in the phrase wins over ``default_policy``; working-day rules
-    never need shifting, so their policy is always 不调整.
+    never need shifting, so their policy is always 不调整; a single date keeps its day unless
+    the phrase says 顺延/提前 (the user picked that day). ``today`` (default: today in
+    Asia/Shanghai) fixes phrases relative to it: 12月20日 → the next one, 下周五, 每两个月.
     """
+    try:
+        return _parse_rule(text, default_policy, today)
+    except _NeedsToday:
+        return _parse_rule(text, default_policy, _today())
+
+
+def _iso_to_words(m: re.Match[str]) -> str:
+    return f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日"
+
+
+@lru_cache(maxsize=4096)
+def _parse_rule(text: str, default_policy: HolidayPolicy, today: date | None) -> Rule:
     raw = (text or "").strip()
     if not raw:
         raise RuleError(f"请写出会议日期规则。\n{RULE_HELP}")
-    s = _normalize(raw)
+    # 2026-12-20 → 2026年12月20日, before spaces go (2026-12-20 14:30 must not run together)
+    s = _ISO_DATE_RE.sub(_iso_to_words, unicodedata.normalize("NFKC", raw))
+    s = _normalize(s)
     s, policy = _extract_policy(s)
     s, meeting_time = _extract_time(s)
+    s = _MONTH_LIST_RE.sub(lambda m: "每年" + "+".join(re.findall(_NUM, m.group(1))) + "月", s)
     s = re.sub(r"[,;。、()（）\-—~·:]", "", s)
     s = re.sub(r"(?:举行|召开|开展|开会|进行|活动)$", "", s)
     try:
-        rec = _core(s)
+        rec = _core(s, today)
+    except (AmbiguousRule, _NeedsToday):
+        raise
     except RuleError as exc:
         detail = str(exc)
         raise RuleError(detail or f"无法识别“{raw}”。\n{RULE_HELP}") from None
-    if rec.workday_nth is not None:
+    if rec.workday_nth is not None or (rec.once is not None and policy is None):
         policy = HolidayPolicy.KEEP
     return Rule(raw, rec, policy or default_policy, meeting_time)
 
@@ -528,6 +957,10 @@ class Occurrence:
 @lru_cache(maxsize=65536)
 def _originals_in_year(rec: Recurrence, year: int) -> tuple[date, ...]:
     """The rule's base dates in one year (before holiday shifting)."""
+    if rec.once is not None:
+        return (rec.once,) if rec.once.year == year else ()
+    if rec.lunar_day is not None:
+        return _lunar_in_year(rec.lunar_day, rec.lunar_month, year)
     base = [dt.date() for dt in rec.base_rrule(date(year, 1, 1), date(year, 12, 31))]
     if rec.workday_nth is None:
         return tuple(base)
@@ -535,7 +968,7 @@ def _originals_in_year(rec: Recurrence, year: int) -> tuple[date, ...]:
     for first in base:
         length = pycalendar.monthrange(first.year, first.month)[1]
         days = [first + timedelta(i) for i in range(length)]
-        work = [d for d in days if day_info(d).workday]
+        work = [d for d in days if d.day >= rec.workday_from and day_info(d).workday]
         n = rec.workday_nth
         if n < 0 and work:
             out.append(work[-1])
@@ -544,10 +977,29 @@ def _originals_in_year(rec: Recurrence, year: int) -> tuple[date, ...]:
     return tuple(out)
 
 
+def _lunar_in_year(day: int, month: int | None, year: int) -> tuple[date, ...]:
+    """Solar dates in ``year`` of lunar day ``day`` of every lunar month (leap months included)
+    or of lunar month ``month`` (regular month only). Lunar years outside 1900–2099: none."""
+    out: list[date] = []
+    for lunar_year in (year - 1, year):  # a lunar year starts in late January or February
+        if not 1900 <= lunar_year <= 2099:
+            continue
+        leap = LunarDate.leap_month_for_year(lunar_year)
+        for m in (month,) if month is not None else range(1, 13):
+            for is_leap in (False, True) if (month is None and leap == m) else (False,):
+                try:
+                    solar: date = LunarDate(lunar_year, m, day, is_leap).to_solar_date()
+                except ValueError:  # a 小月 has no 三十
+                    continue
+                if solar.year == year:
+                    out.append(solar)
+    return tuple(sorted(out))
+
+
 @lru_cache(maxsize=65536)
 def _missing_months(rec: Recurrence, year: int) -> tuple[int, ...]:
     """Months of the rule in this year that have no date (no 5th Friday, no 31st, …)."""
-    if rec.weekly:
+    if rec.weekly or rec.once is not None or rec.lunar_day is not None:
         return ()
     present = {d.month for d in _originals_in_year(rec, year)}
     return tuple(m for m in (rec.months or range(1, 13)) if m not in present)
@@ -568,6 +1020,8 @@ def _resolve(rec: Recurrence, policy: HolidayPolicy, original: date) -> Occurren
             note = f"当天为{info.makeup}调休上班日"
         return Occurrence(original, original, False, note, not info.official)
     why = f"{info.holiday}假期" if info.holiday else "周末"
+    if policy is HolidayPolicy.KEEP and rec.once is not None:
+        return Occurrence(original, original, False, f"当天为{why}", not info.official)
     if policy is HolidayPolicy.KEEP:
         return Occurrence(
             original, original, False, f"当天为{why}，按规则不调整", not info.official
@@ -615,7 +1069,10 @@ def iter_occurrences(rule: Rule, start: date) -> Iterator[Occurrence]:
     first_month = (start.year, start.month)
     pending: Occurrence | None = None
     skipped: list[str] = []
-    for year in range(scan_from.year, start.year + MAX_YEARS_AHEAD):
+    last_year = start.year + MAX_YEARS_AHEAD
+    if rec.once is not None:
+        last_year = min(last_year, rec.once.year + 1)
+    for year in range(scan_from.year, last_year):
         missing = _missing_months(rec, year)
         for original in _originals_in_year(rec, year):
             while missing and missing[0] < original.month:
@@ -659,6 +1116,168 @@ def next_dates(rule: Rule | str, start: date, count: int) -> list[Occurrence]:
     if isinstance(rule, str):
         rule = parse_rule(rule)
     return list(islice(iter_occurrences(rule, start), max(count, 0)))
+
+
+# --- moving one occurrence ---------------------------------------------------------------------
+
+MOVE_HELP = (
+    "可以这样说：本月改到15号、这次改到12月18日、本次推迟到下周三、下个月改到20日、"
+    "12月4日那次改到12月8日（规则本身不变，只调整这一次）。"
+)
+_MOVE_VERB = (
+    r"改期到|改期至|改期为|改到|改在|改为|改成|改至|调整到|调整为|调整至|调到|调至|调为|"
+    r"推迟到|推迟至|推后到|延后到|延后至|延期到|延期至|延迟到|顺延到|顺延至|"
+    r"提前到|提前至|挪到|移到|换到|放到|定在|定到|定为"
+)
+_MOVE_RE = re.compile(
+    r"(?P<which>本月|这个月|这月|当月|下个月|下月|本次|这次|此次|这一次|下次|下一次|最近一次"
+    rf"|(?:(?P<wy>[0-9]{{4}})年)?(?P<wm>{_NUM})月(?P<wd>{_NUM})日(?:那次|这次|那一次)?"
+    rf"|(?:(?P<my>[0-9]{{4}})年)?(?P<mm>{_NUM})月份?(?:那次|这次|那一次)?)?"
+    rf"(?P<kind>[^0-9]{{0,12}}?)(?:时间|日期)?(?:{_MOVE_VERB})(?P<new>.+?)"
+    r"(?:举行|召开|开会|开|进行)?"
+)
+_NEW_DATE_RE = re.compile(
+    rf"(?:(?:(?P<y>[0-9]{{4}})年)?(?P<m>{_NUM})月)?(?P<d>{_NUM})日"
+    rf"|(?P<wk>下下|下个?|本|这个?)?周(?P<w>{_WD})"
+    r"|(?P<rel>今天|明天|后天)"
+)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One occurrence of a schedule moved to another day; the rule itself does not change.
+
+    Which occurrence: ``original_date`` when the text names it (12月4日那次), else
+    ``original_month`` (year, month) for 本月 / 下个月 / 12月, else the next one from today
+    (这次 / 本次 / 下次, or nothing said). ``kind`` is the meeting name when the text gives one
+    (本月主题党日改到15号 → 主题党日; '' otherwise). ``new_time`` when a time was said.
+    """
+
+    text: str
+    new_date: date
+    original_month: tuple[int, int] | None = None
+    original_date: date | None = None
+    kind: str = ""
+    new_time: time | None = None
+
+    @property
+    def which(self) -> str:
+        """The moved occurrence in words: 下一次, 2026年12月那次, 12月4日那次."""
+        if self.original_date is not None:
+            return f"{_md(self.original_date)}那次"
+        if self.original_month is not None:
+            return f"{self.original_month[0]}年{self.original_month[1]}月那次"
+        return "下一次"
+
+    def describe(self) -> str:
+        """'2026年12月那次改到2026年12月15日（周二）' — to confirm back to the user."""
+        when = fmt_date(self.new_date)
+        if self.new_time is not None:
+            when += f" {self.new_time:%H:%M}"
+        return f"{self.kind}{self.which}改到{when}（规则不变，只调整这一次）"
+
+    def target(self, rule: Rule, today: date) -> Occurrence | None:
+        """The occurrence of ``rule`` this move applies to (None when there is none ahead)."""
+        for occ in iter_occurrences(rule, today):
+            if self.original_date is not None:
+                if occ.original_date == self.original_date or occ.date == self.original_date:
+                    return occ
+                if min(occ.original_date, occ.date) > self.original_date:
+                    return None
+            elif self.original_month is not None:
+                months = {
+                    (occ.date.year, occ.date.month),
+                    (occ.original_date.year, occ.original_date.month),
+                }
+                if self.original_month in months:
+                    return occ
+                if min(months) > self.original_month:
+                    return None
+            else:
+                return occ
+        return None
+
+
+def _month_from(today: date, month: int, year: int | None = None) -> tuple[int, int]:
+    """The month ``month`` this year, or next year when it has passed (a written year wins)."""
+    if not 1 <= month <= 12:
+        raise RuleError(f"月份应在 1–12 之间，收到“{month}月”。")
+    if year is not None:
+        return year, month
+    return (today.year, month) if month >= today.month else (today.year + 1, month)
+
+
+def _day_in(ym: tuple[int, int], day: int) -> date:
+    try:
+        return date(ym[0], ym[1], day)
+    except ValueError:
+        raise RuleError(f"{ym[0]}年{ym[1]}月没有{day}日，请检查日期。") from None
+
+
+def parse_move(text: str, today: date) -> Move:
+    """'本月改到15号', '这次改到12月18日', '本次推迟到下周三' → Move. Raises RuleError.
+
+    The new day must not be before ``today``. A bare 15号 is in the named month (本月, 下个月,
+    12月), otherwise the next 15th from today; 12月18日 without a year is the next one.
+    """
+    raw = (text or "").strip()
+    s = _ISO_DATE_RE.sub(_iso_to_words, unicodedata.normalize("NFKC", raw))
+    s = _normalize(s)
+    s = re.sub(r"[,;。、()（）!！~·]", "", s)
+    m = _MOVE_RE.fullmatch(s)
+    if not raw or not m:
+        raise RuleError(f"无法识别“{raw}”。\n{MOVE_HELP}")
+    original_date: date | None = None
+    original_month: tuple[int, int] | None = None
+    which = m.group("which") or ""
+    if m.group("wd"):
+        ym = _month_from(today, _num(m.group("wm")), int(m.group("wy")) if m.group("wy") else None)
+        original_date = _day_in(ym, _num(m.group("wd")))
+    elif m.group("mm"):
+        original_month = _month_from(
+            today, _num(m.group("mm")), int(m.group("my")) if m.group("my") else None
+        )
+    elif which in ("本月", "这个月", "这月", "当月"):
+        original_month = (today.year, today.month)
+    elif which in ("下个月", "下月"):
+        nxt = today.replace(day=1) + timedelta(days=32)
+        original_month = (nxt.year, nxt.month)
+    new_text, new_time = _extract_time(m.group("new"))
+    n = _NEW_DATE_RE.fullmatch(new_text)
+    if not n:
+        raise RuleError(f"没看懂新的日期“{m.group('new')}”。\n{MOVE_HELP}")
+    if n.group("rel"):
+        new_date = today + timedelta(days=("今天", "明天", "后天").index(n.group("rel")))
+    elif n.group("w"):
+        weeks = {"下下": 2, "下": 1, "下个": 1}.get(n.group("wk") or "", 0)
+        new_date = (
+            today - timedelta(today.weekday()) + timedelta(weeks * 7 + _weekday(n.group("w")))
+        )
+        if not n.group("wk") and new_date < today:  # 周三 alone: the coming one
+            new_date += timedelta(days=7)
+    else:
+        day = _num(n.group("d"))
+        if n.group("m"):
+            year = int(n.group("y")) if n.group("y") else None
+            new_date = _day_in(_month_from(today, _num(n.group("m")), year), day)
+            if year is None and new_date < today:
+                new_date = _day_in((new_date.year + 1, new_date.month), day)
+        elif original_month is not None:
+            new_date = _day_in(original_month, day)
+        elif original_date is not None:
+            new_date = _day_in((original_date.year, original_date.month), day)
+        else:  # 这次改到15号: the next 15th from today
+            ym = (today.year, today.month)
+            if day > pycalendar.monthrange(*ym)[1] or date(*ym, day) < today:
+                nxt = today.replace(day=1) + timedelta(days=32)
+                ym = (nxt.year, nxt.month)
+            new_date = _day_in(ym, day)
+    if new_date < today:
+        raise RuleError(f"{fmt_date(new_date)}已经过去了，请写今天以后的日期。")
+    kind = re.sub(r"^(?:那次|这次|的)|(?:那次|这次)$", "", m.group("kind") or "")
+    if re.search(r"[0-9]|月|周[一二三四五六日]", kind):
+        raise RuleError(f"无法识别“{raw}”。\n{MOVE_HELP}")
+    return Move(raw, new_date, original_month, original_date, kind, new_time)
 
 
 # --- lead times --------------------------------------------------------------------------------
@@ -860,7 +1479,7 @@ def render_next_dates(rule: Rule | str, start: date, count: int = 6, *, title: s
     """Plain Chinese text: the rule, then one numbered line per upcoming date with its notes."""
     if isinstance(rule, str):
         rule = parse_rule(rule)
-    head = f"{title}：{rule.canonical}" if title else rule.canonical
+    head = f"{title}：{rule.describe()}" if title else rule.describe()
     lines = [head]
     for i, occ in enumerate(next_dates(rule, start, count), 1):
         line = f"{i}. {fmt_date(occ.date)}"

@@ -19,6 +19,7 @@ from icalendar import Calendar
 from bot.cli import main
 from bot.schedule import (
     DEFAULT_LEADS,
+    AmbiguousRule,
     HolidayPolicy,
     Lead,
     RuleError,
@@ -29,6 +30,7 @@ from bot.schedule import (
     official_years,
     parse_clock,
     parse_leads,
+    parse_move,
     parse_rule,
     render_next_dates,
     to_ics,
@@ -522,3 +524,334 @@ def test_cli_schedule_ics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert rc == 0
     assert "partyday.ics" in capsys.readouterr().out
     assert len(_events(out.read_bytes())) == 12
+
+
+# --- the forms added for secretaries' phrasing (quarter-end, 旬, lunar, one-off, 单双月) --------
+
+TODAY = D("2026-12-04")  # a Friday
+
+
+def originals(rule: str, start: str, count: int, today: date = TODAY) -> list[date]:
+    return [o.original_date for o in next_dates(parse_rule(rule, today=today), D(start), count)]
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("每季度最后一个月的最后一个周四", "每季度末月最后一个周四，遇节假日顺延"),
+        ("每季度末月的15日", "每季度末月15日，遇节假日顺延"),
+        ("每季度末月第一个周一", "每季度末月第一个周一，遇节假日顺延"),
+        ("每季度第三个月15号 提前", "每季度末月15日，遇节假日提前"),
+        ("每季度第一个月的第一个周五", "每季度首月第一个周五，遇节假日顺延"),
+        ("每季度第二个月10日", "每季度第二个月10日，遇节假日顺延"),
+        ("每季度第一个周五", "每季度首月第一个周五，遇节假日顺延"),  # the quarter's first Friday
+        ("每季度最后一个工作日", "每季度末月最后一个工作日"),  # the quarter's last working day
+        ("每季度最后一天", "每季度末月最后一天，遇节假日顺延"),
+        ("每年一月和七月第一个周五", "每年1月、7月第一个周五，遇节假日顺延"),
+        ("每年1月、7月15日", "每年1月、7月15日，遇节假日顺延"),
+        ("每年6月和12月最后一个工作日", "每年6月、12月最后一个工作日"),
+        ("每年1月、4月、7月、10月10日", "每季度首月10日，遇节假日顺延"),
+        ("每年12月下旬第一个工作日", "每年12月下旬第一个工作日"),
+        ("每月中旬第二个工作日", "每月中旬第二个工作日"),
+        ("每年12月上旬第一个工作日", "每年12月第一个工作日"),
+        ("每逢单月第一个周五", "每逢单月第一个周五，遇节假日顺延"),
+        ("双月15号", "每逢双月15日，遇节假日顺延"),
+        ("每月农历初一", "每月农历初一，遇节假日顺延"),
+        ("农历每月十五", "每月农历十五，遇节假日顺延"),
+        ("每月初一（农历）", "每月农历初一，遇节假日顺延"),
+        ("每个月阴历廿三 提前", "每月农历廿三，遇节假日提前"),
+        ("每年农历正月初八", "每年农历正月初八，遇节假日顺延"),
+        ("每年农历腊月二十", "每年农历腊月二十，遇节假日顺延"),
+        ("2026年12月20日", "2026年12月20日"),
+        ("2026-12-20 14:30", "2026年12月20日 14:30"),
+        ("2026年12月20日，遇节假日顺延", "2026年12月20日，遇节假日顺延"),
+    ],
+)
+def test_parse_new_forms(text: str, canonical: str) -> None:
+    rule = parse_rule(text, today=TODAY)
+    assert rule.canonical == canonical
+    # stored canonical forms are absolute: parsing them on another day gives the same rule
+    again = parse_rule(rule.canonical, today=D("2027-05-05"))
+    assert (again.recurrence, again.policy, again.meeting_time) == (
+        rule.recurrence,
+        rule.policy,
+        rule.meeting_time,
+    )
+
+
+def test_quarter_end_rules_dates() -> None:
+    # December 2026: Tuesday the 1st, Thursdays 3..31; March 2027 starts on a Monday
+    assert dates("每季度最后一个月的最后一个周四", "2026-12-04", 3) == [
+        D("2026-12-31"),
+        D("2027-03-25"),
+        D("2027-06-24"),
+    ]
+    assert dates("每季度末月15日", "2026-12-04", 3) == [
+        D("2026-12-15"),
+        D("2027-03-15"),
+        D("2027-06-15"),
+    ]
+    assert dates("每季度末月第一个周一", "2026-12-04", 3) == [
+        D("2026-12-07"),
+        D("2027-03-01"),
+        D("2027-06-07"),
+    ]
+    # quarter end in 2026 with the official calendar: 9-30 is a Wednesday workday before 国庆
+    assert dates("每季度最后一个工作日", "2026-01-01", 4) == [
+        D("2026-03-31"),
+        D("2026-06-30"),
+        D("2026-09-30"),
+        D("2026-12-31"),
+    ]
+    assert parse_rule("每季度末月15日").rrule_text == "FREQ=MONTHLY;BYMONTH=3,6,9,12;BYMONTHDAY=15"
+
+
+def test_multi_month_yearly_rules() -> None:
+    occ = next_dates("每年一月和七月第一个周五", TODAY, 3)
+    assert [o.original_date for o in occ] == [D("2027-01-01"), D("2027-07-02"), D("2028-01-07")]
+    assert occ[0].date == D("2027-01-04") and "元旦" in occ[0].reason  # 2027-01-01 is 元旦
+    assert dates("每年6月、12月最后一个工作日", "2026-01-01", 2) == [
+        D("2026-06-30"),
+        D("2026-12-31"),
+    ]
+    assert dates("每年6月30日", "2026-12-04", 2) == [D("2027-06-30"), D("2028-06-30")]
+
+
+def test_xun_working_day_rules_match_chinese_calendar() -> None:
+    late = next_dates("每年12月下旬第一个工作日", D("2025-01-01"), 2)
+    assert [o.date for o in late] == [D("2025-12-22"), D("2026-12-21")]  # 2025-12-21 is a Sunday
+    assert dates("每年12月下旬第一个工作日", "2030-01-01", 1) == [D("2030-12-23")]  # Sat 21st
+    mid = next_dates("每月中旬第二个工作日", D("2026-01-01"), 12)
+    for i, occ in enumerate(mid):
+        month = i + 1
+        end = date(2026, month, pycalendar.monthrange(2026, month)[1])
+        work = chinese_calendar.get_workdays(date(2026, month, 11), end)
+        assert occ.date == work[1], month
+    assert mid[0].date == D("2026-01-13")  # 1-11 is a Sunday: Mon 12th, Tue 13th
+    rule = parse_rule("每年12月下旬第一个工作日")
+    assert rule.policy is HolidayPolicy.KEEP
+    assert rule.rrule_text.endswith(
+        "BYMONTHDAY=21,22,23,24,25,26,27,28,29,30,31;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1"
+    )
+
+
+def test_odd_even_and_every_two_months() -> None:
+    assert dates("每逢单月第一个周五", "2026-01-01", 3) == [
+        D("2026-01-04"),  # 1-02 元旦 → Sunday make-up workday, as for 每月第一个周五
+        D("2026-03-06"),
+        D("2026-05-06"),
+    ]
+    assert dates("每逢双月15日", "2026-01-01", 3) == [
+        D("2026-02-24"),  # 2-15 in 春节 → 2-24
+        D("2026-04-15"),
+        D("2026-06-15"),
+    ]
+    # 每两个月: from the first month whose date is still ahead when the rule is set
+    on_friday = parse_rule("每两个月第一个周五", today=TODAY)  # 12-04 is that Friday → 双月
+    assert on_friday.canonical == "每逢双月第一个周五，遇节假日顺延"
+    day_after = parse_rule("每两个月第一个周五", today=D("2026-12-05"))  # next is January → 单月
+    assert day_after.canonical == "每逢单月第一个周五，遇节假日顺延"
+    assert originals("每隔一个月15日", "2026-12-04", 3) == [
+        D("2026-12-15"),
+        D("2027-02-15"),
+        D("2027-04-15"),
+    ]
+    assert on_friday.describe() == "每逢双月第一个周五（2、4、6、8、10、12月），遇节假日顺延"
+
+
+def test_one_off_dates() -> None:
+    for text in (
+        "2026年12月20日",
+        "12月20日",
+        "2026-12-20",
+        "2026/12/20",
+        "二〇二六年十二月二十日",
+    ):
+        rule = parse_rule(text, today=TODAY)
+        assert rule.recurrence.once == D("2026-12-20"), text
+        assert rule.canonical == "2026年12月20日"
+        assert rule.policy is HolidayPolicy.KEEP  # the user picked that day
+        occ = next_dates(rule, TODAY, 3)
+        assert [o.date for o in occ] == [D("2026-12-20")]  # a single occurrence
+        assert "周末" in occ[0].reason and not occ[0].shifted  # a Sunday: said, not moved
+    assert parse_rule("12月3日", today=TODAY).recurrence.once == D("2027-12-03")  # passed
+    assert parse_rule("2月29日", today=TODAY).recurrence.once == D("2028-02-29")
+    assert parse_rule("下周五", today=TODAY).recurrence.once == D("2026-12-11")
+    assert parse_rule("本周五", today=TODAY).recurrence.once == TODAY
+    assert parse_rule("下下周一", today=TODAY).recurrence.once == D("2026-12-14")
+    postponed = next_dates("2026年12月20日，遇节假日顺延", TODAY, 1)[0]
+    assert postponed.date == D("2026-12-21") and postponed.shifted
+    assert next_dates("2026年12月20日", D("2026-12-21"), 3) == []  # passed: nothing left
+    assert parse_rule("2026-12-20").describe() == "2026年12月20日（单次）"
+    assert (
+        parse_rule("2026-12-20").rrule_text == "FREQ=YEARLY;UNTIL=20261220;BYMONTH=12;BYMONTHDAY=20"
+    )
+
+
+def test_lunar_rules_against_lunardate_and_spring_festival() -> None:
+    from lunardate import LunarDate
+
+    # 春节 2026-02-17 and 2027-02-06 are 正月初一
+    assert originals("每年农历正月初一", "2026-01-01", 2) == [D("2026-02-17"), D("2027-02-06")]
+    first = next_dates("每月农历初一", D("2026-02-01"), 2)
+    assert first[0].original_date == D("2026-02-17")
+    assert first[0].date == D("2026-02-24") and "春节" in first[0].reason  # holiday 2-15..2-23
+    assert chinese_calendar.is_workday(D("2026-02-24"))
+    assert first[1].original_date == D("2026-03-19")
+    # 正月初八 2026 is the first working day after the break; 2027 is 2-06 + 7
+    assert originals("每年农历正月初八", "2026-01-01", 2) == [D("2026-02-24"), D("2027-02-13")]
+    # every base date is that lunar day; 2025 has a leap sixth month: both 六月 and 闰六月 count
+    occ = next_dates("每月农历十五，不调整", D("2025-01-01"), 13)
+    seen = set()
+    for o in occ:
+        lunar = LunarDate.from_solar_date(
+            o.original_date.year, o.original_date.month, o.original_date.day
+        )
+        assert lunar.day == 15 and o.date == o.original_date
+        seen.add((lunar.month, lunar.is_leap_month))
+    assert (6, False) in seen and (6, True) in seen
+    assert LunarDate(2025, 6, 15, True).to_solar_date() in [o.date for o in occ]
+    # a yearly lunar rule uses the regular month only (never 闰六月)
+    six = originals("每年农历六月初一，不调整", "2025-01-01", 2)
+    assert six == [LunarDate(2025, 6, 1).to_solar_date(), LunarDate(2026, 6, 1).to_solar_date()]
+    assert six[0] == D("2025-06-25")
+    # from the brief's date: 农历十一月初一 2026-12-09, 腊月初一 2027-01-08
+    assert originals("每月农历初一", "2026-12-04", 2) == [D("2026-12-09"), D("2027-01-08")]
+    assert parse_rule("每月农历三十").skip_warning
+    for o in next_dates("每月农历三十，不调整", D("2026-01-01"), 8):
+        lunar = LunarDate.from_solar_date(o.date.year, o.date.month, o.date.day)
+        assert lunar.day == 30  # months without a 三十 are skipped, nothing invented
+    rule = parse_rule("每月农历十五")
+    assert rule.rrule_text == "RSCALE=CHINESE;FREQ=MONTHLY;BYMONTHDAY=15"
+    assert rule.describe() == "每月农历十五（按农历，含闰月），遇节假日顺延"
+    assert parse_rule("每年农历正月初八").describe() == (
+        "每年农历正月初八（按农历，闰月不重复），遇节假日顺延"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "must_offer"),
+    [
+        ("每季度一次", "每季度首月第一个周五"),
+        ("每季度", "每季度末月15日"),
+        ("每季度召开一次", "每季度首月第一个周五"),
+        ("每季度15日", "每季度末月15日"),
+        ("每季度第五个周五", "每季度首月第五个周五"),
+        ("每年12月下旬", "每年12月下旬第一个工作日"),
+        ("每年12月中旬", "每年12月20日"),
+        ("每月上旬", "每月第一个工作日"),
+        ("每月一次", "每月第一个周五"),
+        ("每年一次", "每年7月1日"),
+        ("每半年一次", "每年1月、7月第一个周五"),
+        ("每年12月", "每年12月最后一个工作日"),
+        ("每两个月一次", "每逢单月第一个周五"),
+        ("每月初一", "每月农历初一"),
+        ("每月十五", "每月15日"),
+    ],
+)
+def test_ambiguous_phrases_ask_back_with_options(text: str, must_offer: str) -> None:
+    with pytest.raises(AmbiguousRule) as err:
+        parse_rule(text, today=TODAY)
+    exc = err.value
+    assert isinstance(exc, RuleError)  # existing handlers keep working
+    assert 2 <= len(exc.options) <= 4 and must_offer in exc.options
+    assert "？" in exc.question and exc.question in str(exc)
+    for option in exc.options:  # every button is a phrase we accept
+        assert option in str(exc)
+        parse_rule(option, today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("每月农历三十一", "初一到三十"),
+        ("每年农历十三月初一", "正月到腊月"),
+        ("每年农历闰四月初一", "闰月"),
+        ("2026年2月30日", "2026年2月没有30日"),
+        ("13月1日", "1–12"),
+        ("2月30日", "2月没有30日"),
+        ("本周一", "已经过去"),
+        ("每年1月、13月15日", "1–12"),
+        ("每季度末月32日", "没有32日"),
+        ("每年12月下旬第九个工作日", "第一到第五个"),
+        ("每逢单月第六个周五", "最多有 5 个"),
+        ("每季度开个会吧", "无法识别"),
+        ("农历", "无法识别"),
+        ("下周八", "无法识别"),
+    ],
+)
+def test_new_bad_rules_are_rejected(text: str, fragment: str) -> None:
+    with pytest.raises(RuleError, match=fragment) as err:
+        parse_rule(text, today=TODAY)
+    assert not isinstance(err.value, AmbiguousRule)
+
+
+def test_render_and_ics_for_lunar_and_one_off() -> None:
+    text = render_next_dates("每月农历十五", D("2026-12-04"), 3, title="主题党日")
+    lines = text.splitlines()
+    assert lines[0] == "主题党日：每月农历十五（按农历，含闰月），遇节假日顺延"
+    assert lines[1] == "1. 2026年12月23日（周三）"  # 农历十一月十五
+    lunar = _events(to_ics("每月农历十五", D("2026-12-04"), 3, stamp=STAMP))
+    assert [e["start"] for e in lunar] == [o.date for o in next_dates("每月农历十五", TODAY, 3)]
+    assert len({e["uid"] for e in lunar}) == 3
+    data = to_ics("2026-12-20 14:30", D("2026-12-04"), 12, stamp=STAMP)
+    assert "DTSTART;TZID=Asia/Shanghai:20261220T143000" in data.decode()
+    events = _events(data)
+    assert len(events) == 1  # a one-off rule exports one event, however many were asked for
+    assert events[0]["alarms"] == [
+        -timedelta(days=3, hours=5, minutes=30),
+        -timedelta(hours=6, minutes=30),
+    ]
+    one = render_next_dates("2026年12月20日", TODAY, 6)
+    assert one.splitlines() == ["2026年12月20日（单次）", "1. 2026年12月20日（周日）——当天为周末"]
+
+
+# --- one occurrence moved -------------------------------------------------------------------
+
+
+def test_parse_move() -> None:
+    mv = parse_move("本月改到15号", TODAY)
+    assert (mv.original_month, mv.original_date, mv.new_date) == ((2026, 12), None, D("2026-12-15"))
+    mv = parse_move("这次改到12月18日", TODAY)
+    assert (mv.original_month, mv.original_date, mv.new_date) == (None, None, D("2026-12-18"))
+    mv = parse_move("本次推迟到下周三", TODAY)
+    assert mv.new_date == D("2026-12-09") and mv.which == "下一次"
+    mv = parse_move("下个月改到20日", TODAY)
+    assert (mv.original_month, mv.new_date) == ((2027, 1), D("2027-01-20"))
+    mv = parse_move("12月4日那次改到12月8日", TODAY)
+    assert (mv.original_date, mv.new_date) == (D("2026-12-04"), D("2026-12-08"))
+    mv = parse_move("本月主题党日改到15号下午3点", TODAY)
+    assert (mv.kind, mv.new_date, mv.new_time) == ("主题党日", D("2026-12-15"), time(15))
+    assert (
+        mv.describe()
+        == "主题党日2026年12月那次改到2026年12月15日（周二） 15:00（规则不变，只调整这一次）"
+    )
+    assert parse_move("改到2026-12-18", TODAY).new_date == D("2026-12-18")
+    assert parse_move("这次改到3号", TODAY).new_date == D("2027-01-03")  # the next 3rd
+    assert parse_move("这次改到周三", TODAY).new_date == D("2026-12-09")
+    assert parse_move("1月那次提前到1月2日", TODAY).original_month == (2027, 1)
+
+
+def test_move_target_picks_the_occurrence() -> None:
+    rule = parse_rule("每月第一个周五")
+    assert parse_move("这次改到12月18日", TODAY).target(rule, TODAY).date == D("2026-12-04")
+    nxt = parse_move("下个月改到1月8日", TODAY).target(rule, TODAY)
+    assert nxt is not None and nxt.original_date == D("2027-01-01")  # 元旦 → shifted to 1-04
+    assert parse_move("12月4日那次改到12月8日", TODAY).target(rule, TODAY).date == TODAY
+    assert parse_move("12月5日那次改到12月8日", TODAY).target(rule, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "无法识别"),
+        ("随便改改", "本月改到15号"),
+        ("本月改到3号", "已经过去"),
+        ("这次改到2月30日", "没有30日"),
+        ("本月改到下个礼拜八", "新的日期"),
+        ("13月那次改到1月2日", "1–12"),
+    ],
+)
+def test_parse_move_rejects(text: str, fragment: str) -> None:
+    with pytest.raises(RuleError, match=fragment):
+        parse_move(text, TODAY)
