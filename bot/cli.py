@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 
 from bot.config import ConfigError, Settings
 
@@ -303,6 +304,54 @@ def cmd_remind_due(args: argparse.Namespace, settings: Settings) -> int:
 
 
 
+# --- section: timelines (timeline, huanjie) -----------------------------------------------
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式不对：{text}（应为 YYYY-MM-DD）") from None
+
+
+def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.meetings.timeline import TimelineError, parse_stage, plan, render, to_json
+
+    done_steps: dict[str, date] = {}
+    try:
+        for item in args.done or []:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise TimelineError(f"--done 应写成 步骤=日期，如 公示=2026-09-30：{item}")
+            done_steps[name] = _iso_date(value)
+        today = args.today or date.today()
+        steps = plan(args.stage, args.date, done_steps=done_steps, gongshi_days=args.gongshi,
+                     today=today, extension_months=args.extend)
+    except (TimelineError, argparse.ArgumentTypeError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.json:
+        _json_line(to_json(steps))
+    else:
+        print(render(args.name or parse_stage(args.stage), steps, today))
+    return 0
+
+
+def cmd_huanjie(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.meetings.huanjie import HuanjieError, due, parse_elected, render
+
+    try:
+        result = due(parse_elected(args.date), args.org, today=args.today or date.today())
+    except HuanjieError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.json:
+        _json_line(result.as_dict())
+    else:
+        print(render(result))
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 
@@ -386,6 +435,25 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--text", action="store_true", help="显示提醒全文")
     r.add_argument("--json", action="store_true", help="输出 JSON 列表")
     r.set_defaults(func=cmd_remind_due)
+
+    # --- parser: timelines ---
+    s = sub.add_parser("timeline", help="发展党员时间线：从某一步的日期推算后续步骤、时限和建议日期")
+    s.add_argument("stage", help="阶段：申请 / 积极分子 / 发展对象 / 预备党员 / 转正")
+    s.add_argument("date", type=_iso_date, help="该阶段的日期 YYYY-MM-DD")
+    s.add_argument("--done", action="append", metavar="步骤=日期", help="已办步骤，可多次，如 公示=2026-09-30")
+    s.add_argument("--gongshi", type=int, help="公示工作日数（默认按细则）")
+    s.add_argument("--extend", type=int, metavar="月", help="延长预备期月数（6–12）")
+    s.add_argument("--name", help="显示的姓名，如 小王")
+    s.add_argument("--today", type=_iso_date, help="按这一天判断是否超期（默认今天）")
+    s.add_argument("--json", action="store_true", help="输出一个 JSON 列表")
+    s.set_defaults(func=cmd_timeline)
+
+    s = sub.add_parser("huanjie", help="换届：按上次选举日期和组织类型算届满时间与提醒")
+    s.add_argument("date", help="上次选举日期，如 2023-06 或 2023-06-15")
+    s.add_argument("org", help="党支部 / 党总支 / 村（社区） / 基层党委")
+    s.add_argument("--today", type=_iso_date, help="按这一天判断状态（默认今天）")
+    s.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+    s.set_defaults(func=cmd_huanjie)
 
     return p
 
