@@ -18,7 +18,9 @@ import os
 import statistics
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from benchmarks.bot import Clock, fast_limiter, make_settings, start_app, stop_app
 from tests.fake_telegram import FakeTelegram
@@ -62,13 +64,18 @@ async def _teach_button(fake: FakeTelegram, n: int) -> tuple[int, str]:
     raise RuntimeError("no attach button")
 
 
+def _answered(fake: FakeTelegram, data: str) -> bool:
+    return any(a.data == data for a in fake.callback_answers)
+
+
 async def run(rounds: int, users: int) -> None:
     fake = FakeTelegram()
     await fake.start()
     with tempfile.TemporaryDirectory(prefix="dangwu-conc-") as tmp:
         settings = make_settings(fake.base_url, fake.base_file_url, fake.token, Path(tmp) / "b.db")
         settings = settings.__class__(**{**settings.__dict__, "admin_ids": frozenset({ADMIN})})
-        app = await start_app(settings, Clock(), limiter=fast_limiter(), polling=True)
+        clock = Clock(datetime(2026, 12, 4, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+        app = await start_app(settings, clock, limiter=fast_limiter(), polling=True)
         fake.make_user("管理员", user_id=ADMIN)
         uids = [5000 + i for i in range(users)]
         for u in uids:
@@ -82,9 +89,7 @@ async def run(rounds: int, users: int) -> None:
             fake.press_button(ADMIN, message_id, data, user=fake.user(ADMIN))
             loaded = await _ask_all(fake, uids, texts)
             extras.append(max(loaded) - statistics.median(alone))
-            await fake.wait_for(
-                lambda data=data: any(a.data == data for a in fake.callback_answers) or None, timeout=30
-            )
+            await fake.wait_for(lambda: _answered(fake, data), timeout=30)
         await stop_app(app)
     await fake.stop()
     load = os.getloadavg()
