@@ -89,7 +89,8 @@ async def run(rounds: int, users: int) -> None:
             fake.press_button(ADMIN, message_id, data, user=fake.user(ADMIN))
             loaded = await _ask_all(fake, uids, texts)
             extras.append(max(loaded) - statistics.median(alone))
-            await fake.wait_for(lambda: _answered(fake, data), timeout=30)
+            pressed = data
+            await fake.wait_for(lambda pressed=pressed: _answered(fake, pressed), timeout=30)
         await stop_app(app)
     await fake.stop()
     load = os.getloadavg()
