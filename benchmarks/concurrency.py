@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import statistics
@@ -89,8 +90,7 @@ async def run(rounds: int, users: int) -> None:
             fake.press_button(ADMIN, message_id, data, user=fake.user(ADMIN))
             loaded = await _ask_all(fake, uids, texts)
             extras.append(max(loaded) - statistics.median(alone))
-            pressed = data
-            await fake.wait_for(lambda pressed=pressed: _answered(fake, pressed), timeout=30)
+            await fake.wait_for(functools.partial(_answered, fake, data), timeout=30)
         await stop_app(app)
     await fake.stop()
     load = os.getloadavg()
