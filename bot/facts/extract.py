@@ -79,7 +79,7 @@ def _fmt(d: Decimal) -> str:
 # ---------------------------------------------------------------- dues
 
 _DUES = re.compile(r"党费")
-_AMOUNT_NOT = r"(?![\d.]*\s*(?:年|岁|%|％|个月|月|号|日|人|名|票|次|天))"
+_AMOUNT_NOT = r"(?![\d.]*\s*[元块]?\s*(?:年|岁|%|％|个月|月|号|日|人|名|票|次|天|以上|以下|及以下|以内|至|到|-|—|～|~))"
 _AMOUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)" + _AMOUNT_NOT)
 _SELF = re.compile(r"我|俺|本人|咱|我家|我爸|我妈|老伴|父亲|母亲")
 _ASK_OWN = re.compile(
@@ -97,7 +97,11 @@ def _dues_request(text: str) -> CalcRequest | None:
     amounts = [m for m in _AMOUNT.finditer(text) if Decimal(m.group(1)) >= 1]
     has_income = bool(_INCOME.search(text))
     own = bool(_SELF.search(text)) and bool(_ASK_OWN.search(text))
-    if amounts and (has_income or _ASK_OWN.search(text) or re.search(r"\d\s*[元块]", text)):
+    if (
+        amounts
+        and (has_income or _ASK_OWN.search(text))
+        and not (_RATE_Q.search(text) and not has_income)
+    ):
         pass
     elif own and not _RATE_Q.search(text):
         amounts = []
