@@ -1,0 +1,226 @@
+"""Head counts against the rules: 支委会, which organisation, election quorum, who is elected,
+whether a resolution passes, how many candidates. Exact integer arithmetic: “超过” is strictly
+more (33 of 40 exceeds 4/5; 36 of 45 does not), “以上” includes the number itself."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from bot.facts.calc import Calc, Missing, num
+from bot.facts.store import fact
+
+ORG_TARGETS = ("党支部", "联合党支部", "党总支", "基层党委", "支委会")
+
+
+def _frac(value: object) -> Fraction:
+    if isinstance(value, list):
+        return Fraction(int(value[0]), int(value[1]))
+    return Fraction(str(value))
+
+
+def _bad(calc: Calc, field: str, n: int | None, question: str) -> bool:
+    """Adds a Missing for an absent or negative count; True when one was added."""
+    if n is None or n < 0:
+        calc.missing.append(Missing(field, question))
+        return True
+    return False
+
+
+def committee(full: int | None, probationary: int | None = None) -> Calc:
+    """Can a branch set up a 支部委员会? Only 正式党员 count (≥7)."""
+    calc = Calc(kind="committee", inputs={"full": full, "probationary": probationary})
+    if _bad(calc, "full", full, "支部有几名正式党员（预备党员不算）？"):
+        return calc
+    assert full is not None
+    f = fact("org.committee.min_full")
+    need = int(f.value)
+    calc.cite(f.citation)
+    extra = f"（预备党员{probationary}人不计）" if probationary else ""
+    if full >= need:
+        calc.value = True
+        calc.result = "可以设支委会"
+        calc.working = f"正式党员{full}人{extra}，达到{need}人，应当设立支部委员会（委员3至5人，一般不超过7人）"
+    else:
+        calc.value = False
+        calc.result = "不设支委会，设书记1名，必要时设副书记1名"
+        calc.working = f"正式党员{full}人{extra}，不足{need}人，还差{need - full}名正式党员"
+        if probationary and full + probationary >= need:
+            calc.warnings.append(f"预备党员转正后正式党员达到{need}人，就应当设立支委会。")
+    if full < int(fact("org.branch.min_full").value):
+        calc.warnings.append("正式党员不足3人，不能单独成立党支部，应成立联合党支部。")
+        calc.cite(fact("org.joint_branch").citation)
+    return calc
+
+
+def org_form(members: int | None, full: int | None = None, target: str | None = None) -> Calc:
+    """Which organisation fits: 联合党支部 (<3 正式), 党支部, 党总支 (≥50), 基层党委 (≥100).
+
+    ``members`` counts all members (the 50/100 thresholds say 党员); ``full`` the 正式党员, needed
+    only near the 3-member line. ``target`` answers “能成立党总支吗” directly.
+    """
+    calc = Calc(kind="org_form", inputs={"members": members, "full": full, "target": target})
+    if _bad(calc, "members", members, "一共有多少名党员（含预备党员）？"):
+        return calc
+    assert members is not None
+    branch_min = int(fact("org.branch.min_full").value)
+    gen = fact("org.general_branch.min")
+    base = fact("org.base_committee.min")
+    gen_min, base_min = int(gen.value), int(base.value)
+    if members < 10 and full is None and target in (None, "党支部", "联合党支部"):
+        calc.missing.append(Missing("full", "其中正式党员几人？"))
+        return calc
+    if full is not None and full < branch_min:
+        form = "联合党支部"
+        why = f"正式党员{full}人，不足{branch_min}人"
+        calc.cite(fact("org.joint_branch").citation)
+    elif members >= base_min:
+        form = "基层党委"
+        why = f"党员{members}人，达到{base_min}人"
+        calc.cite(base.citation)
+    elif members >= gen_min:
+        form = "党总支"
+        why = f"党员{members}人，达到{gen_min}人、不足{base_min}人"
+        calc.cite(gen.citation)
+    else:
+        form = "党支部"
+        why = f"党员{members}人，不足{gen_min}人"
+        calc.cite(fact("org.branch.min_full").citation)
+    rank = {"联合党支部": 0, "党支部": 1, "党总支": 2, "基层党委": 3}
+    if target in rank and target != form:
+        ok = rank[target] < rank[form] and target != "联合党支部"
+        calc.value = ok
+        if ok:
+            calc.result = f"可以设{target}（人数已够设{form}）"
+        else:
+            calc.result = f"按人数一般设{form}，不够设{target}"
+            if target == "党总支":
+                calc.warnings.append(
+                    f"不足{gen_min}人因工作需要，经上级党组织批准也可以设立党总支。"
+                )
+            elif target == "基层党委":
+                calc.warnings.append(
+                    f"不足{base_min}人因工作需要，经上级党组织批准也可以设立党委。"
+                )
+    elif target:
+        calc.value = True
+        calc.result = f"可以设{form}"
+    else:
+        calc.value = form
+        calc.result = f"按人数一般设{form}"
+    calc.working = why + f"，一般设{form}"
+    calc.warnings.append("成立党组织都要经上级党组织批准；机关、村、企业各有条例，口径相近。")
+    return calc
+
+
+def quorum(expected: int | None, present: int | None) -> Calc:
+    """Election meeting valid? 有选举权的到会人数 must exceed 4/5 of 应到会人数 (strictly)."""
+    calc = Calc(kind="quorum", inputs={"expected": expected, "present": present})
+    _bad(calc, "expected", expected, "应到会有选举权的党员是多少人？")
+    _bad(calc, "present", present, "实际到会的有选举权党员是多少人？")
+    if calc.missing:
+        return calc
+    assert expected is not None and present is not None
+    f = fact("election.quorum")
+    share = _frac(f.value)
+    line = expected * share
+    need = int(line) + 1  # smallest integer strictly above the line
+    calc.cite(f.citation)
+    calc.cite(fact("election.voting_rights").citation)
+    if present > expected:
+        calc.warnings.append("实到人数多于应到人数，请核对。")
+    ok = present > line
+    calc.value = ok
+    verdict = "超过" if ok else ("等于，不超过" if present == line else "不到")
+    calc.result = "会议有效，可以选举" if ok else "会议无效，不能进行选举"
+    calc.working = (
+        f"应到{expected}人的{share.numerator}/{share.denominator}是{num(_dec(line))}，"
+        f"实到{present}人{verdict}，至少要到{need}人"
+    )
+    if present == line:
+        calc.warnings.append("条例要求“超过”4/5；正好等于有不同说法，请向上级组织部门确认。")
+    calc.warnings.append("应到人数只算有选举权的正式党员：预备党员、留党察看期间的党员不算。")
+    return calc
+
+
+def _dec(x: Fraction) -> float | int:
+    return int(x) if x.denominator == 1 else float(x)
+
+
+def elected(votes: int | None, present: int | None, expected: int | None = None) -> Calc:
+    """Elected? 赞成票 must exceed half of 实到会有选举权的人数 (基层组织)."""
+    calc = Calc(kind="elected", inputs={"votes": votes, "present": present, "expected": expected})
+    _bad(calc, "votes", votes, "他得了多少张赞成票？")
+    _bad(calc, "present", present, "实际到会的有选举权党员是多少人？")
+    if calc.missing:
+        return calc
+    assert votes is not None and present is not None
+    f = fact("election.elected")
+    calc.cite(f.citation)
+    half = Fraction(present, 2)
+    ok = votes > half
+    calc.value = ok
+    if ok:
+        calc.result = "当选"
+        calc.working = f"{present}人的一半是{num(_dec(half))}，{votes}票超过半数，当选"
+    else:
+        calc.result = "不能当选"
+        how = "等于半数" if votes == half else "没有超过半数"
+        calc.working = f"{present}人的一半是{num(_dec(half))}，{votes}票{how}，不能当选"
+    if votes > present:
+        calc.warnings.append("票数多于实到人数，请核对。")
+    if ok:
+        calc.warnings.append("超过半数的人多于应选名额时，按得票多少取足名额。")
+    if expected is not None:
+        q = quorum(expected, present)
+        if q.complete and q.value is False:
+            calc.warnings.append(f"但会议本身无效：{q.working}。")
+            for c in q.citations:
+                calc.cite(c)
+    return calc
+
+
+def resolution(yes: int | None, expected: int | None, present: int | None = None) -> Calc:
+    """党员大会表决: 赞成 must exceed half of 应到会有表决权的党员 (not of those present)."""
+    calc = Calc(kind="resolution", inputs={"yes": yes, "expected": expected, "present": present})
+    _bad(calc, "yes", yes, "赞成的有多少人？")
+    _bad(calc, "expected", expected, "应到会有表决权的正式党员是多少人？")
+    if calc.missing:
+        return calc
+    assert yes is not None and expected is not None
+    f = fact("org.branch_meeting.pass")
+    calc.cite(f.citation)
+    half = Fraction(expected, 2)
+    if present is not None and Fraction(present) < half:
+        calc.value = False
+        calc.result = "不能表决：到会不足半数"
+        calc.working = (
+            f"应到{expected}人的一半是{num(_dec(half))}，实到{present}人不足半数，不能进行表决"
+        )
+        return calc
+    ok = yes > half
+    calc.value = ok
+    calc.result = "通过" if ok else "未通过"
+    how = (
+        "超过半数，通过" if ok else ("等于半数，未通过" if yes == half else "没有超过半数，未通过")
+    )
+    calc.working = f"应到{expected}人的一半是{num(_dec(half))}，赞成{yes}人{how}"
+    calc.warnings.append("基数是应到会有表决权的正式党员，不是实到人数；预备党员没有表决权。")
+    return calc
+
+
+def candidates(seats: int | None) -> Calc:
+    """Least number of 委员候选人 for ``seats``: 差额不少于应选人数的20%, rounded up."""
+    calc = Calc(kind="candidates", inputs={"seats": seats})
+    if _bad(calc, "seats", seats, "这次应选几名委员？"):
+        return calc
+    assert seats is not None
+    f = fact("election.candidate_margin")
+    calc.cite(f.citation)
+    margin = Fraction(str(f.value)) * seats
+    extra = -(-margin.numerator // margin.denominator)  # ceiling
+    calc.value = seats + extra
+    calc.result = f"候选人至少 {seats + extra} 人"
+    calc.working = (
+        f"{seats} × 20% = {num(_dec(margin))}，差额至少{extra}人，{seats}+{extra}={seats + extra}"
+    )
+    return calc

@@ -1,0 +1,406 @@
+"""A calculation request from a free-text question or a command's arguments.
+
+``detect("退休金4800党费交多少", today)`` → CalcRequest("dues", {"amount": 4800, "status": "退休"}).
+Precision first: a rules question (“退休党员党费比例是多少”) is not a calculation and gives None;
+a question about the asker's own case with a figure missing gives the request with ``missing``.
+Date questions are recognised and parsed (kind "date") but computed elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import cn2an
+
+from bot.facts import counts
+from bot.facts.calc import Calc, Missing
+from bot.facts.dues import STATUS_OPTIONS, monthly_dues, normalize_status
+
+
+@dataclass
+class CalcRequest:
+    kind: str  # dues | committee | org_form | quorum | elected | resolution | candidates | date
+    inputs: dict[str, Any] = field(default_factory=dict)
+    missing: list[Missing] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- numbers
+
+_CN_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万亿点]+")
+_COUNTER = "人个名票元块位"
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
+
+
+def normalize_numbers(text: str) -> str:
+    """Arabic digits for Chinese numerals (五千二 → 5200, 三万 → 30000, 1.2万 → 12000).
+
+    A single numeral character converts only before a counter (两个 → 2个), so 一般, 一半,
+    三会一课 stay words.
+    """
+    t = text.translate(_FULLWIDTH)
+    t = re.sub(r"(?<=\d),(?=\d{3})", "", t)
+
+    def cn(m: re.Match[str]) -> str:
+        run = m.group(0)
+        nxt = t[m.end() : m.end() + 1]
+        if len(run) == 1 and nxt not in _COUNTER:
+            return run
+        if run[0] in "万亿点" or run[-1] == "点":
+            return run
+        try:
+            value = cn2an.cn2an(run, "smart")
+        except (ValueError, KeyError, IndexError):
+            return run
+        return _fmt(Decimal(str(value)))
+
+    t = _CN_RUN.sub(cn, t)
+
+    def mixed(m: re.Match[str]) -> str:
+        head = Decimal(m.group(1))
+        unit = m.group(2)
+        tail = m.group(3)
+        mult = Decimal(10000) if unit in "万wW" else Decimal(1000)
+        value = head * mult
+        if tail:
+            value += Decimal(tail) * mult / 10
+        return _fmt(value)
+
+    return re.sub(r"(\d+(?:\.\d+)?)([万千kK])(\d)?(?![\d万千])", mixed, t)
+
+
+def _fmt(d: Decimal) -> str:
+    return str(int(d)) if d == d.to_integral_value() else format(d.normalize(), "f")
+
+
+# ---------------------------------------------------------------- dues
+
+_DUES = re.compile(r"党费")
+_AMOUNT_NOT = r"(?![\d.]*\s*[元块]?\s*(?:年|岁|%|％|个月|月|号|日|人|名|票|次|天|以上|以下|及以下|以内|至|到|-|—|～|~))"
+_AMOUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)" + _AMOUNT_NOT)
+_SELF = re.compile(r"我|俺|本人|咱|我家|我爸|我妈|老伴|父亲|母亲")
+_ASK_OWN = re.compile(
+    r"交多少|缴多少|该交|要交|得交|应交|交几|算一下|帮我算|多少钱|交多少钱|党费多少"
+)
+_RATE_Q = re.compile(r"比例|标准|档次|怎么算|怎么交|如何交|规定|几档|基数包括|哪些")
+_INCOME = re.compile(
+    r"工资|到手|月薪|收入|退休金|退休费|养老金|薪水|薪酬|年薪|基数|税后|每月|一个月|月入|拿"
+)
+
+
+def _dues_request(text: str) -> CalcRequest | None:
+    if not _DUES.search(text):
+        return None
+    amounts = [m for m in _AMOUNT.finditer(text) if Decimal(m.group(1)) >= 1]
+    has_income = bool(_INCOME.search(text))
+    own = bool(_SELF.search(text)) and bool(_ASK_OWN.search(text))
+    if (
+        amounts
+        and (has_income or _ASK_OWN.search(text))
+        and not (_RATE_Q.search(text) and not has_income)
+    ):
+        pass
+    elif own and not _RATE_Q.search(text):
+        amounts = []
+    else:
+        return None
+    status = normalize_status(text)
+    inputs: dict[str, Any] = {"status": status}
+    if "预备党员" in text:
+        inputs["probationary"] = True
+    missing: list[Missing] = []
+    amount: Decimal | None = Decimal(amounts[-1].group(1)) if amounts else None
+    if status == "年薪制" and amount is not None and amount >= 50000:
+        inputs["annual"] = amount  # an annual figure is not the monthly base
+        amount = None
+    inputs["amount"] = amount
+    if status is None:
+        missing.append(Missing("status", "你是在职、退休，还是学生/农民？", list(STATUS_OPTIONS)))
+    calc = monthly_dues(amount, status or "在职")
+    if amount is None and status not in ("学生", "下岗失业", "低保", "抚恤救济", "农民"):
+        missing.extend(m for m in calc.missing if m.field == "amount")
+    return CalcRequest("dues", inputs, missing)
+
+
+# ---------------------------------------------------------------- counts
+
+_N = r"(\d+)"
+
+
+def _int(pattern: str, text: str) -> int | None:
+    m = re.search(pattern, text)
+    return int(m.group(1)) if m else None
+
+
+def _counts_request(text: str) -> CalcRequest | None:
+    expected = _int(r"应到(?:会)?(?:有选举权的|有表决权的)?(?:党员)?\s*" + _N, text)
+    present = _int(
+        r"(?:实到|实际到|来了|到了|到会|出席|参会|参加)(?:会)?(?:了)?(?:党员)?\s*" + _N, text
+    )
+    votes = _int(_N + r"\s*票", text) or _int(r"得票\s*" + _N, text)
+    yes = _int(r"(?:赞成|同意)(?:票)?(?:的)?(?:有)?\s*" + _N, text) or _int(
+        _N + r"\s*(?:人|个)?(?:赞成|同意)", text
+    )
+    full = _int(_N + r"\s*(?:个|名|位)?正式党员", text) or _int(r"正式(?:党员)?\s*" + _N, text)
+    prob = _int(_N + r"\s*(?:个|名|位)?预备党员", text) or _int(r"预备(?:党员)?\s*" + _N, text)
+    members = _int(_N + r"\s*(?:个|名|位)?(?:党员|人)", text) or _int(r"党员\s*" + _N, text)
+    asks = re.search(r"吗|么|能不能|可不可以|够不够|是否|算不算|有没有效|多少|几", text)
+    if not asks:
+        return None
+    if "支委" in text or "支部委员会" in text:
+        if full is None and prob is None and members is None:
+            return None
+        miss = [] if full is not None else [Missing("full", "其中正式党员几人（预备党员不算）？")]
+        return CalcRequest("committee", {"full": full, "probationary": prob}, miss)
+    if re.search(r"当选|选上|选得上", text) and (votes is not None):
+        miss = (
+            [] if present is not None else [Missing("present", "实际到会的有选举权党员是多少人？")]
+        )
+        return CalcRequest(
+            "elected", {"votes": votes, "present": present, "expected": expected}, miss
+        )
+    if re.search(r"通过|决议|表决", text) and yes is not None:
+        miss = (
+            []
+            if expected is not None
+            else [Missing("expected", "应到会有表决权的正式党员是多少人？")]
+        )
+        return CalcRequest(
+            "resolution", {"yes": yes, "expected": expected, "present": present}, miss
+        )
+    if (
+        expected is not None
+        and present is not None
+        and re.search(r"有效|选举|换届|开会|会议|够", text)
+    ):
+        return CalcRequest("quorum", {"expected": expected, "present": present})
+    target = None
+    for word, name in (("联合党支部", "联合党支部"), ("总支", "党总支"), ("党委", "基层党委")):
+        if word in text:
+            target = name
+            break
+    if target is None and re.search(r"(成立|设立|建立|组建)(党)?支部", text):
+        target = "党支部"
+    if target and members is not None and re.search(r"成立|设立|建立|组建|设|够|能", text):
+        return CalcRequest("org_form", {"members": members, "full": full, "target": target})
+    seats = _int(r"应选\s*" + _N, text) or _int(r"选\s*" + _N + r"\s*(?:名|个)?委员", text)
+    if seats is not None and "候选" in text:
+        return CalcRequest("candidates", {"seats": seats})
+    return None
+
+
+# ---------------------------------------------------------------- dates
+
+_STAGES: list[tuple[str, str]] = [
+    ("入党申请", "application"),
+    ("递交申请", "application"),
+    ("交了申请", "application"),
+    ("申请入党", "application"),
+    ("积极分子", "activist"),
+    ("发展对象", "candidate"),
+    ("转正", "full"),
+    ("预备党员", "probationary"),
+    ("入党", "probationary"),
+    ("换届", "term"),
+    ("党龄", "party_age"),
+]
+_ORGS = (
+    ("基层党委", "基层党委"),
+    ("党总支", "党总支"),
+    ("总支", "党总支"),
+    ("党委", "基层党委"),
+    ("社区", "社区"),
+    ("村", "村"),
+    ("支部", "支部"),
+)
+_WHEN = re.compile(
+    r"什么时候|党龄.*(?:怎么算|几年|多少年|多长)|何时|哪天|哪一天|几号|几月|哪个月|多久|多长时间|到期|能不能|可以.*吗|够.*吗|满.*了吗|是否"
+)
+
+
+def _date_in(text: str, today: date) -> tuple[date, str, int, int] | None:
+    """The first date in ``text``: (date, precision, start, end)."""
+    pats: list[tuple[str, Any]] = [
+        (
+            r"(\d{4})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*[日号]?",
+            lambda m: (date(int(m[1]), int(m[2]), int(m[3])), "day"),
+        ),
+        (r"(\d{4})\s*年\s*(\d{1,2})\s*月", lambda m: (date(int(m[1]), int(m[2]), 1), "month")),
+        (r"(\d{4})\s*年(?!\d)", lambda m: (date(int(m[1]), 1, 1), "year")),
+        (
+            r"(今年|去年|前年)\s*(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号])?",
+            lambda m: _rel_year(m, today),
+        ),
+        (r"上个?月\s*(\d{1,2})\s*[日号]", lambda m: (_last_month(today, int(m[1])), "day")),
+        (r"上个?月", lambda m: (_last_month(today, 1), "month")),
+        (r"(今年|去年|前年)", lambda m: (date(today.year - _YEARS[m[1]], 1, 1), "year")),
+        (
+            r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]",
+            lambda m: (date(today.year, int(m[1]), int(m[2])), "day"),
+        ),
+    ]
+    best: tuple[date, str, int, int] | None = None
+    for pat, make in pats:
+        m = re.search(pat, text)
+        if not m:
+            continue
+        try:
+            d, prec = make(m)
+        except ValueError:
+            continue
+        if best is None or m.start() < best[2]:
+            best = (d, prec, m.start(), m.end())
+    return best
+
+
+_YEARS = {"今年": 0, "去年": 1, "前年": 2}
+
+
+def _rel_year(m: re.Match[str], today: date) -> tuple[date, str]:
+    year = today.year - _YEARS[m[1]]
+    if m[3]:
+        return date(year, int(m[2]), int(m[3])), "day"
+    return date(year, int(m[2]), 1), "month"
+
+
+def _last_month(today: date, day: int) -> date:
+    y, mo = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return date(y, mo, day)
+
+
+def _date_request(text: str, today: date) -> CalcRequest | None:
+    found = [(text.find(w), code) for w, code in _STAGES if w in text]
+    if not found or not _WHEN.search(text):
+        return None
+    found.sort()
+    stages: list[str] = []
+    for _pos, code in found:
+        if code not in stages:
+            stages.append(code)
+    # “转正” inside “预备党员转正” is the target, not a second stage
+    got = _date_in(text, today)
+    inputs: dict[str, Any] = {}
+    if got:
+        d, prec, start, end = got
+        inputs.update(date=d.isoformat(), precision=prec)
+        after = [(p, c) for p, c in found if p >= end - 1]
+        before = [(p, c) for p, c in found if p < start]
+        stage = (after or before)[0][1] if (after or before) else stages[0]
+    else:
+        stage = stages[0]
+    inputs["stage"] = stage
+    others = [c for c in stages if c != stage]
+    if others:
+        inputs["target"] = others[-1]
+    if stage == "term" or "换届" in text:
+        for word, name in _ORGS:
+            if word in text:
+                inputs["org"] = name
+                break
+    missing: list[Missing] = []
+    if not got:
+        if not _SELF.search(text) and not re.search(r"我们|咱们|本支部", text):
+            return None  # a rules question: 预备期多长, 多久转正
+        missing.append(Missing("date", "是哪一天（或哪个月）？例如 2024年9月15日"))
+    if inputs.get("org") is None and stage == "term":
+        missing.append(
+            Missing("org", "是哪一级组织？", ["支部", "党总支", "基层党委", "村", "社区"])
+        )
+    return CalcRequest("date", inputs, missing)
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def detect(question: str, today: date) -> CalcRequest | None:
+    """The calculation a free-text question asks for, or None when it is not a calculation."""
+    text = normalize_numbers(question.strip())
+    if not text:
+        return None
+    req = _dues_request(text)
+    if req is None:
+        req = _counts_request(text)
+    if req is None:
+        req = _date_request(text, today)
+    return req
+
+
+def parse_dues_args(text: str) -> CalcRequest:
+    """``/dangfei 4800 退休``: amount and status in any order; a missing one is asked for."""
+    t = normalize_numbers(text)
+    m = re.search(r"(?<![\d.])(\d+(?:\.\d+)?)", t)
+    amount = Decimal(m.group(1)) if m else None
+    status = normalize_status(re.sub(r"[\d.]+", " ", t))
+    inputs: dict[str, Any] = {"amount": amount, "status": status}
+    if "预备" in t:
+        inputs["probationary"] = True
+    calc = monthly_dues(amount, status)
+    return CalcRequest("dues", inputs, list(calc.missing))
+
+
+def parse_count_args(text: str) -> CalcRequest:
+    """``/renshu 应到40 实到33 得票17`` · ``正式5 预备2`` · ``应到40 赞成21`` · ``党员52 党总支``."""
+    t = normalize_numbers(text)
+    g = lambda pat: _int(pat, t)  # noqa: E731
+    expected = g(r"应到\s*" + _N)
+    present = g(r"实到\s*" + _N)
+    votes = g(r"得票\s*" + _N) or g(_N + r"\s*票")
+    yes = g(r"赞成\s*" + _N)
+    full = g(r"正式\s*" + _N)
+    prob = g(r"预备\s*" + _N)
+    members = g(r"党员\s*" + _N)
+    seats = g(r"应选\s*" + _N)
+    if votes is not None:
+        return _with_missing(
+            CalcRequest("elected", {"votes": votes, "present": present, "expected": expected})
+        )
+    if yes is not None:
+        return _with_missing(
+            CalcRequest("resolution", {"yes": yes, "expected": expected, "present": present})
+        )
+    if expected is not None or present is not None:
+        return _with_missing(CalcRequest("quorum", {"expected": expected, "present": present}))
+    if full is not None or prob is not None:
+        return _with_missing(CalcRequest("committee", {"full": full, "probationary": prob}))
+    if members is not None:
+        target = next((n for w, n in (("总支", "党总支"), ("党委", "基层党委")) if w in t), None)
+        return _with_missing(
+            CalcRequest("org_form", {"members": members, "full": full, "target": target})
+        )
+    if seats is not None:
+        return _with_missing(CalcRequest("candidates", {"seats": seats}))
+    return CalcRequest(
+        "quorum",
+        {},
+        [Missing("args", "请这样写：应到40 实到33 得票17；或 正式5 预备2；或 应到40 赞成21")],
+    )
+
+
+def _with_missing(req: CalcRequest) -> CalcRequest:
+    req.missing = list(compute(req).missing)
+    return req
+
+
+def compute(req: CalcRequest) -> Calc:
+    """Run the calculator for ``req`` (not "date": that module is elsewhere)."""
+    i = req.inputs
+    if req.kind == "dues":
+        return monthly_dues(
+            i.get("amount"), i.get("status"), probationary=bool(i.get("probationary"))
+        )
+    if req.kind == "committee":
+        return counts.committee(i.get("full"), i.get("probationary"))
+    if req.kind == "org_form":
+        return counts.org_form(i.get("members"), i.get("full"), i.get("target"))
+    if req.kind == "quorum":
+        return counts.quorum(i.get("expected"), i.get("present"))
+    if req.kind == "elected":
+        return counts.elected(i.get("votes"), i.get("present"), i.get("expected"))
+    if req.kind == "resolution":
+        return counts.resolution(i.get("yes"), i.get("expected"), i.get("present"))
+    if req.kind == "candidates":
+        return counts.candidates(i.get("seats"))
+    raise ValueError(f"no calculator here for {req.kind!r}")
