@@ -17,6 +17,7 @@ FILES = {
     "fazhan_dangyuan.yaml": "fzdy.",
     "dangyuan_guanli.yaml": "dygl.",
     "xuexi_jiaoyu.yaml": "xxjy.",
+    "jiceng_zuzhi.yaml": "jczz.",
 }
 REQUIRED = ("id", "title", "questions", "keywords", "answer", "source")
 ALLOWED = {*REQUIRED, "article", "detail", "related", "reminder_hint"}
