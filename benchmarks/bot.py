@@ -60,7 +60,7 @@ from bot.corpus import ensure_bundled
 from bot.db import open_db
 from bot.reminders import save_schedule
 from handlers.app import build_application, post_init
-from handlers.partyday import run_tick
+from handlers.tick import run_tick
 from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -41,7 +41,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _json_line(answer_dict(result))
     else:
-        from bot.chat import render_answer
+        from bot.app.views.ask import render_answer
 
         print(render_answer(result).plain())
     return 0
@@ -75,7 +75,7 @@ def cmd_rules_warm(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.chat import run_console
+    from bot.app.console import run_console
 
     return run_console(settings)
 

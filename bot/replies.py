@@ -6,6 +6,7 @@ Text fields hold plain text (never markup); each front end escapes/decorates as 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Telegram's limit for one message.
 MAX_MESSAGE = 4096
@@ -36,22 +37,38 @@ class Document:
 
 @dataclass
 class Reply:
-    """One message to show. ``title`` is rendered bold, ``body`` as is, ``footer`` in italics.
+    """One message to show: ``lead`` (italic), ``title`` (bold), ``subtitle`` (italic),
+    ``body`` as is, ``footer`` (italic).
 
     ``buttons`` is a list of rows. ``copyable`` marks a body the user will long-press to copy:
-    front ends must not decorate inside it.
+    front ends must not decorate inside it. For a button press: ``toast`` is the short answer
+    shown on the phone (a reply with nothing but a toast sends no message), ``alert`` shows it
+    as a dialog, ``edit`` replaces the message the button was on instead of sending a new one.
+    ``state`` is remembered with the sent message, for the buttons under it (a search's query,
+    so its paging and filters keep working).
     """
 
-    body: str
+    body: str = ""
     title: str = ""
     footer: str = ""
     buttons: list[list[Button]] = field(default_factory=list)
     document: Document | None = None
     copyable: bool = False
+    lead: str = ""
+    subtitle: str = ""
+    toast: str | None = None
+    alert: bool = False
+    edit: bool = False
+    state: dict[str, Any] | None = None
+
+    @property
+    def is_message(self) -> bool:
+        """False for a reply that only answers a button press."""
+        return bool(self.body or self.title or self.lead or self.document)
 
     def plain(self) -> str:
         """Plain-text rendering for the console chat and logs."""
-        parts = [p for p in (self.title, self.body, self.footer) if p]
+        parts = [p for p in (self.lead, self.title, self.subtitle, self.body, self.footer) if p]
         text = "\n".join(parts)
         for row in self.buttons:
             text += "\n" + "  ".join(f"[{b.text}]" for b in row)

@@ -31,8 +31,8 @@ import threading
 import weakref
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -41,6 +41,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlite_utils import Database
 
+from bot.db import write
 from bot.docparse import KINDS, kind_book, resolve_kind
 from bot.text import fold, synonyms
 
@@ -116,25 +117,9 @@ class SearchResponse:
 
 # --- schema helpers ------------------------------------------------------------------------
 
-@contextmanager
-def transaction(db: Database) -> Iterator[None]:
-    """One write transaction (``BEGIN IMMEDIATE``); joins an outer one if already open.
-
-    sqlite-utils' table helpers commit on their own, so everything here uses raw SQL to keep a
-    file's import and its index update all-or-nothing.
-    """
-    conn = db.conn
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.rollback()
-        raise
-    else:
-        conn.commit()
+def transaction(db: Database) -> AbstractContextManager[None]:
+    """The importer's and indexer's write transaction: :func:`bot.db.write`."""
+    return write(db)
 
 
 # --- terms ---------------------------------------------------------------------------------

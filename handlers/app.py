@@ -16,9 +16,6 @@ from typing import Any
 
 from sqlite_utils import Database
 from telegram import (
-    BotCommand,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
     Update,
 )
 from telegram.constants import ChatMemberStatus, ParseMode
@@ -29,7 +26,6 @@ from telegram.ext import (
     ApplicationBuilder,
     ApplicationHandlerStop,
     BaseRateLimiter,
-    CallbackQueryHandler,
     ChatMemberHandler,
     Defaults,
     MessageHandler,
@@ -38,39 +34,16 @@ from telegram.ext import (
 )
 
 from bot import redact, reminders
+from bot.app.core import Core
 from bot.config import Settings
 from bot.corpus import ensure_bundled
 from bot.db import open_db, write
 from bot.rules import RuleBook, load_rulebook
-from handlers import admin, ask, common, drafts, inline, partyday, templates
+from handlers import common, frontend, tick
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-
-PRIVATE_COMMANDS = [
-    BotCommand("ask", "问党务规定，如：支委会多久开一次"),
-    BotCommand("fanwen", "搜范文段落，如：存在问题 三会一课"),
-    BotCommand("partyday", "设置或查看主题党日"),
-    BotCommand("schedules", "三会一课等全部日程"),
-    BotCommand("ics", "导出日历文件"),
-    BotCommand("tz", "查看/设置时区"),
-    BotCommand("draft", "草稿篮：排序、导出 Word"),
-    BotCommand("org", "设置单位名称，用于填写范文"),
-    BotCommand("sources", "范文来源（管理员）"),
-    BotCommand("unanswered", "未答问题（管理员）"),
-    BotCommand("stats", "使用统计（管理员）"),
-    BotCommand("help", "使用说明"),
-]
-GROUP_COMMANDS = [
-    BotCommand("ask", "问党务规定"),
-    BotCommand("fanwen", "搜范文段落"),
-    BotCommand("partyday", "查看/设置本群主题党日（管理员）"),
-    BotCommand("schedules", "本群全部日程"),
-    BotCommand("ics", "导出日历文件"),
-    BotCommand("help", "使用说明"),
-]
-
 
 REFUSAL = "抱歉，本助手仅限指定人员使用。如需开通，请联系管理员。"
 
@@ -236,18 +209,6 @@ async def _report_to_admins(update: object, context: common.Context) -> None:
             log.debug("could not report the error to admin %s", admin_id, exc_info=True)
 
 
-async def unknown_command(update: Update, context: common.Context) -> None:
-    msg = update.effective_message
-    if msg is None or msg.text is None:
-        return
-    cmd = msg.text.split()[0].split("@")[0]
-    if not common.is_private(update) and "@" in msg.text.split()[0]:
-        target = msg.text.split()[0].split("@", 1)[1]
-        if target.lower() != (context.bot.username or "").lower():
-            return
-    await msg.reply_text(f"未知命令 {html.escape(cmd)}。发送 /help 查看可用命令。")
-
-
 def _warm(book: RuleBook) -> None:
     """Load everything the first question needs (segmenter, classifier, caches)."""
     book.answer("支委会多久开一次")
@@ -264,13 +225,10 @@ async def post_init(app: Application) -> None:
         app.bot_data["book"] = await asyncio.to_thread(load_rulebook, app.bot_data["db"])
     await asyncio.to_thread(_warm, app.bot_data["book"])
     await asyncio.to_thread(ensure_bundled, app.bot_data["db"])
+    app.bot_data["core"] = Core(settings, app.bot_data["db"], app.bot_data["book"])
     for hook in app.bot_data.get("post_init_hooks", []):
         await hook(app)
-    try:
-        await app.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
-        await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
-    except TelegramError:
-        log.warning("could not register the command menu", exc_info=True)
+    await frontend.set_menus(app)
 
 
 async def post_shutdown(app: Application) -> None:
@@ -311,15 +269,8 @@ def build_application(
     # the chat's life: its own group, since only the first matching handler of a group runs
     app.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER), group=1)
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migration), group=1)
-    ask.register(app)
-    templates.register(app)
-    inline.register(app)
-    partyday.register(app)
-    admin.register(app)
-    drafts.register(app)
-    # Catch-alls last in group 0: they only run when no feature handler above matched.
-    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
-    app.add_handler(CallbackQueryHandler(ask.stale_button))
+    frontend.register(app)
+    tick.register(app)
     app.add_error_handler(error_handler)
     return app
 

@@ -67,12 +67,9 @@ async def answer(context: Context, query: CallbackQuery, text: str | None = None
         log.info("could not answer a button press: %s", exc)
 
 
-async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the message a button is on, unless it already shows exactly this (Telegram rejects
-    an edit that changes nothing)."""
-    msg = query.message
-    if not isinstance(msg, Message):
-        return
+async def edit_message(msg: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit a message the bot sent, unless it already shows exactly this (Telegram rejects an
+    edit that changes nothing)."""
     plain = html.unescape(re.sub(r"<[^>]+>", "", text))
     if msg.text == plain and msg.reply_markup == (markup or InlineKeyboardMarkup([])):
         return
@@ -128,9 +125,11 @@ def to_html_parts(reply: Reply) -> list[str]:
     The body is split on paragraph boundaries first (Telegram counts characters after parsing
     the markup, so the plain length is what matters) and each chunk is escaped on its own.
     """
-    head = f"<b>{html.escape(reply.title)}</b>\n" if reply.title else ""
+    head = f"<i>{html.escape(reply.lead)}</i>\n" if reply.lead else ""
+    head += f"<b>{html.escape(reply.title)}</b>\n" if reply.title else ""
+    head += f"<i>{html.escape(reply.subtitle)}</i>\n\n" if reply.subtitle else ""
     tail = f"\n\n<i>{html.escape(reply.footer)}</i>" if reply.footer else ""
-    budget = 4096 - len(reply.title) - len(reply.footer) - 4
+    budget = 4096 - len(reply.lead) - len(reply.title) - len(reply.subtitle) - len(reply.footer) - 8
     chunks = split_text(reply.body, max(budget, 1000))
     parts = [html.escape(c) for c in chunks]
     parts[0] = head + parts[0]

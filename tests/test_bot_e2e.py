@@ -14,7 +14,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
 from handlers.app import build_application, post_init
-from handlers.partyday import run_tick
+from handlers.tick import run_tick
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bot.chat import run_console
+from bot.app.console import run_console
 from bot.config import Settings
 
 

@@ -46,3 +46,5 @@ def _kind_index(text: str) -> str:
     if not 0 <= i < len(KINDS):
         raise ValueError(text)
     return KINDS[i]
+# a schedule phrase that named the period but not the day: which of the offered phrases
+SCHED_PICK = Codec("sp", Int(0, 3))

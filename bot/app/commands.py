@@ -1,0 +1,56 @@
+"""The command table and the button routes: one row per command, one route per button kind.
+
+The help text, the Telegram command menus (private / group / admin scopes) and the README's
+command table are generated from :data:`COMMANDS`; adding a command is one view function and
+one row here.
+"""
+
+from __future__ import annotations
+
+from bot.app import buttons
+from bot.app.core import ButtonRoute, Command
+from bot.app.views import admin, ask, drafts, fanwen, meetings
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", ask.start, "开始使用"),
+    Command("help", ask.start, "使用说明和全部命令"),
+    Command("ask", ask.ask, "问党务规定", usage="/ask 支委会多久开一次"),
+    Command("fanwen", fanwen.fanwen, "搜范文段落，◀ ▶ 翻页，➕ 加入草稿", ("fw", "search"),
+            usage="/fanwen 三会一课 存在问题"),
+    Command("partyday", meetings.partyday, "设置/查看/停止主题党日", ("dangri",),
+            usage="/partyday 每月第一个周五", manage=True),
+    Command("schedule", meetings.schedule, "设置其他会议（支委会、党员大会…）",
+            usage="/schedule 支委会 每月第一个工作日", manage=True),
+    Command("schedules", meetings.schedules, "全部日程，添加/修改/停止，提醒时间"),
+    Command("ics", meetings.ics, "导出日历文件（.ics）"),
+    Command("tz", meetings.tz, "查看/设置时区", usage="/tz 乌鲁木齐", manage=True),
+    Command("draft", drafts.draft, "草稿篮：排序、导出 Word 或文本", ("caogao",),
+            usage="/draft，/draft text"),
+    Command("org", drafts.org, "设置单位名称，用于填写范文", usage="/org 红星村党支部"),
+    Command("title", drafts.title, "设置导出标题", usage="/title 2026年度述职报告"),
+    Command("unanswered", admin.unanswered_list, "未答问题，归到对应规定", admin=True, groups=False),
+    Command("stats", admin.stats_view, "近30天使用统计", admin=True, groups=False),
+    Command("sources", admin.sources, "导入的范文文件，可删除", admin=True, groups=False),
+)
+
+BUTTONS: tuple[ButtonRoute, ...] = (
+    ButtonRoute(buttons.RULE, ask.rule_button),
+    ButtonRoute(buttons.FEEDBACK, ask.feedback_button),
+    ButtonRoute(buttons.EXAMPLE, ask.example_button),
+    ButtonRoute(buttons.FW_PAGE, fanwen.page_button),
+    ButtonRoute(buttons.FW_KIND, fanwen.page_button),
+    ButtonRoute(buttons.FW_LAST, fanwen.last_question_button),
+    ButtonRoute(buttons.TEMPLATE_VOTE, drafts.template_vote),
+    ButtonRoute(buttons.DRAFT_ADD, drafts.add_button),
+    ButtonRoute(buttons.DRAFT_ITEM, drafts.basket_button),
+    ButtonRoute(buttons.DRAFT_ACTION, drafts.basket_button),
+    ButtonRoute(buttons.ATTACH, admin.attach_button),
+    ButtonRoute(buttons.SOURCE, admin.source_button),
+    ButtonRoute(buttons.SCHED_ADD, meetings.schedule_button, manage=True),
+    ButtonRoute(buttons.SCHED_EDIT, meetings.schedule_button, manage=True),
+    ButtonRoute(buttons.SCHED_SUGGESTED, meetings.schedule_button, manage=True),
+    ButtonRoute(buttons.SCHED_STOP, meetings.schedule_button, manage=True),
+    ButtonRoute(buttons.SCHED_PICK, meetings.pick_button, manage=True),
+    ButtonRoute(buttons.LEADS_MENU, meetings.leads_menu, manage=True),
+    ButtonRoute(buttons.LEADS, meetings.leads_button, manage=True),
+)

@@ -1,0 +1,59 @@
+"""The reminder tick: the database decides what is due; this job sends it through Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+
+from telegram.error import ChatMigrated, Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot import reminders
+from handlers import common
+
+log = logging.getLogger(__name__)
+
+
+async def _deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> reminders.SendOutcome:
+    try:
+        await context.bot.send_message(chat_id, html.escape(text))
+    except ChatMigrated as exc:
+        return reminders.SendOutcome.migrated(exc.new_chat_id)
+    except Forbidden as exc:
+        return reminders.SendOutcome.blocked(str(exc))
+    except TelegramError as exc:  # BadRequest (chat not found), RetryAfter, NetworkError ...
+        return reminders.outcome_from_error(str(exc))
+    return reminders.SendOutcome.sent()
+
+
+async def run_tick(app: Application) -> reminders.TickReport:
+    """One tick: send what is due now. The database decides; the job only calls this."""
+    context = ContextTypes.DEFAULT_TYPE(application=app)
+    db = app.bot_data["db"]
+    now = app.bot_data["clock"]()
+    lock: asyncio.Lock = app.bot_data.setdefault("tick_lock", asyncio.Lock())
+    async with lock:
+        return await reminders.atick(
+            db, now, lambda chat_id, text: _deliver(context, chat_id, text), offload=common.core
+        )
+
+
+async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    report = await run_tick(context.application)
+    if report.sent or report.retry or report.deactivated:
+        log.info("reminder tick: %s", report)
+
+
+async def start_reminders(app: Application) -> None:
+    """post_init hook: recover crashed claims, recompute, then tick periodically."""
+    db = app.bot_data["db"]
+    report = await asyncio.to_thread(reminders.startup, db, app.bot_data["clock"]())
+    log.info("reminders ready: %s", report)
+    interval = app.bot_data["settings"].tick_seconds
+    if app.job_queue is not None and app.bot_data.get("auto_tick", True):
+        app.job_queue.run_repeating(_tick_job, interval=interval, first=1, name="reminder-tick")
+
+
+def register(app: Application) -> None:
+    app.bot_data.setdefault("post_init_hooks", []).append(start_reminders)
