@@ -220,6 +220,12 @@ def test_list_by_year_and_bad_counts(db: Database) -> None:
      None, None, None),
     ("支部党员大会 研究发展对象", "党员大会", None, "研究发展对象", None, None, None),
     ("黨員大會 2026/11/20", "党员大会", date(2026, 11, 20), None, None, None, None),
+    ("今天开了支委会 研究发展对象", "支委会", TODAY, "研究发展对象", None, None, None),
+    ("昨天召开了主题党日活动，主题：重温入党誓词", "主题党日", date(2026, 11, 22), "重温入党誓词",
+     None, None, None),
+    ("十一月二十日 党员大会 应到会人数：12人，实到会人数：11人，主持人：李明",
+     "党员大会", date(2026, 11, 20), None, 12, 11, "李明"),
+    ("支委会 11月20日 研究10月工作", "支委会", date(2026, 11, 20), "研究10月工作", None, None, None),
 ])
 def test_parse_record(line: str, kind: str, day: date | None, topic: str | None,
                       expected: int | None, present: int | None, chair: str | None) -> None:

@@ -608,6 +608,9 @@ def _find_date(t: str, today: date) -> tuple[date | None, str]:
     return day, rest
 
 
+#: "今天开了支委会 …": the verb left over once kind and date are taken out is not the topic.
+_VERB_RE = re.compile(r"^(?:已经|已)?(?:召开了|召开|开完了|开完|开了|开过|开|举行了|举行|组织了|上了|讲了|搞了)"
+                      r"(?:一次|一个|个)?(?=\s|$)")
 _LEAD_RE = re.compile(r"^\s*(?:/?ledger|台账|记录一下|记录|登记|记一下|补记|新增)\s*[:：]?\s*")
 
 
@@ -627,7 +630,7 @@ def parse_record(text: str, today: date) -> RecordRequest:
     day, t = _find_date(t, today)
     if day is not None and day > today:
         raise LedgerError(f"{day.isoformat()} 还没到，台账只记已经开过的会。")
-    d = parse_details(t)
+    d = parse_details(_VERB_RE.sub("", t.strip(_SEP)))
     return RecordRequest(kind, day, d.topic, d.expected, d.present, d.chair)
 
 
