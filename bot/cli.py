@@ -352,6 +352,67 @@ def cmd_huanjie(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# --- section: ledger (三会一课台账) ------------------------------------------------------
+
+
+def _ledger_today(settings: Settings) -> date:
+    from datetime import datetime
+
+    return datetime.now(settings.tz).date()
+
+
+def cmd_ledger(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import open_db
+    from bot.meetings import ledger
+
+    db = open_db(settings.db_path)
+    chat = args.chat
+    try:
+        if args.ledger_command == "add":
+            m = ledger.record(db, chat, args.kind, args.date, topic=args.topic,
+                              expected=args.expected, present=args.present, chair=args.chair)
+            if args.json:
+                _json_line(m.as_dict())
+            else:
+                print(f"已记录 #{m.id} {m.day.isoformat()} {m.kind} {m.topic or ''}".rstrip())
+        elif args.ledger_command == "list":
+            year = args.year or _ledger_today(settings).year
+            meetings = ledger.list_meetings(db, chat, year)
+            if args.json:
+                _json_line([m.as_dict() for m in meetings])
+            elif not meetings:
+                print(f"{year}年没有记录。")
+            for m in [] if args.json else meetings:
+                print(f"#{m.id}\t{m.day.isoformat()}\t{m.kind}\t{m.attendance}\t"
+                      f"{m.chair or ''}\t{m.topic or ''}")
+        elif args.ledger_command == "gaps":
+            at = args.at or _ledger_today(settings)
+            found = ledger.gaps(db, chat, at, kinds=args.kind or None)
+            if args.json:
+                _json_line([g.as_dict() for g in found])
+            else:
+                for g in found:
+                    print(f"{g.kind}\t{g.period}\t{g.status}\t{g.due.isoformat()}")
+        elif args.ledger_command == "kind":
+            ledger.set_kind_enabled(db, chat, args.kind, args.state == "on")
+            print("、".join(ledger.enabled_kinds(db, chat)) or "（不检查任何会议）")
+        else:  # export
+            from pathlib import Path
+
+            meetings = ledger.list_meetings(db, chat, args.year)
+            out = Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
+            base = out / f"三会一课台账-{args.year}-{chat}"
+            docx_path, xlsx_path = base.with_suffix(".docx"), base.with_suffix(".xlsx")
+            docx_path.write_bytes(ledger.export_docx(meetings, f"{args.year}年三会一课台账"))
+            xlsx_path.write_bytes(ledger.export_xlsx(meetings))
+            print(f"{len(meetings)} 条记录 → {docx_path}  {xlsx_path}")
+    except ledger.LedgerError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 
@@ -454,6 +515,34 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--today", type=_iso_date, help="按这一天判断状态（默认今天）")
     s.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     s.set_defaults(func=cmd_huanjie)
+
+    # --- parser: ledger ---
+    s = sub.add_parser("ledger", help="三会一课台账：记录、列表、缺漏检查、导出")
+    lsub = s.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
+    r = lsub.add_parser("add", help="记一次已开的会")
+    r.add_argument("kind", help="支委会 / 党员大会 / 党小组会 / 党课 / 主题党日 / 组织生活会 / 民主评议")
+    r.add_argument("date", type=_iso_date, help="开会日期 YYYY-MM-DD")
+    r.add_argument("--topic", help="议题")
+    r.add_argument("--expected", type=int, help="应到人数")
+    r.add_argument("--present", type=int, help="实到人数")
+    r.add_argument("--chair", help="主持人")
+    r.add_argument("--json", action="store_true", help="输出 JSON 对象")
+    r = lsub.add_parser("list", help="列出某年的记录")
+    r.add_argument("--year", type=int, help="年份（默认今年）")
+    r.add_argument("--json", action="store_true", help="输出 JSON 列表")
+    r = lsub.add_parser("gaps", help="按条例周期列出缺漏（本年及上一周期）")
+    r.add_argument("--at", type=_iso_date, help="按这一天检查（群的本地日期，默认今天）")
+    r.add_argument("--kind", action="append", help="只查这类会议，可多次")
+    r.add_argument("--json", action="store_true", help="输出一个 JSON 列表")
+    r = lsub.add_parser("kind", help="设置本支部有没有某类会议（如不足7人没有支委会）")
+    r.add_argument("kind")
+    r.add_argument("state", choices=["on", "off"])
+    r = lsub.add_parser("export", help="导出 .docx 和 .xlsx")
+    r.add_argument("--year", type=int, required=True)
+    r.add_argument("-o", "--out", default=".", help="输出文件夹（默认当前文件夹）")
+    for r in lsub.choices.values():
+        r.add_argument("--chat", type=int, required=True, help="群或用户的 chat id")
+        r.set_defaults(func=cmd_ledger)
 
     return p
 

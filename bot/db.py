@@ -410,3 +410,44 @@ def _refused(db: Database) -> None:
         );
         """
     )
+
+
+# >>> 0010_meetings (bot/meetings/ledger.py) >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>
+
+
+@MIGRATIONS(name="0010_meetings")
+def _meetings(db: Database) -> None:
+    """The 三会一课 台账: meetings held, and per chat which kinds of meeting the branch has.
+
+    No foreign key to ``chats``: the ledger works for any chat id, also one set up from the CLI.
+    """
+    db.executescript(
+        """
+        CREATE TABLE meetings (
+            id          INTEGER PRIMARY KEY,
+            chat_id     INTEGER NOT NULL,
+            kind        TEXT NOT NULL,          -- 支委会 党员大会 党小组会 党课 主题党日 组织生活会 民主评议党员
+            date        TEXT NOT NULL,          -- the chat's local date YYYY-MM-DD
+            topic       TEXT,
+            expected    INTEGER,                -- 应到
+            present     INTEGER,                -- 实到
+            chair       TEXT,                   -- 主持人
+            source      TEXT NOT NULL DEFAULT 'manual',   -- manual / reminder
+            created_at  TEXT NOT NULL DEFAULT (datetime('now')),
+            updated_at  TEXT NOT NULL DEFAULT (datetime('now'))
+        );
+        CREATE INDEX meetings_chat_date ON meetings(chat_id, date);
+        -- a row only when the chat changed the default (every kind counts)
+        CREATE TABLE ledger_settings (
+            chat_id     INTEGER NOT NULL,
+            kind        TEXT NOT NULL,
+            enabled     INTEGER NOT NULL DEFAULT 1,
+            warn_days   INTEGER,                -- NULL: the kind's default
+            updated_at  TEXT NOT NULL DEFAULT (datetime('now')),
+            PRIMARY KEY (chat_id, kind)
+        );
+        """
+    )
+
+
+# <<< 0010_meetings <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
