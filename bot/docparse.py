@@ -256,7 +256,6 @@ def _docx_lines(data: bytes) -> list[Line]:
         raise ParseError("Word 文件已损坏或不是 .docx 格式") from exc
     try:
         import docx
-        from docx.table import Table
         from docx.text.paragraph import Paragraph as DocxParagraph
 
         document = docx.Document(io.BytesIO(data))
@@ -264,31 +263,129 @@ def _docx_lines(data: bytes) -> list[Line]:
         raise ParseError("Word 文件无法读取（可能已损坏）") from exc
 
     out: list[Line] = []
-    seen_cells: set[int] = set()
 
     def para_line(p: DocxParagraph) -> Line:
         style = (p.style.name if p.style is not None else "") or ""
         return Line(p.text, level=_style_level(style))
 
-    def walk_table(table: Table) -> None:
-        for row in table.rows:
-            for cell in row.cells:
-                if id(cell._tc) in seen_cells:  # merged cells repeat
-                    continue
-                seen_cells.add(id(cell._tc))
-                for p in cell.paragraphs:
-                    out.append(Line(p.text))
-                for inner in cell.tables:
-                    walk_table(inner)
-                out.append(Line(""))
+    def walk(parent: Any) -> None:
+        for child in parent.iterchildren():
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag == "p":
+                out.append(para_line(DocxParagraph(child, document)))
+            elif tag == "tbl":
+                out.extend(_table_lines(child, document))
+            elif tag in ("sdt", "sdtContent", "customXml", "ins", "smartTag"):
+                walk(child)  # content controls and tracked insertions hold body text too
 
-    body = document.element.body
-    for child in body.iterchildren():
+    walk(document.element.body)
+    return out
+
+
+_HEADER_MAX = 16
+_SERIAL = re.compile(r"^(序号|编号|序|No\.?)$", re.IGNORECASE)
+
+
+def _tc_paragraphs(tc: Any, document: Any) -> list[str]:
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    texts: list[str] = []
+    for child in tc.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            out.append(para_line(DocxParagraph(child, document)))
+            texts.append(DocxParagraph(child, document).text)
         elif tag == "tbl":
-            walk_table(Table(child, document))
+            texts.extend(line.text for line in _table_lines(child, document))
+        elif tag in ("sdt", "sdtContent", "customXml"):
+            texts.extend(_tc_paragraphs(child, document))
+    return texts
+
+
+def _table_grid(tbl: Any, document: Any) -> list[list[tuple[int, str]]]:
+    """Rows of ``(grid column, cell text)`` read from the XML, one entry per real cell.
+
+    A horizontally merged cell is one ``w:tc`` with ``w:gridSpan``; a vertically merged
+    cell continues in the rows below as ``w:tc`` with ``<w:vMerge/>`` (no ``restart``) and
+    is skipped there. Reading ``w:tc`` elements directly keeps every distinct cell (object
+    ids of short-lived python-docx proxies are reused and cannot tell cells apart).
+    """
+    from docx.oxml.ns import qn
+
+    rows: list[list[tuple[int, str]]] = []
+    for tr in tbl.iterchildren(qn("w:tr")):
+        col = 0
+        row: list[tuple[int, str]] = []
+        cells = [c for c in tr.iterchildren() if c.tag in (qn("w:tc"), qn("w:sdt"))]
+        for tc in cells:
+            if tc.tag == qn("w:sdt"):  # a content control wrapping cells
+                content = tc.find(qn("w:sdtContent"))
+                inner = list(content.iterchildren(qn("w:tc"))) if content is not None else []
+            else:
+                inner = [tc]
+            for cell in inner:
+                span = 1
+                merged = False
+                tcpr = cell.find(qn("w:tcPr"))
+                if tcpr is not None:
+                    gs = tcpr.find(qn("w:gridSpan"))
+                    if gs is not None:
+                        try:
+                            span = max(1, int(gs.get(qn("w:val")) or 1))
+                        except ValueError:
+                            span = 1
+                    vm = tcpr.find(qn("w:vMerge"))
+                    merged = vm is not None and (vm.get(qn("w:val")) or "continue") != "restart"
+                if not merged:
+                    text = _join_cell(_tc_paragraphs(cell, document))
+                    row.append((col, text))
+                col += span
+        rows.append(row)
+    return rows
+
+
+def _join_cell(parts: list[str]) -> str:
+    out = ""
+    for part in (tidy(p) for p in parts):
+        if not part:
+            continue
+        if out and out[-1] not in _END_OK + "；，、":
+            out += "；"
+        out += part
+    return out
+
+
+def _table_lines(tbl: Any, document: Any) -> list[Line]:
+    """A Word table as lines. With a header row (short labels: 问题 / 整改措施 / 责任人 …)
+    each further row becomes one line "问题：…；整改措施：…；责任人：…" so every cell keeps
+    its column name; otherwise every cell is its own paragraph."""
+    grid = _table_grid(tbl, document)
+    out: list[Line] = []
+    header = grid[0] if grid else []
+    labels = {c: t for c, t in header if t}
+    is_header = (
+        len(grid) >= 2
+        and len(labels) >= 2
+        and all(len(t) <= _HEADER_MAX and not any(ch in t for ch in "。；;！？!?") for t in labels.values())
+    )
+    if not is_header:
+        for row in grid:
+            for _, text in row:
+                out.extend(Line(p) for p in text.split("\n"))
+                out.append(Line(""))
+        return out
+    for row in grid[1:]:
+        pieces: list[str] = []
+        for col, text in row:
+            if not text:
+                continue
+            label = labels.get(col, "")
+            if _SERIAL.match(label.replace(" ", "")) and len(text) <= 4:
+                continue
+            pieces.append(f"{label.rstrip('：:')}：{text}" if label else text)
+        if pieces:
+            line = "；".join(p.rstrip("；;") for p in pieces)
+            out.append(Line(line if line[-1] in _END_OK else line + "。"))
+            out.append(Line(""))
     return out
 
 

@@ -580,3 +580,69 @@ def test_classifier_accuracy_on_dev_set() -> None:
     ev = evaluate()
     assert ev.total >= 150 and not ev.missing
     assert ev.accuracy >= 0.8
+
+
+# --- Word tables ----------------------------------------------------------------------------
+
+
+def _docx_of(build) -> bytes:
+    import docx
+
+    d = docx.Document()
+    build(d)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def test_docx_plain_table_keeps_every_cell() -> None:
+    from bot.docparse import extract
+
+    def build(d) -> None:
+        t = d.add_table(rows=3, cols=3)
+        for r in range(3):
+            for c in range(3):
+                t.cell(r, c).text = f"第{r}行第{c}列的内容说明"
+
+    text = "\n".join(line.text for line in extract("t.docx", _docx_of(build)))
+    for r in range(3):
+        for c in range(3):
+            assert f"第{r}行第{c}列" in text
+
+
+def test_docx_merged_cells_are_read_once() -> None:
+    from bot.docparse import extract
+
+    def build(d) -> None:
+        t = d.add_table(rows=3, cols=3)
+        for r in range(3):
+            for c in range(3):
+                t.cell(r, c).text = f"单元{r}{c}的文字"
+        t.cell(1, 0).merge(t.cell(2, 0))  # vertical merge
+        t.cell(1, 1).merge(t.cell(1, 2))  # horizontal merge
+
+    text = "\n".join(line.text for line in extract("t.docx", _docx_of(build)))
+    for cell in ("单元10", "单元11", "单元12", "单元20", "单元21", "单元22"):
+        assert text.count(cell) == 1, cell
+
+
+def test_docx_checklist_rows_keep_column_names(db) -> None:
+    def build(d) -> None:
+        d.add_heading("整改清单", level=1)
+        t = d.add_table(rows=3, cols=4)
+        for c, label in enumerate(("序号", "问题", "整改措施", "责任人")):
+            t.cell(0, c).text = label
+        rows = [
+            ("1", "学习计划执行不严，集中学习时有缺课", "每月固定学习日，缺课党员及时补学", "张三"),
+            ("2", "党费台账登记不及时，少数月份漏记", "指定专人每月核对台账并公示结果", "李四"),
+        ]
+        for r, row in enumerate(rows, 1):
+            for c, value in enumerate(row):
+                t.cell(r, c).text = value
+
+    ingest_bytes(db, "清单.docx", _docx_of(build))
+    texts = [r[0] for r in db.conn.execute("SELECT text FROM paragraphs ORDER BY position")]
+    assert texts == [
+        "问题：学习计划执行不严，集中学习时有缺课；整改措施：每月固定学习日，缺课党员及时补学；责任人：张三。",
+        "问题：党费台账登记不及时，少数月份漏记；整改措施：指定专人每月核对台账并公示结果；责任人：李四。",
+    ]
