@@ -591,7 +591,9 @@ _LIST_TYPES = frozenset({"pcn", "cn", "pnum", "num", "circ", "ord", "bare"})
 _OPENER = re.compile(r"^(为(深入|全面|认真|进一步|切实)|根据|按照|今年以来|近年来|一年来|半年来|20\S{0,3}年以来)")
 #: Sentences that continue an enumeration inside the item above them.
 _INLINE_START = re.compile(rf"^({_CN}{{1,2}}(是|要|抓|强化|加强)|首先|其次|再次|最后|另外|同时|此外)")
-_BARE = re.compile(rf"^({_CN})(?![是要些般直定切样致起同向度方道旦律贯共体心点时直线批步])")
+_BARE = re.compile(rf"^({_CN})(?![是要些般直定切样致起同向度方道旦律贯共体心点时直线批步项条名年季月次级个份以])")
+#: "一抓学习，…" / "二强队伍，…": the numeral is part of the item's words, so it stays in the text.
+_BARE_WORD = frozenset("抓强加手把促建带提优严重聚育管")
 
 
 def marker_of(text: str) -> tuple[str, str, int | None] | None:
@@ -640,6 +642,7 @@ class _Item:
     label: str
     cue_text: str
     heading: bool = True  # False for a numbered item whose lead sentence starts a paragraph
+    used: bool = False  # some paragraph has this item in its path
 
 
 @dataclass
@@ -716,13 +719,41 @@ def structure(lines: list[Line]) -> tuple[list[_Block], list[str]]:
     queue = list(enumerate(lines))
     qi = 0
 
+    content_item: dict[str, int] = {}
+
+    def emit(block: _Block) -> None:
+        nonlocal first_in_doc, seen_text
+        for it in block.path:
+            it.used = True
+        blocks.append(block)
+        first_in_doc = False
+        seen_text = True
+
+    def drop_from(k: int) -> None:
+        """Pop ``stack[k:]``; a numbered item taken for a heading that never got a paragraph
+        under it was the last item of its list ("2、…。" right before "（二）…" or "三、…"):
+        its text becomes a paragraph instead of vanishing."""
+        for j in range(k, len(stack)):
+            it = stack[j]
+            if it.heading and not it.used and it.kind in _LIST_TYPES and it.cue_text:
+                it.heading = False
+                emit(_Block(it.cue_text, stack[: j + 1], it, soft_kind, first_in_doc, doc_index))
+        del stack[k:]
+
     def push(item: _Item) -> None:
         while stack and not stack[-1].heading and stack[-1].kind != item.kind:
             stack.pop()  # an item with its own text is not the parent of a later heading
         types = [s.kind for s in stack]
         if item.kind in types:
-            del stack[types.index(item.kind):]
+            drop_from(types.index(item.kind))
         stack.append(item)
+
+    def reset(keep: list[_Item]) -> None:
+        k = 0
+        while k < len(stack) and k < len(keep) and stack[k] is keep[k]:
+            k += 1
+        drop_from(k)
+        stack.extend(keep[k:])
 
     while qi < len(queue):
         idx, line = queue[qi]
@@ -739,7 +770,7 @@ def structure(lines: list[Line]) -> tuple[list[_Block], list[str]]:
         if line.level is not None:
             item = _Item(f"style{line.level}", text, text)
             if line.level == 0 or (not stack and not seen_text and line.level == 1 and not blocks):
-                stack = [_Item("title", text, text)]
+                reset([_Item("title", text, text)])
                 doc_index += 1 if blocks else 0
                 first_in_doc = True
             else:
@@ -749,31 +780,38 @@ def structure(lines: list[Line]) -> tuple[list[_Block], list[str]]:
             continue
         mk = marker_of(text)
         if mk is None and idx in bare:
-            mk = ("bare", text[0], _CN_DIGITS.get(text[0]))
-            text = f"（{text[0]}）{text[1:]}"
-            mk = ("bare", f"（{mk[1]}）", mk[2])
+            if text[1] in _BARE_WORD:
+                mk = ("bare", "", _CN_DIGITS.get(text[0]))
+            else:
+                mk = ("bare", f"（{text[0]}）", _CN_DIGITS.get(text[0]))
+                text = f"（{text[0]}）{text[1:]}"
         if mk is not None:
             mtype, marker, number = mk
             if number is not None:
                 next_num[mtype] = number + 1
             rest = text[len(marker):].strip()
-            if _short_heading(rest) and not _long_item_list(queue, qi, mtype):
+            # a list goes on as it began: after an item with text, the next is text too
+            sibling_text = number is not None and content_item.get(mtype) == number - 1
+            if (
+                _short_heading(rest)
+                and not sibling_text
+                and not _long_item_list(queue, qi, mtype)
+            ):
                 item = _Item(mtype, _label(marker, rest.rstrip("。.:：;；")), rest)
                 push(item)
                 headings.append(item.label)
+                content_item.pop(mtype, None)
                 continue
             lead, body = _split_lead(rest)
             item = _Item(mtype, _label(marker, lead), lead, heading=False)
             push(item)
             headings.append(item.label)
-            blocks.append(
-                _Block(body, list(stack), item, soft_kind, first_in_doc, doc_index, marker)
-            )
-            first_in_doc = False
-            seen_text = True
+            if number is not None:
+                content_item[mtype] = number
+            emit(_Block(body, list(stack), item, soft_kind, first_in_doc, doc_index, marker))
             continue
         if _is_title(text, first=not seen_text and not stack):
-            stack = [_Item("title", text, text)]
+            reset([_Item("title", text, text)])
             headings.append(text)
             if blocks:
                 doc_index += 1
@@ -801,13 +839,12 @@ def structure(lines: list[Line]) -> tuple[list[_Block], list[str]]:
                 stack.pop()
         if seen_text and _OPENER.match(text) and len(text) > 60:
             # "为深入学习贯彻…" / "今年以来，…": a new document pasted without its title
-            stack = [it for it in stack if it.kind == "title"]
+            reset([it for it in stack if it.kind == "title"])
         if soft_kind and not _INLINE_START.match(text):
             soft_kind = None  # a lead-in governs the list right after it, not later prose
-        blocks.append(_Block(text, list(stack), None, soft_kind, first_in_doc, doc_index))
-        first_in_doc = False
-        seen_text = True
+        emit(_Block(text, list(stack), None, soft_kind, first_in_doc, doc_index))
         soft_kind = announced_kind(text) or soft_kind
+    drop_from(0)
     return blocks, headings
 
 

@@ -646,3 +646,47 @@ def test_docx_checklist_rows_keep_column_names(db) -> None:
         "问题：学习计划执行不严，集中学习时有缺课；整改措施：每月固定学习日，缺课党员及时补学；责任人：张三。",
         "问题：党费台账登记不及时，少数月份漏记；整改措施：指定专人每月核对台账并公示结果；责任人：李四。",
     ]
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+def test_last_list_item_before_a_higher_heading_is_kept() -> None:
+    text = (
+        "一、主要做法\n"
+        "（一）抓学习\n"
+        "1、支部坚持每月集中学习一次，全年组织专题研讨六次。\n"
+        "2、党员撰写心得体会二十余篇，交流发言十余人次。\n"
+        "（二）抓组织\n"
+        "1、严格落实三会一课制度，按月开展主题党日活动。\n"
+        "2、全年召开支委会十二次、党员大会四次，记录完整。\n"
+        "二、存在问题\n"
+        "部分党员学习不够深入，联系实际思考不多，学用结合不够紧密。\n"
+    )
+    doc = parse_bytes("x.txt", text.encode())
+    starts = [p.text[:4] for p in doc.paragraphs]
+    assert starts == ["支部坚持", "党员撰写", "严格落实", "全年召开", "部分党员"]
+    assert doc.paragraphs[1].heading[-2:] == ("（一）抓学习", "2、党员撰写心得体会二十余篇，交流发言十余人次")
+    assert doc.paragraphs[4].heading == ("二、存在问题",)
+
+
+def test_short_last_item_is_not_the_heading_of_the_next_paragraph() -> None:
+    text = (
+        "一、主要做法\n"
+        "1、坚持每月集中学习，围绕党的创新理论开展专题研讨，党员撰写心得体会二十余篇。\n"
+        "2、规范党费收缴，做到按月收缴、及时登记公示。\n"
+        "支部还组织党员参加志愿服务活动，累计服务群众三百余人次。\n"
+    )
+    doc = parse_bytes("x.txt", text.encode())
+    assert [p.text[:4] for p in doc.paragraphs] == ["坚持每月", "规范党费", "支部还组"]
+    assert doc.paragraphs[2].heading == ("一、主要做法",)
+
+
+def test_a_numbered_word_is_not_eaten_as_a_marker() -> None:
+    text = (
+        "二、主要做法\n"
+        "一抓学习，支部坚持每月集中学习一次，全年组织专题研讨六次，效果明显。\n"
+        "二抓组织，严格落实三会一课制度，按月开展主题党日活动，记录完整规范。\n"
+    )
+    doc = parse_bytes("x.txt", text.encode())
+    assert [p.text[:4] for p in doc.paragraphs] == ["一抓学习", "二抓组织"]
