@@ -423,11 +423,29 @@ _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJKISH}]) +| +(?=[{_CJKISH}])")
 _SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』]?|[^。！？!?]+$")
 
 
+_IDEO = "\u4e00-\u9fff"
+#: A line laid out by a PDF: spaces around numbers inside Chinese ("确定了 10 名").
+_PDF_SPACED = re.compile(rf"[{_IDEO}] +[0-9]|[0-9] +[{_IDEO}]")
+#: A space between two words of Chinese: "第一项 领导发言", "时间 地点".
+_WORD_GAP = re.compile(rf"(?<=[{_IDEO}][{_IDEO}]) (?=[{_IDEO}][{_IDEO}])")
+_GAP_MARK = "\x00"
+
+
 def tidy(text: str) -> str:
-    """Collapse whitespace and drop the spaces PDFs put around numbers in Chinese text
-    ("确定了 10 名" → "确定了10名"); spaces between latin words stay."""
+    """Collapse whitespace and drop the spaces around Chinese punctuation and the spaces
+    PDFs put around numbers ("确定了 10 名" → "确定了10名"); spaces between latin words stay.
+
+    A space between two Chinese words ("第一项 领导发言 第二项 支部书记讲话") separates items
+    of a line copied from a web page or a table, so one space is kept there; deleting it
+    would glue the items together. It is dropped in a PDF-spaced line (spaces around its
+    numbers) and between spaced-out single characters ("前 言").
+    """
     text = _WS.sub(" ", text).strip()
-    return _SPACE_NEAR_CJK.sub("", text)
+    if " " not in text:
+        return text
+    if not _PDF_SPACED.search(text):
+        text = _WORD_GAP.sub(_GAP_MARK, text)
+    return _SPACE_NEAR_CJK.sub("", text).replace(_GAP_MARK, " ")
 
 
 def is_spam_line(text: str) -> bool:
@@ -459,14 +477,89 @@ def drop_spam_sentences(text: str) -> tuple[str, int]:
     return "".join(kept).strip(), dropped
 
 
+#: Lines at least this long are searched for run-in headings (a document pasted as one line).
+RUN_IN_MIN = 60
+_RUN_IN_MARK = re.compile(
+    rf"(?P<cn>{_CN}{{1,3}}[、．])|(?P<pcn>[（(]{_CN}{{1,3}}[)）])"
+    rf"|(?P<num>(?<!\d)\d{{1,2}}[、．](?!\d))|(?P<ord>第{_CN}{{1,2}}[、，,：:])"
+)
+_RUN_IN_RANK = {"cn": 0, "ord": 0, "pcn": 1, "num": 2}
+_AFTER_STOP = "。！？；;!?：:”’」』）)"
+_HEAD_RUN = re.compile(r"^(\S{2,24}?)[ \u3000\t]+(?=\S)")
+
+
+def split_run_in(text: str, first: bool = False) -> list[str]:
+    """Split a long line at run-in headings: "…如下。 一、主要做法 （一）抓实学习。…（二）…".
+
+    A marker (一、 （一） 1、 第一、) starts a new line when it follows a stop or a space, or a
+    short heading run ("一、主要做法（一）…"), and its number goes on from the last marker of
+    its kind (or is 1), so "共1、2两项" stays whole. A short heading separated from its text
+    only by a space ("三、下一步打算 下一步将…") is cut off too, and so is the document title
+    when ``first`` ("二〇二四年支部工作总结 今年以来…").
+    """
+    if len(text) < RUN_IN_MIN:
+        return [text]
+    cuts: list[int] = []
+    last: dict[str, int] = {}
+    seg_start = 0
+    for m in _RUN_IN_MARK.finditer(text):
+        i = m.start()
+        if i == 0:
+            kind0 = m.lastgroup or ""
+            last[kind0] = _marker_number(m.group(0)) or 0
+            continue
+        kind = m.lastgroup or ""
+        number = _marker_number(m.group(0)) or 0
+        if not (number == 1 or number == last.get(kind, -9) + 1):
+            continue
+        prev = text[i - 1]
+        segment = text[seg_start:i].strip()
+        heading_run = (
+            kind in ("pcn", "num")
+            and marker_of(segment) is not None
+            and len(segment) <= 24
+            and not any(c in segment for c in "，,。；;！？!?")
+        )
+        if not (prev.isspace() or prev in _AFTER_STOP or heading_run):
+            continue
+        cuts.append(i)
+        seg_start = i
+        last[kind] = number
+        for k, r in _RUN_IN_RANK.items():
+            if r > _RUN_IN_RANK[kind]:
+                last.pop(k, None)
+    parts = [text[a:b].strip() for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    out: list[str] = []
+    for n, part in enumerate(parts):
+        mk = marker_of(part)
+        body = part[len(mk[1]):] if mk else part
+        head = _HEAD_RUN.match(body)
+        if head and (mk or (first and n == 0)) and not any(c in head.group(1) for c in "，,。；;！？!?：:"):
+            cut = (len(mk[1]) if mk else 0) + head.end()
+            out.extend([part[:cut].strip(), part[cut:].strip()])
+        else:
+            out.append(part)
+    return [p for p in out if p]
+
+
 def clean_lines(lines: Iterable[Line]) -> tuple[list[Line], int]:
     """Whitespace, markup and spam lines; returns kept lines (blank lines kept as breaks)."""
     out: list[Line] = []
     dropped = 0
+    expanded: list[Line] = []
+    first = True
     for line in lines:
-        text = strip_markup(tidy(line.text))
-        text = tidy(text)
+        if line.level is None and line.text.strip():
+            expanded.extend(Line(t) for t in split_run_in(line.text.strip(), first))
+            first = False
+        else:
+            expanded.append(line)
+    for line in expanded:
+        raw = _WS.sub(" ", line.text).strip()
+        text = tidy(strip_markup(tidy(strip_markup(raw))))
         if not text:
+            if _meaningful(raw):
+                dropped += 1  # nothing but site furniture ("您的位置：首页 > …", "收藏")
             out.append(Line("", None))
             continue
         if is_spam_line(text):

@@ -690,3 +690,66 @@ def test_a_numbered_word_is_not_eaten_as_a_marker() -> None:
     )
     doc = parse_bytes("x.txt", text.encode())
     assert [p.text[:4] for p in doc.paragraphs] == ["一抓学习", "二抓组织"]
+
+
+# --- one-line documents, site debris, spaces ------------------------------------------------
+
+
+ONE_LINE = (
+    "二〇二四年支部工作总结 今年以来，支部围绕中心抓党建，现将全年工作总结如下。 一、主要做法 "
+    "（一）抓实理论学习。支部坚持每月集中学习一次，全年组织专题研讨六次。（二）规范组织生活。"
+    "严格落实三会一课制度，按月开展主题党日。 二、存在问题 1、学习深度不够。部分党员满足于读文件、"
+    "记笔记，联系实际思考不多。2、党费收缴不够规范。个别党员未按月交纳党费，台账登记不及时。 "
+    "三、下一步打算 下一步将围绕重点任务开展专题研讨，推动学习成果转化为工作成效。"
+)
+
+
+@pytest.mark.parametrize("text", [ONE_LINE, ONE_LINE.replace(" ", "")], ids=["spaces", "glued"])
+def test_one_line_document_is_split_at_run_in_headings(text: str) -> None:
+    doc = parse_bytes("x.txt", text.encode())
+    got = [(p.heading[-1] if p.heading else "", p.kind, p.text[:6]) for p in doc.paragraphs]
+    if " " in text:
+        assert doc.paragraphs[0].heading == ("二〇二四年支部工作总结",)
+    assert got[1:5] == [
+        ("（一）抓实理论学习", "主要做法", "抓实理论学习"),
+        ("（二）规范组织生活", "主要做法", "规范组织生活"),
+        ("1、学习深度不够", "存在问题", "学习深度不够"),
+        ("2、党费收缴不够规范", "存在问题", "党费收缴不够"),
+    ]
+    assert len(got) == 6 and got[5][1] == "下一步打算"
+    if " " in text:  # glued, "三、下一步打算下一步将…" has no visible end of its heading
+        assert got[5] == ("三、下一步打算", "下一步打算", "下一步将围绕")
+    assert "一、主要做法" in doc.headings and "二、存在问题" in doc.headings
+
+
+def test_numbers_inside_a_sentence_are_not_run_in_headings() -> None:
+    from bot.docparse import split_run_in
+
+    line = "支部共完成1、2两个季度的学习任务，召开党员大会三次，组织党员开展志愿服务活动十余次，效果良好。"
+    assert split_run_in(line) == [line]
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("您的位置：首页 > 党建范文 > 工作总结 XX支部2023年工作总结", "XX支部2023年工作总结"),
+        ("XX支部2023年工作总结 - 精品文档 收藏 1523人已围观", "XX支部2023年工作总结"),
+        ("支部坚持每月学习一次，全年开展研讨六次。第2页 共5页 党员撰写心得二十篇。",
+         "支部坚持每月学习一次，全年开展研讨六次。党员撰写心得二十篇。"),
+        ("2023年党支部工作总结，欢迎大家阅读学习", "2023年党支部工作总结"),
+        ("首页 > 范文 > 总结", ""),
+        ("123人已围观", ""),
+    ],
+)
+def test_site_debris_is_removed_from_lines(line: str, kept: str) -> None:
+    from bot.docparse import clean_lines
+
+    lines, dropped = clean_lines([Line(line)])
+    assert [x.text for x in lines if x.text] == ([kept] if kept else [])
+    assert dropped == (0 if kept else 1)
+
+
+def test_spaces_between_items_are_kept() -> None:
+    assert tidy("会议议程 第一项 领导发言 第二项 支部书记讲话") == "会议议程 第一项 领导发言 第二项 支部书记讲话"
+    assert tidy("前 言") == "前言"
+    assert tidy("时间：5月 地点 ：党员活动室") == "时间：5月地点：党员活动室"
