@@ -56,6 +56,8 @@ __all__ = [
 TEMPLATES = KNOWLEDGE / "templates"
 #: rapidfuzz ratio at which two paragraphs count as the same text (edits, typos, punctuation).
 NEAR_DUPLICATE = 90.0
+#: Share of a file's real characters that may go missing before the summary warns.
+MAX_LOSS = 0.03
 #: Largest file read from disk by ``ingest_paths`` (uploads are limited by the bot's settings).
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -82,6 +84,13 @@ class FileReport:
     duplicates: int = 0
     fragments: int = 0
     kinds: Counter[str] = field(default_factory=Counter)
+    source_chars: int = 0  # real characters in the file (spam removed)
+    lost_chars: int = 0  # of those, found in no stored paragraph or heading
+
+    @property
+    def shortfall(self) -> bool:
+        """More than :data:`MAX_LOSS` of the file's real text did not make it into paragraphs."""
+        return self.source_chars > 0 and self.lost_chars > MAX_LOSS * self.source_chars
 
 
 @dataclass
@@ -145,6 +154,12 @@ class IngestSummary:
         for r in self.reports:
             if r.status == "failed":
                 lines.append(f"✗ {r.name}：{r.message}")
+            elif r.shortfall:
+                pct = 100 * r.lost_chars / r.source_chars
+                lines.append(
+                    f"⚠ {r.name}：原文 {r.source_chars} 字中有 {r.lost_chars} 字（{pct:.0f}%）"
+                    "未能导入，请核对原文件"
+                )
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, object]:
@@ -166,6 +181,8 @@ class IngestSummary:
                     "source_id": r.source_id,
                     "paragraphs": r.paragraphs,
                     "duplicates": r.duplicates,
+                    "source_chars": r.source_chars,
+                    "lost_chars": r.lost_chars,
                 }
                 for r in self.reports
             ],
@@ -270,10 +287,13 @@ def _ingest_file(db: Database, name: str, path: str, data: bytes, origin: str) -
     if not doc.paragraphs:
         return FileReport(name, "failed", "没有找到可用的段落", spam_dropped=doc.spam_dropped)
     try:
-        return _store(db, name, path, sha, origin, doc.paragraphs, doc.spam_dropped,
-                      doc.fragments_dropped)
+        report = _store(db, name, path, sha, origin, doc.paragraphs, doc.spam_dropped,
+                        doc.fragments_dropped)
     except Exception as exc:  # rolled back by transaction(); report, keep going
         return FileReport(name, "failed", f"写入数据库失败（{type(exc).__name__}: {exc}）")
+    # duplicates are counted apart (the text is stored already); the check is on the parse
+    report.source_chars, report.lost_chars = doc.source_chars, doc.lost_chars
+    return report
 
 
 def _store(

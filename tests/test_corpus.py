@@ -753,3 +753,29 @@ def test_spaces_between_items_are_kept() -> None:
     assert tidy("会议议程 第一项 领导发言 第二项 支部书记讲话") == "会议议程 第一项 领导发言 第二项 支部书记讲话"
     assert tidy("前 言") == "前言"
     assert tidy("时间：5月 地点 ：党员活动室") == "时间：5月地点：党员活动室"
+
+
+def test_old_word_files_get_a_clear_message(db) -> None:
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
+    for name in ("村支部总结.doc", "改了扩展名.docx", "金山.wps"):
+        with pytest.raises(CorpusError, match=re.escape("暂不支持旧版 .doc，请在 Word/WPS 里另存为 .docx 再发")):
+            ingest_bytes(db, name, ole)
+    # a .docx that only carries the old extension is read as what it is
+    assert ingest_bytes(db, "其实是新版.doc", _docx_bytes()).imported == 1
+
+
+# --- fidelity -------------------------------------------------------------------------------
+
+
+def test_import_reports_lost_text(db, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import docparse
+
+    ok = ingest_bytes(db, "a.txt", SUMMARY.encode())
+    report = ok.reports[0]
+    assert report.source_chars > 300 and report.lost_chars <= 0.03 * report.source_chars
+    assert "⚠" not in ok.text()
+    # a parser that drops text (as tables and list items once did) is noticed, not silent
+    monkeypatch.setattr(docparse, "split_long", lambda text, limit=900: [text[: len(text) // 2]])
+    lossy = ingest_bytes(db, "b.txt", SUMMARY.replace("今年", "本年").encode())
+    assert lossy.reports[0].shortfall
+    assert "⚠ b.txt：原文" in lossy.text() and "未能导入" in lossy.text()
