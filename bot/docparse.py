@@ -562,6 +562,12 @@ def split_run_in(text: str, first: bool = False) -> list[str]:
     return [p for p in out if p]
 
 
+#: Markdown bold pasted into plain text ("**一、主要做法**"): markup, not a "**" placeholder.
+_BOLD = re.compile(
+    r"(?<![*＊0-9A-Za-z])[*＊]{2}(?=[^*＊\s])([^*＊\n]{2,80}?)(?<=[^*＊\s])[*＊]{2}(?![*＊0-9A-Za-z])"
+)
+
+
 def clean_lines(lines: Iterable[Line]) -> tuple[list[Line], int]:
     """Whitespace, markup and spam lines; returns kept lines (blank lines kept as breaks)."""
     out: list[Line] = []
@@ -575,7 +581,7 @@ def clean_lines(lines: Iterable[Line]) -> tuple[list[Line], int]:
         else:
             expanded.append(line)
     for line in expanded:
-        raw = _WS.sub(" ", line.text).strip()
+        raw = _BOLD.sub(r"\1", _WS.sub(" ", line.text).strip())
         text = tidy(strip_markup(tidy(strip_markup(raw))))
         if not text:
             if _meaningful(raw):

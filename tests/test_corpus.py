@@ -779,3 +779,12 @@ def test_import_reports_lost_text(db, monkeypatch: pytest.MonkeyPatch) -> None:
     lossy = ingest_bytes(db, "b.txt", SUMMARY.replace("今年", "本年").encode())
     assert lossy.reports[0].shortfall
     assert "⚠ b.txt：原文" in lossy.text() and "未能导入" in lossy.text()
+
+
+def test_markdown_bold_in_plain_text_is_not_a_placeholder() -> None:
+    text = "**一、主要做法**\n支部**坚持每月集中学习**，全年组织专题研讨六次，20**年完成换届。\n"
+    doc = parse_bytes("x.txt", text.encode())
+    p = doc.paragraphs[0]
+    assert p.heading == ("一、主要做法",)
+    assert p.text == "支部坚持每月集中学习，全年组织专题研讨六次，20**年完成换届。"
+    assert [p.text[s:e] for s, e, _ in p.placeholders] == ["**"]  # the masked year only
