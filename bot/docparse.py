@@ -929,7 +929,7 @@ def structure(lines: list[Line]) -> tuple[list[_Block], list[str]]:
                 content_item[mtype] = number
             emit(_Block(body, list(stack), item, soft_kind, first_in_doc, doc_index, marker))
             continue
-        if _is_title(text, first=not seen_text and not stack):
+        if _is_title(text, first=not seen_text and not stack) and explicit_kind(text) is None:
             reset([_Item("title", text, text)])
             headings.append(text)
             if blocks:
@@ -978,11 +978,49 @@ def _long_item_list(queue: list[tuple[int, Line]], qi: int, mtype: str) -> bool:
 # --- classification ------------------------------------------------------------------------
 
 
+#: A document that plans rather than reports: 活动方案, 工作计划, 学习安排, 会议议程, 工作要点.
+_PLAN_TITLE = re.compile(r"(方案|计划|安排|议程|要点|日程)(（[^）]*）)?$")
+_REPORT_TITLE = re.compile(r"总结|报告|汇报|述职|整改|剖析|检查|发言|讲话|情况")
+#: "着力解决群众急难愁盼的问题": a heading about solving problems is an action, not a list of them.
+_SOLVING = re.compile(r"(解决|破解|化解|整治|治理|聚焦|回应|处理|防范|查处)[^，。；]{0,24}(问题|困难|难题|短板|不足)")
+#: A heading that reads as a document title ("关于…的整改措施", "…工作总结报告"): its cue is a
+#: hint, not the kind of everything below it.
+_TITLE_LIKE = re.compile(r"^关于.{4,}|.{6,}(报告|方案|措施|清单|总结|汇报|计划)$")
+
+
+def is_plan_title(title: str) -> bool:
+    """``True`` for the title of a plan (活动方案, 工作计划, 议程), not of a report about work done."""
+    t = fold(title).strip(" :：。")
+    return bool(t) and bool(_PLAN_TITLE.search(t)) and not _REPORT_TITLE.search(t)
+
+
+def explicit_kind(heading: str) -> str | None:
+    """The kind a heading names outright: "下一步打算", "三、存在的问题：", "（二）原因分析"."""
+    core = fold(heading)
+    mk = marker_of(core)
+    if mk:
+        core = core[len(mk[1]):]
+    core = core.strip(" :：。.;；")
+    if not core or len(core) > 12 or _PLAN_TITLE.search(core):
+        return None
+    for rules in kind_book().kinds:
+        if core == rules.kind or core in rules.aliases or core in rules.heading[:3]:
+            return rules.kind
+    return None
+
+
+def _title_like(heading: str) -> bool:
+    return marker_of(heading) is None and bool(_TITLE_LIKE.search(fold(heading).strip(" :：。")))
+
+
 def heading_kinds(text: str) -> list[str]:
     """Kinds whose heading cue appears in ``text``, longest cue first."""
     found: list[tuple[int, int, str]] = []
     folded = fold(text)
+    solving = bool(_SOLVING.search(folded))
     for order, rules in enumerate(kind_book().kinds):
+        if solving and rules.kind == "存在问题":
+            continue
         for cue in rules.heading:
             if cue in folded:
                 found.append((-len(cue), order, rules.kind))
@@ -1063,8 +1101,12 @@ def classify(
     ``clause`` is the item title to judge as action or shortfall (default: the first clause).
     """
     allowed: list[str] | None = None
+    title_hints: list[str] = []
     for h in reversed(list(headings)):
         kinds = heading_kinds(h)
+        if kinds and _title_like(h):
+            title_hints.extend(kinds)  # a title taken for a heading only hints
+            continue
         if kinds:
             allowed = kinds
             break
@@ -1095,7 +1137,7 @@ def classify(
         scores[soft_kind] = scores.get(soft_kind, 0.0) + 4.0
     if prev_kind and prev_kind != OTHER:
         scores[prev_kind] = scores.get(prev_kind, 0.0) + 2.0
-    for k in heading_kinds(title):
+    for k in [*heading_kinds(title), *title_hints]:
         scores[k] = scores.get(k, 0.0) + 1.5
     if allowed:
         scores[allowed[0]] = scores.get(allowed[0], 0.0) + 1.5  # the longest cue
@@ -1206,6 +1248,12 @@ def parse_lines(lines: list[Line]) -> ParsedDoc:
         )
         if kind == OTHER and doc_last.get(block.doc_index) == i and lead_kind(block.text) == "结尾":
             kind = "结尾"
+        if is_plan_title(title):
+            # a plan's goals and agenda are not a report's 做法 or 打算: 其他, unless the
+            # plan has an explicit section such as "存在问题" or "下一步打算"
+            kind = next(
+                (k for k in (explicit_kind(h) for h in reversed(section)) if k is not None), OTHER
+            )
         prev = (parent, kind, list_type)
         recent.append(kind)
         for part in split_long(block.text):

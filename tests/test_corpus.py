@@ -788,3 +788,51 @@ def test_markdown_bold_in_plain_text_is_not_a_placeholder() -> None:
     assert p.heading == ("一、主要做法",)
     assert p.text == "支部坚持每月集中学习，全年组织专题研讨六次，20**年完成换届。"
     assert [p.text[s:e] for s, e, _ in p.placeholders] == ["**"]  # the masked year only
+
+
+# --- plans and heading weights ---------------------------------------------------------------
+
+
+def test_gbk_text_under_an_explicit_heading_takes_its_kind() -> None:
+    text = (
+        "下一步打算\n"
+        "一是继续抓好理论学习，每月组织一次集中学习，推动学习常态化。\n"
+        "二是规范组织生活，按时召开支委会和党员大会，提高会议质量。\n"
+    )
+    doc = parse_bytes("打算.txt", text.encode("gbk"))
+    assert [p.kind for p in doc.paragraphs] == ["下一步打算", "下一步打算"]
+    assert doc.paragraphs[0].heading == ("下一步打算",)
+
+
+def test_plan_goals_and_agenda_are_not_report_sections() -> None:
+    text = (
+        "党支部“七一”主题党日活动方案\n"
+        "一、活动目标\n"
+        "通过重温入党誓词、集中学习等方式，进一步增强党员的党性观念和宗旨意识。\n"
+        "二、活动安排\n"
+        "1、上午九点在村党群服务中心集合，全体党员重温入党誓词。\n"
+        "2、支部书记讲专题党课，党员代表交流学习体会并开展讨论。\n"
+        "三、工作要求\n"
+        "各党员要按时参加，不得无故缺席，因事不能参加的须提前向支部书记请假。\n"
+    )
+    doc = parse_bytes("方案.txt", text.encode())
+    assert len(doc.paragraphs) == 4
+    assert {p.kind for p in doc.paragraphs} == {"其他"}
+
+
+def test_problem_word_in_an_action_heading_does_not_make_problems() -> None:
+    text = (
+        "一、主要做法\n"
+        "（一）着力解决群众急难愁盼的问题\n"
+        "支部组织党员逐户走访，建立问题台账，今年共帮助群众解决饮水、道路等实事十二件。\n"
+    )
+    doc = parse_bytes("x.txt", text.encode())
+    assert doc.paragraphs[0].kind == "主要做法"
+
+
+def test_a_title_taken_for_a_heading_does_not_decide_blindly() -> None:
+    from bot.docparse import classify
+
+    body = "今年以来，支部先后组织集中学习十二次，开展主题党日活动十次，党员参与率明显提升。"
+    assert classify(body, ["关于XX党支部落实巡察整改措施的报告"]) == "主要做法"
+    assert classify(body, ["关于XX党支部落实巡察整改措施的报告", "三、整改措施"]) == "整改措施"
