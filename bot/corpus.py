@@ -324,23 +324,7 @@ def _store(
         )
         source_id = int(cur.lastrowid or 0)
         kept, duplicates = dedupe(db, paragraphs)
-        db.conn.executemany(
-            "INSERT INTO paragraphs (source_id, position, heading, kind, theme, text, "
-            "placeholders, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    source_id,
-                    p.position,
-                    p.heading_text,
-                    p.kind,
-                    p.theme,
-                    p.text,
-                    json.dumps(p.placeholders, ensure_ascii=False),
-                    text_hash(p.text),
-                )
-                for p in kept
-            ],
-        )
+        _insert(db, source_id, kept)
         db.conn.execute(
             "UPDATE sources SET paragraphs = ?, spam_dropped = ?, duplicates = ? WHERE id = ?",
             (len(kept), spam, duplicates, source_id),
@@ -355,6 +339,26 @@ def _store(
         duplicates=duplicates,
         fragments=fragments,
         kinds=Counter(p.kind for p in kept),
+    )
+
+
+def _insert(db: Database, source_id: int, paragraphs: list[Paragraph]) -> None:
+    db.conn.executemany(
+        "INSERT INTO paragraphs (source_id, position, heading, kind, theme, text, "
+        "placeholders, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                source_id,
+                p.position,
+                p.heading_text,
+                p.kind,
+                p.theme,
+                p.text,
+                json.dumps(p.placeholders, ensure_ascii=False),
+                text_hash(p.text),
+            )
+            for p in paragraphs
+        ],
     )
 
 
@@ -551,9 +555,47 @@ def remove_source(db: Database, source_id: int) -> int:
     if row[0] == "bundled":
         raise CorpusError("内置范文不能删除（请修改 knowledge/templates 中的文件）")
     with transaction(db):
-        count = db.conn.execute(
-            "SELECT COUNT(*) FROM paragraphs WHERE source_id = ?", (int(source_id),)
-        ).fetchone()[0]
+        gone = [
+            str(r[0])
+            for r in db.conn.execute(
+                "SELECT text FROM paragraphs WHERE source_id = ?", (int(source_id),)
+            )
+        ]
         db.conn.execute("DELETE FROM sources WHERE id = ?", (int(source_id),))
         sync(db)
-    return int(count)
+        _restore_bundled(db, gone)
+    return len(gone)
+
+
+def _restore_bundled(db: Database, gone: list[str]) -> None:
+    """Identical paragraphs are stored once: a bundled paragraph that duplicated an imported
+    one was merged into it (skipped on load). When that import is removed, the bundled copy
+    comes back, so removing a file never takes bundled text with it."""
+    if not gone:
+        return
+    hashes = {text_hash(t) for t in gone}
+    compacts = [_compact(t) for t in gone]
+    sources = {
+        str(path): int(sid)
+        for sid, path in db.conn.execute("SELECT id, path FROM sources WHERE origin = 'bundled'")
+    }
+    for file in _template_files():
+        sid = sources.get(f"knowledge/templates/{file.name}")
+        if sid is None:
+            continue
+        wanted = [
+            p
+            for p in parse_bundled(file.read_text("utf-8", errors="replace"))
+            if text_hash(p.text) in hashes
+            or any(_same_text(_compact(p.text), c) for c in compacts)
+        ]
+        kept, _ = dedupe(db, wanted)
+        if not kept:
+            continue
+        _insert(db, sid, kept)
+        db.conn.execute(
+            "UPDATE sources SET paragraphs = "
+            "(SELECT COUNT(*) FROM paragraphs WHERE source_id = ?) WHERE id = ?",
+            (sid, sid),
+        )
+        sync(db)

@@ -836,3 +836,32 @@ def test_a_title_taken_for_a_heading_does_not_decide_blindly() -> None:
     body = "今年以来，支部先后组织集中学习十二次，开展主题党日活动十次，党员参与率明显提升。"
     assert classify(body, ["关于XX党支部落实巡察整改措施的报告"]) == "主要做法"
     assert classify(body, ["关于XX党支部落实巡察整改措施的报告", "三、整改措施"]) == "整改措施"
+
+
+# --- identical paragraphs across bundled and imported sets ----------------------------------
+
+
+def test_identical_bundled_and_imported_paragraphs_merge(
+    db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = "XX党支部党费收缴不够规范，部分党员未按月交纳党费，存在集中补交的情况。"
+    tpl = tmp_path / "templates"
+    tpl.mkdir()
+    (tpl / "wenti.md").write_text(
+        f"# 存在问题\n\n## 党费\n{shared}\n\n## 学习\n集中学习形式单一，党员参与讨论不够积极主动。\n", "utf-8"
+    )
+    monkeypatch.setattr(corpus, "TEMPLATES", tpl)
+
+    def copies() -> int:
+        return sum(shared == r[0] for r in db.conn.execute("SELECT text FROM paragraphs"))
+
+    upload = ingest_bytes(db, "a.txt", f"二、存在问题\n{shared}\n".encode())
+    ensure_bundled(db)  # loaded after the import: the identical paragraph is not stored twice
+    assert copies() == 1
+    assert len([r for r in search(db, "党费 集中补交").results if r.text == shared]) == 1
+    sid = upload.reports[0].source_id
+    assert sid is not None
+    remove_source(db, sid)  # the bundled copy comes back instead of vanishing with the upload
+    assert copies() == 1
+    assert search(db, "党费 集中补交").results[0].source == "内置范文·存在问题"
+    assert list_sources(db, origin="bundled")[0].paragraphs == 2
