@@ -56,6 +56,8 @@ __all__ = [
 TEMPLATES = KNOWLEDGE / "templates"
 #: rapidfuzz ratio at which two paragraphs count as the same text (edits, typos, punctuation).
 NEAR_DUPLICATE = 90.0
+#: Share of a file's real characters that may go missing before the summary warns.
+MAX_LOSS = 0.03
 #: Largest file read from disk by ``ingest_paths`` (uploads are limited by the bot's settings).
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -82,6 +84,13 @@ class FileReport:
     duplicates: int = 0
     fragments: int = 0
     kinds: Counter[str] = field(default_factory=Counter)
+    source_chars: int = 0  # real characters in the file (spam removed)
+    lost_chars: int = 0  # of those, found in no stored paragraph or heading
+
+    @property
+    def shortfall(self) -> bool:
+        """More than :data:`MAX_LOSS` of the file's real text did not make it into paragraphs."""
+        return self.source_chars > 0 and self.lost_chars > MAX_LOSS * self.source_chars
 
 
 @dataclass
@@ -145,6 +154,12 @@ class IngestSummary:
         for r in self.reports:
             if r.status == "failed":
                 lines.append(f"✗ {r.name}：{r.message}")
+            elif r.shortfall:
+                pct = 100 * r.lost_chars / r.source_chars
+                lines.append(
+                    f"⚠ {r.name}：原文 {r.source_chars} 字中有 {r.lost_chars} 字（{pct:.0f}%）"
+                    "未能导入，请核对原文件"
+                )
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, object]:
@@ -166,6 +181,8 @@ class IngestSummary:
                     "source_id": r.source_id,
                     "paragraphs": r.paragraphs,
                     "duplicates": r.duplicates,
+                    "source_chars": r.source_chars,
+                    "lost_chars": r.lost_chars,
                 }
                 for r in self.reports
             ],
@@ -270,10 +287,13 @@ def _ingest_file(db: Database, name: str, path: str, data: bytes, origin: str) -
     if not doc.paragraphs:
         return FileReport(name, "failed", "没有找到可用的段落", spam_dropped=doc.spam_dropped)
     try:
-        return _store(db, name, path, sha, origin, doc.paragraphs, doc.spam_dropped,
-                      doc.fragments_dropped)
+        report = _store(db, name, path, sha, origin, doc.paragraphs, doc.spam_dropped,
+                        doc.fragments_dropped)
     except Exception as exc:  # rolled back by transaction(); report, keep going
         return FileReport(name, "failed", f"写入数据库失败（{type(exc).__name__}: {exc}）")
+    # duplicates are counted apart (the text is stored already); the check is on the parse
+    report.source_chars, report.lost_chars = doc.source_chars, doc.lost_chars
+    return report
 
 
 def _store(
@@ -304,23 +324,7 @@ def _store(
         )
         source_id = int(cur.lastrowid or 0)
         kept, duplicates = dedupe(db, paragraphs)
-        db.conn.executemany(
-            "INSERT INTO paragraphs (source_id, position, heading, kind, theme, text, "
-            "placeholders, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    source_id,
-                    p.position,
-                    p.heading_text,
-                    p.kind,
-                    p.theme,
-                    p.text,
-                    json.dumps(p.placeholders, ensure_ascii=False),
-                    text_hash(p.text),
-                )
-                for p in kept
-            ],
-        )
+        _insert(db, source_id, kept)
         db.conn.execute(
             "UPDATE sources SET paragraphs = ?, spam_dropped = ?, duplicates = ? WHERE id = ?",
             (len(kept), spam, duplicates, source_id),
@@ -335,6 +339,26 @@ def _store(
         duplicates=duplicates,
         fragments=fragments,
         kinds=Counter(p.kind for p in kept),
+    )
+
+
+def _insert(db: Database, source_id: int, paragraphs: list[Paragraph]) -> None:
+    db.conn.executemany(
+        "INSERT INTO paragraphs (source_id, position, heading, kind, theme, text, "
+        "placeholders, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                source_id,
+                p.position,
+                p.heading_text,
+                p.kind,
+                p.theme,
+                p.text,
+                json.dumps(p.placeholders, ensure_ascii=False),
+                text_hash(p.text),
+            )
+            for p in paragraphs
+        ],
     )
 
 
@@ -531,9 +555,47 @@ def remove_source(db: Database, source_id: int) -> int:
     if row[0] == "bundled":
         raise CorpusError("内置范文不能删除（请修改 knowledge/templates 中的文件）")
     with transaction(db):
-        count = db.conn.execute(
-            "SELECT COUNT(*) FROM paragraphs WHERE source_id = ?", (int(source_id),)
-        ).fetchone()[0]
+        gone = [
+            str(r[0])
+            for r in db.conn.execute(
+                "SELECT text FROM paragraphs WHERE source_id = ?", (int(source_id),)
+            )
+        ]
         db.conn.execute("DELETE FROM sources WHERE id = ?", (int(source_id),))
         sync(db)
-    return int(count)
+        _restore_bundled(db, gone)
+    return len(gone)
+
+
+def _restore_bundled(db: Database, gone: list[str]) -> None:
+    """Identical paragraphs are stored once: a bundled paragraph that duplicated an imported
+    one was merged into it (skipped on load). When that import is removed, the bundled copy
+    comes back, so removing a file never takes bundled text with it."""
+    if not gone:
+        return
+    hashes = {text_hash(t) for t in gone}
+    compacts = [_compact(t) for t in gone]
+    sources = {
+        str(path): int(sid)
+        for sid, path in db.conn.execute("SELECT id, path FROM sources WHERE origin = 'bundled'")
+    }
+    for file in _template_files():
+        sid = sources.get(f"knowledge/templates/{file.name}")
+        if sid is None:
+            continue
+        wanted = [
+            p
+            for p in parse_bundled(file.read_text("utf-8", errors="replace"))
+            if text_hash(p.text) in hashes
+            or any(_same_text(_compact(p.text), c) for c in compacts)
+        ]
+        kept, _ = dedupe(db, wanted)
+        if not kept:
+            continue
+        _insert(db, sid, kept)
+        db.conn.execute(
+            "UPDATE sources SET paragraphs = "
+            "(SELECT COUNT(*) FROM paragraphs WHERE source_id = ?) WHERE id = ?",
+            (sid, sid),
+        )
+        sync(db)

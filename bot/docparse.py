@@ -17,6 +17,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -43,6 +44,11 @@ SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf")
 _CN = "[一二三四五六七八九十百零〇]"
 _TERMINAL = "。！？；!?;…"
 _END_OK = _TERMINAL + "：:”’）)」』\"'."
+
+
+#: Old binary Word files (OLE2 compound documents: .doc, .wps, or a .doc renamed to .docx).
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLD_DOC_MESSAGE = "暂不支持旧版 .doc，请在 Word/WPS 里另存为 .docx 再发"
 
 
 class ParseError(ValueError):
@@ -86,6 +92,14 @@ class ParsedDoc:
     fragments_dropped: int = 0
     headings: list[str] = field(default_factory=list)
     wrap_width: int | None = None
+    #: Fidelity: letters, digits and characters of real text in the file once spam is gone,
+    #: and how many of them are in no paragraph, heading or reported fragment.
+    source_chars: int = 0
+    lost_chars: int = 0
+
+    @property
+    def lost_ratio(self) -> float:
+        return self.lost_chars / self.source_chars if self.source_chars else 0.0
 
 
 # --- knowledge files -----------------------------------------------------------------------
@@ -219,12 +233,18 @@ def extract(filename: str, data: bytes) -> list[Line]:
         return [Line(s) for s in decode(data).splitlines()]
     if suffix in (".md", ".markdown"):
         return _markdown_lines(decode(data))
+    if suffix in (".docx", ".doc", ".wps") and data.startswith(b"PK\x03\x04"):
+        return _docx_lines(data)  # a .docx saved under the old extension
+    if suffix in (".doc", ".wps", ".docx") and data.startswith(OLE_MAGIC):
+        raise ParseError(OLD_DOC_MESSAGE)
     if suffix == ".docx":
         return _docx_lines(data)
     if suffix == ".pdf":
         return _pdf_lines(data)
-    if suffix in (".doc", ".wps", ".rtf"):
-        raise ParseError(f"不支持 {suffix} 格式，请用 Word 另存为 .docx 后再导入")
+    if suffix in (".doc", ".wps"):
+        raise ParseError(OLD_DOC_MESSAGE)
+    if suffix == ".rtf":
+        raise ParseError("暂不支持 .rtf，请在 Word/WPS 里另存为 .docx 再发")
     raise ParseError(f"不支持的文件类型 {suffix or '(无扩展名)'}（支持 .txt .docx .md .pdf）")
 
 
@@ -256,7 +276,6 @@ def _docx_lines(data: bytes) -> list[Line]:
         raise ParseError("Word 文件已损坏或不是 .docx 格式") from exc
     try:
         import docx
-        from docx.table import Table
         from docx.text.paragraph import Paragraph as DocxParagraph
 
         document = docx.Document(io.BytesIO(data))
@@ -264,31 +283,129 @@ def _docx_lines(data: bytes) -> list[Line]:
         raise ParseError("Word 文件无法读取（可能已损坏）") from exc
 
     out: list[Line] = []
-    seen_cells: set[int] = set()
 
     def para_line(p: DocxParagraph) -> Line:
         style = (p.style.name if p.style is not None else "") or ""
         return Line(p.text, level=_style_level(style))
 
-    def walk_table(table: Table) -> None:
-        for row in table.rows:
-            for cell in row.cells:
-                if id(cell._tc) in seen_cells:  # merged cells repeat
-                    continue
-                seen_cells.add(id(cell._tc))
-                for p in cell.paragraphs:
-                    out.append(Line(p.text))
-                for inner in cell.tables:
-                    walk_table(inner)
-                out.append(Line(""))
+    def walk(parent: Any) -> None:
+        for child in parent.iterchildren():
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag == "p":
+                out.append(para_line(DocxParagraph(child, document)))
+            elif tag == "tbl":
+                out.extend(_table_lines(child, document))
+            elif tag in ("sdt", "sdtContent", "customXml", "ins", "smartTag"):
+                walk(child)  # content controls and tracked insertions hold body text too
 
-    body = document.element.body
-    for child in body.iterchildren():
+    walk(document.element.body)
+    return out
+
+
+_HEADER_MAX = 16
+_SERIAL = re.compile(r"^(序号|编号|序|No\.?)$", re.IGNORECASE)
+
+
+def _tc_paragraphs(tc: Any, document: Any) -> list[str]:
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    texts: list[str] = []
+    for child in tc.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            out.append(para_line(DocxParagraph(child, document)))
+            texts.append(DocxParagraph(child, document).text)
         elif tag == "tbl":
-            walk_table(Table(child, document))
+            texts.extend(line.text for line in _table_lines(child, document))
+        elif tag in ("sdt", "sdtContent", "customXml"):
+            texts.extend(_tc_paragraphs(child, document))
+    return texts
+
+
+def _table_grid(tbl: Any, document: Any) -> list[list[tuple[int, str]]]:
+    """Rows of ``(grid column, cell text)`` read from the XML, one entry per real cell.
+
+    A horizontally merged cell is one ``w:tc`` with ``w:gridSpan``; a vertically merged
+    cell continues in the rows below as ``w:tc`` with ``<w:vMerge/>`` (no ``restart``) and
+    is skipped there. Reading ``w:tc`` elements directly keeps every distinct cell (object
+    ids of short-lived python-docx proxies are reused and cannot tell cells apart).
+    """
+    from docx.oxml.ns import qn
+
+    rows: list[list[tuple[int, str]]] = []
+    for tr in tbl.iterchildren(qn("w:tr")):
+        col = 0
+        row: list[tuple[int, str]] = []
+        cells = [c for c in tr.iterchildren() if c.tag in (qn("w:tc"), qn("w:sdt"))]
+        for tc in cells:
+            if tc.tag == qn("w:sdt"):  # a content control wrapping cells
+                content = tc.find(qn("w:sdtContent"))
+                inner = list(content.iterchildren(qn("w:tc"))) if content is not None else []
+            else:
+                inner = [tc]
+            for cell in inner:
+                span = 1
+                merged = False
+                tcpr = cell.find(qn("w:tcPr"))
+                if tcpr is not None:
+                    gs = tcpr.find(qn("w:gridSpan"))
+                    if gs is not None:
+                        try:
+                            span = max(1, int(gs.get(qn("w:val")) or 1))
+                        except ValueError:
+                            span = 1
+                    vm = tcpr.find(qn("w:vMerge"))
+                    merged = vm is not None and (vm.get(qn("w:val")) or "continue") != "restart"
+                if not merged:
+                    text = _join_cell(_tc_paragraphs(cell, document))
+                    row.append((col, text))
+                col += span
+        rows.append(row)
+    return rows
+
+
+def _join_cell(parts: list[str]) -> str:
+    out = ""
+    for part in (tidy(p) for p in parts):
+        if not part:
+            continue
+        if out and out[-1] not in _END_OK + "；，、":
+            out += "；"
+        out += part
+    return out
+
+
+def _table_lines(tbl: Any, document: Any) -> list[Line]:
+    """A Word table as lines. With a header row (short labels: 问题 / 整改措施 / 责任人 …)
+    each further row becomes one line "问题：…；整改措施：…；责任人：…" so every cell keeps
+    its column name; otherwise every cell is its own paragraph."""
+    grid = _table_grid(tbl, document)
+    out: list[Line] = []
+    header = grid[0] if grid else []
+    labels = {c: t for c, t in header if t}
+    is_header = (
+        len(grid) >= 2
+        and len(labels) >= 2
+        and all(len(t) <= _HEADER_MAX and not any(ch in t for ch in "。；;！？!?") for t in labels.values())
+    )
+    if not is_header:
+        for row in grid:
+            for _, text in row:
+                out.extend(Line(p) for p in text.split("\n"))
+                out.append(Line(""))
+        return out
+    for row in grid[1:]:
+        pieces: list[str] = []
+        for col, text in row:
+            if not text:
+                continue
+            label = labels.get(col, "")
+            if _SERIAL.match(label.replace(" ", "")) and len(text) <= 4:
+                continue
+            pieces.append(f"{label.rstrip('：:')}：{text}" if label else text)
+        if pieces:
+            line = "；".join(p.rstrip("；;") for p in pieces)
+            out.append(Line(line if line[-1] in _END_OK else line + "。"))
+            out.append(Line(""))
     return out
 
 
@@ -326,11 +443,29 @@ _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJKISH}]) +| +(?=[{_CJKISH}])")
 _SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』]?|[^。！？!?]+$")
 
 
+_IDEO = "\u4e00-\u9fff"
+#: A line laid out by a PDF: spaces around numbers inside Chinese ("确定了 10 名").
+_PDF_SPACED = re.compile(rf"[{_IDEO}] +[0-9]|[0-9] +[{_IDEO}]")
+#: A space between two words of Chinese: "第一项 领导发言", "时间 地点".
+_WORD_GAP = re.compile(rf"(?<=[{_IDEO}][{_IDEO}]) (?=[{_IDEO}][{_IDEO}])")
+_GAP_MARK = "\x00"
+
+
 def tidy(text: str) -> str:
-    """Collapse whitespace and drop the spaces PDFs put around numbers in Chinese text
-    ("确定了 10 名" → "确定了10名"); spaces between latin words stay."""
+    """Collapse whitespace and drop the spaces around Chinese punctuation and the spaces
+    PDFs put around numbers ("确定了 10 名" → "确定了10名"); spaces between latin words stay.
+
+    A space between two Chinese words ("第一项 领导发言 第二项 支部书记讲话") separates items
+    of a line copied from a web page or a table, so one space is kept there; deleting it
+    would glue the items together. It is dropped in a PDF-spaced line (spaces around its
+    numbers) and between spaced-out single characters ("前 言").
+    """
     text = _WS.sub(" ", text).strip()
-    return _SPACE_NEAR_CJK.sub("", text)
+    if " " not in text:
+        return text
+    if not _PDF_SPACED.search(text):
+        text = _WORD_GAP.sub(_GAP_MARK, text)
+    return _SPACE_NEAR_CJK.sub("", text).replace(_GAP_MARK, " ")
 
 
 def is_spam_line(text: str) -> bool:
@@ -362,14 +497,95 @@ def drop_spam_sentences(text: str) -> tuple[str, int]:
     return "".join(kept).strip(), dropped
 
 
+#: Lines at least this long are searched for run-in headings (a document pasted as one line).
+RUN_IN_MIN = 60
+_RUN_IN_MARK = re.compile(
+    rf"(?P<cn>{_CN}{{1,3}}[、．])|(?P<pcn>[（(]{_CN}{{1,3}}[)）])"
+    rf"|(?P<num>(?<!\d)\d{{1,2}}[、．](?!\d))|(?P<ord>第{_CN}{{1,2}}[、，,：:])"
+)
+_RUN_IN_RANK = {"cn": 0, "ord": 0, "pcn": 1, "num": 2}
+_AFTER_STOP = "。！？；;!?：:”’」』）)"
+_HEAD_RUN = re.compile(r"^(\S{2,24}?)[ \u3000\t]+(?=\S)")
+
+
+def split_run_in(text: str, first: bool = False) -> list[str]:
+    """Split a long line at run-in headings: "…如下。 一、主要做法 （一）抓实学习。…（二）…".
+
+    A marker (一、 （一） 1、 第一、) starts a new line when it follows a stop or a space, or a
+    short heading run ("一、主要做法（一）…"), and its number goes on from the last marker of
+    its kind (or is 1), so "共1、2两项" stays whole. A short heading separated from its text
+    only by a space ("三、下一步打算 下一步将…") is cut off too, and so is the document title
+    when ``first`` ("二〇二四年支部工作总结 今年以来…").
+    """
+    if len(text) < RUN_IN_MIN:
+        return [text]
+    cuts: list[int] = []
+    last: dict[str, int] = {}
+    seg_start = 0
+    for m in _RUN_IN_MARK.finditer(text):
+        i = m.start()
+        if i == 0:
+            kind0 = m.lastgroup or ""
+            last[kind0] = _marker_number(m.group(0)) or 0
+            continue
+        kind = m.lastgroup or ""
+        number = _marker_number(m.group(0)) or 0
+        if not (number == 1 or number == last.get(kind, -9) + 1):
+            continue
+        prev = text[i - 1]
+        segment = text[seg_start:i].strip()
+        heading_run = (
+            kind in ("pcn", "num")
+            and marker_of(segment) is not None
+            and len(segment) <= 24
+            and not any(c in segment for c in "，,。；;！？!?")
+        )
+        if not (prev.isspace() or prev in _AFTER_STOP or heading_run):
+            continue
+        cuts.append(i)
+        seg_start = i
+        last[kind] = number
+        for k, r in _RUN_IN_RANK.items():
+            if r > _RUN_IN_RANK[kind]:
+                last.pop(k, None)
+    parts = [text[a:b].strip() for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    out: list[str] = []
+    for n, part in enumerate(parts):
+        mk = marker_of(part)
+        body = part[len(mk[1]):] if mk else part
+        head = _HEAD_RUN.match(body)
+        if head and (mk or (first and n == 0)) and not any(c in head.group(1) for c in "，,。；;！？!?：:"):
+            cut = (len(mk[1]) if mk else 0) + head.end()
+            out.extend([part[:cut].strip(), part[cut:].strip()])
+        else:
+            out.append(part)
+    return [p for p in out if p]
+
+
+#: Markdown bold pasted into plain text ("**一、主要做法**"): markup, not a "**" placeholder.
+_BOLD = re.compile(
+    r"(?<![*＊0-9A-Za-z])[*＊]{2}(?=[^*＊\s])([^*＊\n]{2,80}?)(?<=[^*＊\s])[*＊]{2}(?![*＊0-9A-Za-z])"
+)
+
+
 def clean_lines(lines: Iterable[Line]) -> tuple[list[Line], int]:
     """Whitespace, markup and spam lines; returns kept lines (blank lines kept as breaks)."""
     out: list[Line] = []
     dropped = 0
+    expanded: list[Line] = []
+    first = True
     for line in lines:
-        text = strip_markup(tidy(line.text))
-        text = tidy(text)
+        if line.level is None and line.text.strip():
+            expanded.extend(Line(t) for t in split_run_in(line.text.strip(), first))
+            first = False
+        else:
+            expanded.append(line)
+    for line in expanded:
+        raw = _BOLD.sub(r"\1", _WS.sub(" ", line.text).strip())
+        text = tidy(strip_markup(tidy(strip_markup(raw))))
         if not text:
+            if _meaningful(raw):
+                dropped += 1  # nothing but site furniture ("您的位置：首页 > …", "收藏")
             out.append(Line("", None))
             continue
         if is_spam_line(text):
@@ -494,7 +710,9 @@ _LIST_TYPES = frozenset({"pcn", "cn", "pnum", "num", "circ", "ord", "bare"})
 _OPENER = re.compile(r"^(为(深入|全面|认真|进一步|切实)|根据|按照|今年以来|近年来|一年来|半年来|20\S{0,3}年以来)")
 #: Sentences that continue an enumeration inside the item above them.
 _INLINE_START = re.compile(rf"^({_CN}{{1,2}}(是|要|抓|强化|加强)|首先|其次|再次|最后|另外|同时|此外)")
-_BARE = re.compile(rf"^({_CN})(?![是要些般直定切样致起同向度方道旦律贯共体心点时直线批步])")
+_BARE = re.compile(rf"^({_CN})(?![是要些般直定切样致起同向度方道旦律贯共体心点时直线批步项条名年季月次级个份以])")
+#: "一抓学习，…" / "二强队伍，…": the numeral is part of the item's words, so it stays in the text.
+_BARE_WORD = frozenset("抓强加手把促建带提优严重聚育管")
 
 
 def marker_of(text: str) -> tuple[str, str, int | None] | None:
@@ -543,6 +761,7 @@ class _Item:
     label: str
     cue_text: str
     heading: bool = True  # False for a numbered item whose lead sentence starts a paragraph
+    used: bool = False  # some paragraph has this item in its path
 
 
 @dataclass
@@ -619,13 +838,41 @@ def structure(lines: list[Line]) -> tuple[list[_Block], list[str]]:
     queue = list(enumerate(lines))
     qi = 0
 
+    content_item: dict[str, int] = {}
+
+    def emit(block: _Block) -> None:
+        nonlocal first_in_doc, seen_text
+        for it in block.path:
+            it.used = True
+        blocks.append(block)
+        first_in_doc = False
+        seen_text = True
+
+    def drop_from(k: int) -> None:
+        """Pop ``stack[k:]``; a numbered item taken for a heading that never got a paragraph
+        under it was the last item of its list ("2、…。" right before "（二）…" or "三、…"):
+        its text becomes a paragraph instead of vanishing."""
+        for j in range(k, len(stack)):
+            it = stack[j]
+            if it.heading and not it.used and it.kind in _LIST_TYPES and it.cue_text:
+                it.heading = False
+                emit(_Block(it.cue_text, stack[: j + 1], it, soft_kind, first_in_doc, doc_index))
+        del stack[k:]
+
     def push(item: _Item) -> None:
         while stack and not stack[-1].heading and stack[-1].kind != item.kind:
             stack.pop()  # an item with its own text is not the parent of a later heading
         types = [s.kind for s in stack]
         if item.kind in types:
-            del stack[types.index(item.kind):]
+            drop_from(types.index(item.kind))
         stack.append(item)
+
+    def reset(keep: list[_Item]) -> None:
+        k = 0
+        while k < len(stack) and k < len(keep) and stack[k] is keep[k]:
+            k += 1
+        drop_from(k)
+        stack.extend(keep[k:])
 
     while qi < len(queue):
         idx, line = queue[qi]
@@ -642,7 +889,7 @@ def structure(lines: list[Line]) -> tuple[list[_Block], list[str]]:
         if line.level is not None:
             item = _Item(f"style{line.level}", text, text)
             if line.level == 0 or (not stack and not seen_text and line.level == 1 and not blocks):
-                stack = [_Item("title", text, text)]
+                reset([_Item("title", text, text)])
                 doc_index += 1 if blocks else 0
                 first_in_doc = True
             else:
@@ -652,31 +899,38 @@ def structure(lines: list[Line]) -> tuple[list[_Block], list[str]]:
             continue
         mk = marker_of(text)
         if mk is None and idx in bare:
-            mk = ("bare", text[0], _CN_DIGITS.get(text[0]))
-            text = f"（{text[0]}）{text[1:]}"
-            mk = ("bare", f"（{mk[1]}）", mk[2])
+            if text[1] in _BARE_WORD:
+                mk = ("bare", "", _CN_DIGITS.get(text[0]))
+            else:
+                mk = ("bare", f"（{text[0]}）", _CN_DIGITS.get(text[0]))
+                text = f"（{text[0]}）{text[1:]}"
         if mk is not None:
             mtype, marker, number = mk
             if number is not None:
                 next_num[mtype] = number + 1
             rest = text[len(marker):].strip()
-            if _short_heading(rest) and not _long_item_list(queue, qi, mtype):
+            # a list goes on as it began: after an item with text, the next is text too
+            sibling_text = number is not None and content_item.get(mtype) == number - 1
+            if (
+                _short_heading(rest)
+                and not sibling_text
+                and not _long_item_list(queue, qi, mtype)
+            ):
                 item = _Item(mtype, _label(marker, rest.rstrip("。.:：;；")), rest)
                 push(item)
                 headings.append(item.label)
+                content_item.pop(mtype, None)
                 continue
             lead, body = _split_lead(rest)
             item = _Item(mtype, _label(marker, lead), lead, heading=False)
             push(item)
             headings.append(item.label)
-            blocks.append(
-                _Block(body, list(stack), item, soft_kind, first_in_doc, doc_index, marker)
-            )
-            first_in_doc = False
-            seen_text = True
+            if number is not None:
+                content_item[mtype] = number
+            emit(_Block(body, list(stack), item, soft_kind, first_in_doc, doc_index, marker))
             continue
-        if _is_title(text, first=not seen_text and not stack):
-            stack = [_Item("title", text, text)]
+        if _is_title(text, first=not seen_text and not stack) and explicit_kind(text) is None:
+            reset([_Item("title", text, text)])
             headings.append(text)
             if blocks:
                 doc_index += 1
@@ -704,13 +958,12 @@ def structure(lines: list[Line]) -> tuple[list[_Block], list[str]]:
                 stack.pop()
         if seen_text and _OPENER.match(text) and len(text) > 60:
             # "为深入学习贯彻…" / "今年以来，…": a new document pasted without its title
-            stack = [it for it in stack if it.kind == "title"]
+            reset([it for it in stack if it.kind == "title"])
         if soft_kind and not _INLINE_START.match(text):
             soft_kind = None  # a lead-in governs the list right after it, not later prose
-        blocks.append(_Block(text, list(stack), None, soft_kind, first_in_doc, doc_index))
-        first_in_doc = False
-        seen_text = True
+        emit(_Block(text, list(stack), None, soft_kind, first_in_doc, doc_index))
         soft_kind = announced_kind(text) or soft_kind
+    drop_from(0)
     return blocks, headings
 
 
@@ -725,11 +978,49 @@ def _long_item_list(queue: list[tuple[int, Line]], qi: int, mtype: str) -> bool:
 # --- classification ------------------------------------------------------------------------
 
 
+#: A document that plans rather than reports: 活动方案, 工作计划, 学习安排, 会议议程, 工作要点.
+_PLAN_TITLE = re.compile(r"(方案|计划|安排|议程|要点|日程)(（[^）]*）)?$")
+_REPORT_TITLE = re.compile(r"总结|报告|汇报|述职|整改|剖析|检查|发言|讲话|情况")
+#: "着力解决群众急难愁盼的问题": a heading about solving problems is an action, not a list of them.
+_SOLVING = re.compile(r"(解决|破解|化解|整治|治理|聚焦|回应|处理|防范|查处)[^，。；]{0,24}(问题|困难|难题|短板|不足)")
+#: A heading that reads as a document title ("关于…的整改措施", "…工作总结报告"): its cue is a
+#: hint, not the kind of everything below it.
+_TITLE_LIKE = re.compile(r"^关于.{4,}|.{6,}(报告|方案|措施|清单|总结|汇报|计划)$")
+
+
+def is_plan_title(title: str) -> bool:
+    """``True`` for the title of a plan (活动方案, 工作计划, 议程), not of a report about work done."""
+    t = fold(title).strip(" :：。")
+    return bool(t) and bool(_PLAN_TITLE.search(t)) and not _REPORT_TITLE.search(t)
+
+
+def explicit_kind(heading: str) -> str | None:
+    """The kind a heading names outright: "下一步打算", "三、存在的问题：", "（二）原因分析"."""
+    core = fold(heading)
+    mk = marker_of(core)
+    if mk:
+        core = core[len(mk[1]):]
+    core = core.strip(" :：。.;；")
+    if not core or len(core) > 12 or _PLAN_TITLE.search(core):
+        return None
+    for rules in kind_book().kinds:
+        if core == rules.kind or core in rules.aliases or core in rules.heading[:3]:
+            return rules.kind
+    return None
+
+
+def _title_like(heading: str) -> bool:
+    return marker_of(heading) is None and bool(_TITLE_LIKE.search(fold(heading).strip(" :：。")))
+
+
 def heading_kinds(text: str) -> list[str]:
     """Kinds whose heading cue appears in ``text``, longest cue first."""
     found: list[tuple[int, int, str]] = []
     folded = fold(text)
+    solving = bool(_SOLVING.search(folded))
     for order, rules in enumerate(kind_book().kinds):
+        if solving and rules.kind == "存在问题":
+            continue
         for cue in rules.heading:
             if cue in folded:
                 found.append((-len(cue), order, rules.kind))
@@ -810,8 +1101,12 @@ def classify(
     ``clause`` is the item title to judge as action or shortfall (default: the first clause).
     """
     allowed: list[str] | None = None
+    title_hints: list[str] = []
     for h in reversed(list(headings)):
         kinds = heading_kinds(h)
+        if kinds and _title_like(h):
+            title_hints.extend(kinds)  # a title taken for a heading only hints
+            continue
         if kinds:
             allowed = kinds
             break
@@ -842,7 +1137,7 @@ def classify(
         scores[soft_kind] = scores.get(soft_kind, 0.0) + 4.0
     if prev_kind and prev_kind != OTHER:
         scores[prev_kind] = scores.get(prev_kind, 0.0) + 2.0
-    for k in heading_kinds(title):
+    for k in [*heading_kinds(title), *title_hints]:
         scores[k] = scores.get(k, 0.0) + 1.5
     if allowed:
         scores[allowed[0]] = scores.get(allowed[0], 0.0) + 1.5  # the longest cue
@@ -925,6 +1220,7 @@ def parse_lines(lines: list[Line]) -> ParsedDoc:
         doc_last[b.doc_index] = i
     paragraphs: list[Paragraph] = []
     fragments = 0
+    fragment_chars: Counter[str] = Counter()
     prev: tuple[tuple[str, ...], str, str] | None = None
     recent: list[str] = []
     for i, block in enumerate(blocks):
@@ -952,16 +1248,33 @@ def parse_lines(lines: list[Line]) -> ParsedDoc:
         )
         if kind == OTHER and doc_last.get(block.doc_index) == i and lead_kind(block.text) == "结尾":
             kind = "结尾"
+        if is_plan_title(title):
+            # a plan's goals and agenda are not a report's 做法 or 打算: 其他, unless the
+            # plan has an explicit section such as "存在问题" or "下一步打算"
+            kind = next(
+                (k for k in (explicit_kind(h) for h in reversed(section)) if k is not None), OTHER
+            )
         prev = (parent, kind, list_type)
         recent.append(kind)
         for part in split_long(block.text):
             if _meaningful(part) < MIN_CHARS:
                 fragments += 1
+                fragment_chars.update(c for c in part if c.isalnum())
                 continue
             paragraphs.append(
                 Paragraph(part, path, kind, len(paragraphs), find_placeholders(part))
             )
-    return ParsedDoc(paragraphs, spam, fragments, headings, width)
+    source = Counter(c for line in kept_lines for c in line.text if c.isalnum())
+    kept = fragment_chars
+    labels: set[str] = set()
+    for p in paragraphs:
+        kept.update(c for c in p.text if c.isalnum())
+        for label in p.heading:
+            if label not in labels:
+                labels.add(label)
+                kept.update(c for c in label if c.isalnum())
+    lost = sum((source - kept).values())
+    return ParsedDoc(paragraphs, spam, fragments, headings, width, source.total(), lost)
 
 
 def parse_bytes(filename: str, data: bytes) -> ParsedDoc:

@@ -577,6 +577,45 @@ class _Layout:
         return sum(len(ps) for _, ps in self.parts)
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HALF_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", ".": "。"}
+_HALF_PARENS = re.compile(r"\(([^()\n]{1,40})\)")
+
+
+def _wide(c: str) -> bool:
+    """A character of Chinese text: ideograph or full-width punctuation."""
+    return bool(_HAN.match(c)) or c in "，。；：？！、“”‘’（）《》【】…—"
+
+
+def chinese_punctuation(text: str) -> str:
+    """Half-width punctuation of imported files in Chinese text → full width, for the report:
+    "加强学习,提高素质" → "加强学习，提高素质", "(四)" → "（四）". Latin and numbers keep theirs
+    ("10:30", "3.5万元", "(A)"). One character for one, so placeholder spans stay valid; the
+    stored paragraph keeps its original characters."""
+
+    def parens(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        if _HAN.search(inner) or inner.strip().isdigit():
+            return f"（{inner}）"
+        return m.group(0)
+
+    text = _HALF_PARENS.sub(parens, text)
+    chars = list(text)
+    for i, c in enumerate(chars):
+        wide = _HALF_PUNCT.get(c)
+        if wide is None:
+            continue
+        before = chars[i - 1] if i else ""
+        after = chars[i + 1] if i + 1 < len(chars) else ""
+        if c == "." and ((before.isascii() and before.isalnum()) or "." in (before, after)):
+            continue  # 3.5, "1." list numbers, v1.2, an ellipsis typed as ...
+        if c == ":" and before.isdigit() and after.isdigit():
+            continue  # 10:30
+        if (before and _wide(before)) or (after and _wide(after)) or (c != "." and before.isdigit()):
+            chars[i] = wide
+    return "".join(chars)
+
+
 def _cn_number(n: int) -> str:
     if n <= 10:
         return _CN_NUM[n - 1] if n < 10 else "十"
@@ -598,7 +637,9 @@ def _layout(db: Database, user_id: int, today: date) -> _Layout:
         if heading:
             n += 1
             heading = f"{_cn_number(n)}、{heading}"
-        parts.append((heading, [fill(i.text, org, i.placeholders) for i in group]))
+        parts.append(
+            (heading, [fill(chinese_punctuation(i.text), org, i.placeholders) for i in group])
+        )
     return _Layout(title, parts, _title_break(_joined(title), org))
 
 

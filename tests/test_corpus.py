@@ -580,3 +580,288 @@ def test_classifier_accuracy_on_dev_set() -> None:
     ev = evaluate()
     assert ev.total >= 150 and not ev.missing
     assert ev.accuracy >= 0.8
+
+
+# --- Word tables ----------------------------------------------------------------------------
+
+
+def _docx_of(build) -> bytes:
+    import docx
+
+    d = docx.Document()
+    build(d)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def test_docx_plain_table_keeps_every_cell() -> None:
+    from bot.docparse import extract
+
+    def build(d) -> None:
+        t = d.add_table(rows=3, cols=3)
+        for r in range(3):
+            for c in range(3):
+                t.cell(r, c).text = f"第{r}行第{c}列的内容说明"
+
+    text = "\n".join(line.text for line in extract("t.docx", _docx_of(build)))
+    for r in range(3):
+        for c in range(3):
+            assert f"第{r}行第{c}列" in text
+
+
+def test_docx_merged_cells_are_read_once() -> None:
+    from bot.docparse import extract
+
+    def build(d) -> None:
+        t = d.add_table(rows=3, cols=3)
+        for r in range(3):
+            for c in range(3):
+                t.cell(r, c).text = f"单元{r}{c}的文字"
+        t.cell(1, 0).merge(t.cell(2, 0))  # vertical merge
+        t.cell(1, 1).merge(t.cell(1, 2))  # horizontal merge
+
+    text = "\n".join(line.text for line in extract("t.docx", _docx_of(build)))
+    for cell in ("单元10", "单元11", "单元12", "单元20", "单元21", "单元22"):
+        assert text.count(cell) == 1, cell
+
+
+def test_docx_checklist_rows_keep_column_names(db) -> None:
+    def build(d) -> None:
+        d.add_heading("整改清单", level=1)
+        t = d.add_table(rows=3, cols=4)
+        for c, label in enumerate(("序号", "问题", "整改措施", "责任人")):
+            t.cell(0, c).text = label
+        rows = [
+            ("1", "学习计划执行不严，集中学习时有缺课", "每月固定学习日，缺课党员及时补学", "张三"),
+            ("2", "党费台账登记不及时，少数月份漏记", "指定专人每月核对台账并公示结果", "李四"),
+        ]
+        for r, row in enumerate(rows, 1):
+            for c, value in enumerate(row):
+                t.cell(r, c).text = value
+
+    ingest_bytes(db, "清单.docx", _docx_of(build))
+    texts = [r[0] for r in db.conn.execute("SELECT text FROM paragraphs ORDER BY position")]
+    assert texts == [
+        "问题：学习计划执行不严，集中学习时有缺课；整改措施：每月固定学习日，缺课党员及时补学；责任人：张三。",
+        "问题：党费台账登记不及时，少数月份漏记；整改措施：指定专人每月核对台账并公示结果；责任人：李四。",
+    ]
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+def test_last_list_item_before_a_higher_heading_is_kept() -> None:
+    text = (
+        "一、主要做法\n"
+        "（一）抓学习\n"
+        "1、支部坚持每月集中学习一次，全年组织专题研讨六次。\n"
+        "2、党员撰写心得体会二十余篇，交流发言十余人次。\n"
+        "（二）抓组织\n"
+        "1、严格落实三会一课制度，按月开展主题党日活动。\n"
+        "2、全年召开支委会十二次、党员大会四次，记录完整。\n"
+        "二、存在问题\n"
+        "部分党员学习不够深入，联系实际思考不多，学用结合不够紧密。\n"
+    )
+    doc = parse_bytes("x.txt", text.encode())
+    starts = [p.text[:4] for p in doc.paragraphs]
+    assert starts == ["支部坚持", "党员撰写", "严格落实", "全年召开", "部分党员"]
+    assert doc.paragraphs[1].heading[-2:] == ("（一）抓学习", "2、党员撰写心得体会二十余篇，交流发言十余人次")
+    assert doc.paragraphs[4].heading == ("二、存在问题",)
+
+
+def test_short_last_item_is_not_the_heading_of_the_next_paragraph() -> None:
+    text = (
+        "一、主要做法\n"
+        "1、坚持每月集中学习，围绕党的创新理论开展专题研讨，党员撰写心得体会二十余篇。\n"
+        "2、规范党费收缴，做到按月收缴、及时登记公示。\n"
+        "支部还组织党员参加志愿服务活动，累计服务群众三百余人次。\n"
+    )
+    doc = parse_bytes("x.txt", text.encode())
+    assert [p.text[:4] for p in doc.paragraphs] == ["坚持每月", "规范党费", "支部还组"]
+    assert doc.paragraphs[2].heading == ("一、主要做法",)
+
+
+def test_a_numbered_word_is_not_eaten_as_a_marker() -> None:
+    text = (
+        "二、主要做法\n"
+        "一抓学习，支部坚持每月集中学习一次，全年组织专题研讨六次，效果明显。\n"
+        "二抓组织，严格落实三会一课制度，按月开展主题党日活动，记录完整规范。\n"
+    )
+    doc = parse_bytes("x.txt", text.encode())
+    assert [p.text[:4] for p in doc.paragraphs] == ["一抓学习", "二抓组织"]
+
+
+# --- one-line documents, site debris, spaces ------------------------------------------------
+
+
+ONE_LINE = (
+    "二〇二四年支部工作总结 今年以来，支部围绕中心抓党建，现将全年工作总结如下。 一、主要做法 "
+    "（一）抓实理论学习。支部坚持每月集中学习一次，全年组织专题研讨六次。（二）规范组织生活。"
+    "严格落实三会一课制度，按月开展主题党日。 二、存在问题 1、学习深度不够。部分党员满足于读文件、"
+    "记笔记，联系实际思考不多。2、党费收缴不够规范。个别党员未按月交纳党费，台账登记不及时。 "
+    "三、下一步打算 下一步将围绕重点任务开展专题研讨，推动学习成果转化为工作成效。"
+)
+
+
+@pytest.mark.parametrize("text", [ONE_LINE, ONE_LINE.replace(" ", "")], ids=["spaces", "glued"])
+def test_one_line_document_is_split_at_run_in_headings(text: str) -> None:
+    doc = parse_bytes("x.txt", text.encode())
+    got = [(p.heading[-1] if p.heading else "", p.kind, p.text[:6]) for p in doc.paragraphs]
+    if " " in text:
+        assert doc.paragraphs[0].heading == ("二〇二四年支部工作总结",)
+    assert got[1:5] == [
+        ("（一）抓实理论学习", "主要做法", "抓实理论学习"),
+        ("（二）规范组织生活", "主要做法", "规范组织生活"),
+        ("1、学习深度不够", "存在问题", "学习深度不够"),
+        ("2、党费收缴不够规范", "存在问题", "党费收缴不够"),
+    ]
+    assert len(got) == 6 and got[5][1] == "下一步打算"
+    if " " in text:  # glued, "三、下一步打算下一步将…" has no visible end of its heading
+        assert got[5] == ("三、下一步打算", "下一步打算", "下一步将围绕")
+    assert "一、主要做法" in doc.headings and "二、存在问题" in doc.headings
+
+
+def test_numbers_inside_a_sentence_are_not_run_in_headings() -> None:
+    from bot.docparse import split_run_in
+
+    line = "支部共完成1、2两个季度的学习任务，召开党员大会三次，组织党员开展志愿服务活动十余次，效果良好。"
+    assert split_run_in(line) == [line]
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("您的位置：首页 > 党建范文 > 工作总结 XX支部2023年工作总结", "XX支部2023年工作总结"),
+        ("XX支部2023年工作总结 - 精品文档 收藏 1523人已围观", "XX支部2023年工作总结"),
+        ("支部坚持每月学习一次，全年开展研讨六次。第2页 共5页 党员撰写心得二十篇。",
+         "支部坚持每月学习一次，全年开展研讨六次。党员撰写心得二十篇。"),
+        ("2023年党支部工作总结，欢迎大家阅读学习", "2023年党支部工作总结"),
+        ("首页 > 范文 > 总结", ""),
+        ("123人已围观", ""),
+    ],
+)
+def test_site_debris_is_removed_from_lines(line: str, kept: str) -> None:
+    from bot.docparse import clean_lines
+
+    lines, dropped = clean_lines([Line(line)])
+    assert [x.text for x in lines if x.text] == ([kept] if kept else [])
+    assert dropped == (0 if kept else 1)
+
+
+def test_spaces_between_items_are_kept() -> None:
+    assert tidy("会议议程 第一项 领导发言 第二项 支部书记讲话") == "会议议程 第一项 领导发言 第二项 支部书记讲话"
+    assert tidy("前 言") == "前言"
+    assert tidy("时间：5月 地点 ：党员活动室") == "时间：5月地点：党员活动室"
+
+
+def test_old_word_files_get_a_clear_message(db) -> None:
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
+    for name in ("村支部总结.doc", "改了扩展名.docx", "金山.wps"):
+        with pytest.raises(CorpusError, match=re.escape("暂不支持旧版 .doc，请在 Word/WPS 里另存为 .docx 再发")):
+            ingest_bytes(db, name, ole)
+    # a .docx that only carries the old extension is read as what it is
+    assert ingest_bytes(db, "其实是新版.doc", _docx_bytes()).imported == 1
+
+
+# --- fidelity -------------------------------------------------------------------------------
+
+
+def test_import_reports_lost_text(db, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import docparse
+
+    ok = ingest_bytes(db, "a.txt", SUMMARY.encode())
+    report = ok.reports[0]
+    assert report.source_chars > 300 and report.lost_chars <= 0.03 * report.source_chars
+    assert "⚠" not in ok.text()
+    # a parser that drops text (as tables and list items once did) is noticed, not silent
+    monkeypatch.setattr(docparse, "split_long", lambda text, limit=900: [text[: len(text) // 2]])
+    lossy = ingest_bytes(db, "b.txt", SUMMARY.replace("今年", "本年").encode())
+    assert lossy.reports[0].shortfall
+    assert "⚠ b.txt：原文" in lossy.text() and "未能导入" in lossy.text()
+
+
+def test_markdown_bold_in_plain_text_is_not_a_placeholder() -> None:
+    text = "**一、主要做法**\n支部**坚持每月集中学习**，全年组织专题研讨六次，20**年完成换届。\n"
+    doc = parse_bytes("x.txt", text.encode())
+    p = doc.paragraphs[0]
+    assert p.heading == ("一、主要做法",)
+    assert p.text == "支部坚持每月集中学习，全年组织专题研讨六次，20**年完成换届。"
+    assert [p.text[s:e] for s, e, _ in p.placeholders] == ["**"]  # the masked year only
+
+
+# --- plans and heading weights ---------------------------------------------------------------
+
+
+def test_gbk_text_under_an_explicit_heading_takes_its_kind() -> None:
+    text = (
+        "下一步打算\n"
+        "一是继续抓好理论学习，每月组织一次集中学习，推动学习常态化。\n"
+        "二是规范组织生活，按时召开支委会和党员大会，提高会议质量。\n"
+    )
+    doc = parse_bytes("打算.txt", text.encode("gbk"))
+    assert [p.kind for p in doc.paragraphs] == ["下一步打算", "下一步打算"]
+    assert doc.paragraphs[0].heading == ("下一步打算",)
+
+
+def test_plan_goals_and_agenda_are_not_report_sections() -> None:
+    text = (
+        "党支部“七一”主题党日活动方案\n"
+        "一、活动目标\n"
+        "通过重温入党誓词、集中学习等方式，进一步增强党员的党性观念和宗旨意识。\n"
+        "二、活动安排\n"
+        "1、上午九点在村党群服务中心集合，全体党员重温入党誓词。\n"
+        "2、支部书记讲专题党课，党员代表交流学习体会并开展讨论。\n"
+        "三、工作要求\n"
+        "各党员要按时参加，不得无故缺席，因事不能参加的须提前向支部书记请假。\n"
+    )
+    doc = parse_bytes("方案.txt", text.encode())
+    assert len(doc.paragraphs) == 4
+    assert {p.kind for p in doc.paragraphs} == {"其他"}
+
+
+def test_problem_word_in_an_action_heading_does_not_make_problems() -> None:
+    text = (
+        "一、主要做法\n"
+        "（一）着力解决群众急难愁盼的问题\n"
+        "支部组织党员逐户走访，建立问题台账，今年共帮助群众解决饮水、道路等实事十二件。\n"
+    )
+    doc = parse_bytes("x.txt", text.encode())
+    assert doc.paragraphs[0].kind == "主要做法"
+
+
+def test_a_title_taken_for_a_heading_does_not_decide_blindly() -> None:
+    from bot.docparse import classify
+
+    body = "今年以来，支部先后组织集中学习十二次，开展主题党日活动十次，党员参与率明显提升。"
+    assert classify(body, ["关于XX党支部落实巡察整改措施的报告"]) == "主要做法"
+    assert classify(body, ["关于XX党支部落实巡察整改措施的报告", "三、整改措施"]) == "整改措施"
+
+
+# --- identical paragraphs across bundled and imported sets ----------------------------------
+
+
+def test_identical_bundled_and_imported_paragraphs_merge(
+    db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = "XX党支部党费收缴不够规范，部分党员未按月交纳党费，存在集中补交的情况。"
+    tpl = tmp_path / "templates"
+    tpl.mkdir()
+    (tpl / "wenti.md").write_text(
+        f"# 存在问题\n\n## 党费\n{shared}\n\n## 学习\n集中学习形式单一，党员参与讨论不够积极主动。\n", "utf-8"
+    )
+    monkeypatch.setattr(corpus, "TEMPLATES", tpl)
+
+    def copies() -> int:
+        return sum(shared == r[0] for r in db.conn.execute("SELECT text FROM paragraphs"))
+
+    upload = ingest_bytes(db, "a.txt", f"二、存在问题\n{shared}\n".encode())
+    ensure_bundled(db)  # loaded after the import: the identical paragraph is not stored twice
+    assert copies() == 1
+    assert len([r for r in search(db, "党费 集中补交").results if r.text == shared]) == 1
+    sid = upload.reports[0].source_id
+    assert sid is not None
+    remove_source(db, sid)  # the bundled copy comes back instead of vanishing with the upload
+    assert copies() == 1
+    assert search(db, "党费 集中补交").results[0].source == "内置范文·存在问题"
+    assert list_sources(db, origin="bundled")[0].paragraphs == 2

@@ -438,3 +438,17 @@ def test_parse_action() -> None:
 def test_safe_filename() -> None:
     assert drafts.safe_filename('a/b\\c:d*e?f"g<h>i|j') == "a_b_c_d_e_f_g_h_i_j.docx"
     assert drafts.safe_filename("///") == "党建工作总结.docx"
+
+
+def test_export_uses_chinese_punctuation_but_keeps_the_original(db: Database) -> None:
+    sid = _source(db)
+    raw = "(四)加强学习,提高素质;会议定于10:30召开,投入3.5万元,完成XX项任务."
+    pid = _para(db, sid, "主要做法", raw)
+    assert drafts.add(db, USER, pid).added
+    text = "\n".join(drafts.export_text(db, USER, TODAY))
+    assert "（四）加强学习，提高素质；会议定于10:30召开，投入3.5万元，完成XX项任务。" in text
+    body = [p for p in _open(drafts.export_docx(db, USER, TODAY).data).paragraphs if "加强学习" in p.text]
+    assert body[0].text == "（四）加强学习，提高素质；会议定于10:30召开，投入3.5万元，完成XX项任务。"
+    assert any(r.font.highlight_color == WD_COLOR_INDEX.YELLOW and r.text == "XX" for r in body[0].runs)
+    stored = db.conn.execute("SELECT text FROM paragraphs WHERE id = ?", (pid,)).fetchone()[0]
+    assert stored == raw
