@@ -451,3 +451,24 @@ def _meetings(db: Database) -> None:
 
 
 # <<< 0010_meetings <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
+
+
+@MIGRATIONS(name="0011_timelines")
+def _timelines(db: Database) -> None:
+    db.executescript(
+        """
+        -- people a chat follows through the 发展党员 steps: only a label the user chose ("小王")
+        -- and the dates the user entered; limits and suggestions are computed, never stored
+        CREATE TABLE timelines (
+            id          INTEGER PRIMARY KEY,
+            chat_id     INTEGER NOT NULL,
+            label       TEXT NOT NULL,
+            stage       TEXT NOT NULL,             -- the stage first entered (申请 … 转正)
+            stage_date  TEXT NOT NULL,             -- ISO date of that stage
+            done_steps  TEXT NOT NULL DEFAULT '{}', -- JSON {step name: ISO date} entered later
+            created_at  TEXT NOT NULL DEFAULT (datetime('now')),
+            updated_at  TEXT NOT NULL DEFAULT (datetime('now')),
+            UNIQUE (chat_id, label)
+        );
+        """
+    )

@@ -48,3 +48,10 @@ def _kind_index(text: str) -> str:
     return KINDS[i]
 # a schedule phrase that named the period but not the day: which of the offered phrases
 SCHED_PICK = Codec("sp", Int(0, 3))
+# a calculation that needs one more input: which of the offered options
+CALC_PICK = Codec("cp", Int(0, 9))
+# tracked 发展党员 timelines: view, remove (ask), remove (confirmed), keep
+PERSON = Codec("fz", Choice("v", "x", "y", "n"), Int(0))
+# 台账: delete a record (ask / confirmed), export a year
+LEDGER_DELETE = Codec("lg", Choice("x", "y"), Int(1))
+LEDGER_EXPORT = Codec("lg", Choice("e"), Int(2000, 2100))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.app import buttons
 from bot.app.core import ButtonRoute, Command
-from bot.app.views import admin, ask, drafts, fanwen, meetings
+from bot.app.views import admin, ask, calc, drafts, fanwen, fazhan, ledger, meetings
 
 COMMANDS: tuple[Command, ...] = (
     Command("start", ask.start, "开始使用"),
@@ -28,6 +28,13 @@ COMMANDS: tuple[Command, ...] = (
             usage="/draft，/draft text"),
     Command("org", drafts.org, "设置单位名称，用于填写范文", usage="/org 红星村党支部"),
     Command("title", drafts.title, "设置导出标题", usage="/title 2026年度述职报告"),
+    Command("dangfei", calc.dangfei, "算党费：金额和身份", usage="/dangfei 7200 在职"),
+    Command("renshu", calc.renshu, "算人数：到会、当选、表决、能否设支委会",
+            usage="/renshu 应到40 实到33 得票17"),
+    Command("huanjie", calc.huanjie, "换届时间：任期、到期月、准备事项", usage="/huanjie 2023-03 支部"),
+    Command("fazhan", fazhan.fazhan, "发展党员各步骤的期限，跟踪进度", usage="/fazhan 小王 积极分子 2026-05-01"),
+    Command("jilu", ledger.jilu, "记入三会一课台账", usage="/jilu 支委会 今天 研究发展对象 应到7 实到6"),
+    Command("taizhang", ledger.taizhang, "本年台账、缺开提醒、导出 Word/Excel", usage="/taizhang 2026 导出"),
     Command("unanswered", admin.unanswered_list, "未答问题，归到对应规定", admin=True, groups=False),
     Command("stats", admin.stats_view, "近30天使用统计", admin=True, groups=False),
     Command("sources", admin.sources, "导入的范文文件，可删除", admin=True, groups=False),
@@ -53,4 +60,8 @@ BUTTONS: tuple[ButtonRoute, ...] = (
     ButtonRoute(buttons.SCHED_PICK, meetings.pick_button, manage=True),
     ButtonRoute(buttons.LEADS_MENU, meetings.leads_menu, manage=True),
     ButtonRoute(buttons.LEADS, meetings.leads_button, manage=True),
+    ButtonRoute(buttons.CALC_PICK, calc.pick_button),
+    ButtonRoute(buttons.PERSON, fazhan.person_button),
+    ButtonRoute(buttons.LEDGER_DELETE, ledger.ledger_button),
+    ButtonRoute(buttons.LEDGER_EXPORT, ledger.ledger_button),
 )

@@ -571,7 +571,7 @@ _WEEKDAY = {c: i for i, c in enumerate("一二三四五六")} | {"日": 6, "天"
     str(i + 1): i for i in range(7)}
 
 
-def _find_date(t: str, today: date) -> tuple[date | None, str]:
+def find_date(t: str, today: date) -> tuple[date | None, str]:
     """The first date in ``t`` and ``t`` without it."""
     best: tuple[int, str, re.Match[str]] | None = None
     for kind, rx in _DATE_RES:
@@ -627,7 +627,7 @@ def parse_record(text: str, today: date) -> RecordRequest:
         raise LedgerError(f"没认出是哪类会议。{KIND_HELP}")
     kind = ALIASES[m.group(0)]
     t = _cut(t, m)
-    day, t = _find_date(t, today)
+    day, t = find_date(t, today)
     if day is not None and day > today:
         raise LedgerError(f"{day.isoformat()} 还没到，台账只记已经开过的会。")
     d = parse_details(_VERB_RE.sub("", t.strip(_SEP)))

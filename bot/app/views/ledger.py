@@ -1,0 +1,91 @@
+"""三会一课 台账: /jilu records a meeting held, /taizhang shows this year's records with the
+gaps on top, deletes a record, and exports the year as .docx and .xlsx for an inspection."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from bot.app import buttons
+from bot.meetings import ledger
+from bot.replies import Button, Document, Reply
+
+if TYPE_CHECKING:
+    from bot.app.core import Core, Request
+
+USAGE = (
+    "用法：/jilu 会议 日期 议题 应到N 实到M 主持人X\n"
+    "例如：/jilu 支委会 今天 研究发展对象 应到7 实到6\n"
+    "/jilu 党员大会 2026-11-20 学习条例 应到30 实到27 主持人李明"
+)
+
+
+def jilu(core: Core, req: Request) -> list[Reply]:
+    if not req.text.strip():
+        return [Reply(USAGE)]
+    try:
+        rec = ledger.parse_record(req.text, req.today)
+        meeting = ledger.record(
+            core.db, req.chat_id, rec.kind, rec.day or req.today, topic=rec.topic,
+            expected=rec.expected, present=rec.present, chair=rec.chair,
+        )
+    except ledger.LedgerError as exc:
+        return [Reply(str(exc))]
+    parts = [f"已记入台账：{meeting.kind} {meeting.day.isoformat()}"]
+    if meeting.topic:
+        parts.append(f"议题：{meeting.topic}")
+    if meeting.expected is not None or meeting.present is not None:
+        parts.append(f"应到/实到：{meeting.attendance}")
+    if meeting.chair:
+        parts.append(f"主持人：{meeting.chair}")
+    undo = [[Button("🗑 删除这条", data=buttons.LEDGER_DELETE.encode("x", meeting.id))]]
+    return [Reply("\n".join(parts), footer="查看全年：/taizhang", buttons=undo)]
+
+
+def taizhang(core: Core, req: Request) -> list[Reply]:
+    """/taizhang [年份] [导出]: gaps on top, then the year's records; 导出 sends the files."""
+    m = re.search(r"(20\d\d)", req.text)
+    year = int(m.group(1)) if m else req.today.year
+    if "导出" in req.text or "export" in req.text.lower():
+        return export(core, req, year)
+    meetings = ledger.list_meetings(core.db, req.chat_id, year)
+    gaps = ledger.gaps(core.db, req.chat_id, req.today, since=_since(core, req)) if year == req.today.year else []
+    rows = [[Button(f"🗑 {x.kind} {x.day.isoformat()}", data=buttons.LEDGER_DELETE.encode("x", x.id))]
+            for x in meetings[-8:]]
+    rows.append([Button(f"📄 导出{year}年台账", data=buttons.LEDGER_EXPORT.encode("e", year))])
+    return [Reply(ledger.render_ledger(meetings, gaps, year), buttons=rows)]
+
+
+def _since(core: Core, req: Request) -> date:
+    """A branch is not told about months before it used the bot: periods that ended before the
+    chat first wrote (or its first record) are not gaps."""
+    row = core.db.execute("SELECT date(created_at) FROM chats WHERE chat_id = ?", [req.chat_id]).fetchone()
+    first = core.db.execute("SELECT min(date) FROM meetings WHERE chat_id = ?", [req.chat_id]).fetchone()
+    known = [date.fromisoformat(v[0]) for v in (row, first) if v and v[0]]
+    return min(known, default=req.today)
+
+
+def export(core: Core, req: Request, year: int) -> list[Reply]:
+    meetings = ledger.list_meetings(core.db, req.chat_id, year)
+    if not meetings:
+        return [Reply(f"{year}年还没有台账记录。记录方法：\n" + USAGE)]
+    title = f"{year}年三会一课台账"
+    return [
+        Reply(document=Document(f"{title}.docx", ledger.export_docx(meetings, title), title)),
+        Reply(document=Document(f"{title}.xlsx", ledger.export_xlsx(meetings), title + "（表格）")),
+    ]
+
+
+def ledger_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply]:
+    action, value = fields
+    if action == "e":
+        return export(core, req, value)
+    meeting = ledger.get(core.db, req.chat_id, value)
+    if meeting is None:
+        return [Reply(toast="这条记录已不存在。")]
+    if action == "x":
+        confirm = [[Button("确认删除", data=buttons.LEDGER_DELETE.encode("y", value))]]
+        return [Reply(f"确定删除台账记录「{meeting.kind} {meeting.day.isoformat()}」吗？", buttons=confirm)]
+    ledger.delete(core.db, req.chat_id, value)
+    return [Reply(f"已删除：{meeting.kind} {meeting.day.isoformat()}", toast="已删除")]
