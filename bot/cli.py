@@ -71,6 +71,13 @@ def cmd_rules_warm(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_commands(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app.commands import markdown_table
+
+    print(markdown_table())
+    return 0
+
+
 # --- section: chat / run ------------------------------------------------------------------
 
 
@@ -428,6 +435,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("chat", help="本地控制台对话（交互或管道输入，每行一条消息）")
     s.set_defaults(func=cmd_chat)
+
+    s = sub.add_parser("commands", help="聊天命令一览（Markdown 表格，README 由此生成）")
+    s.set_defaults(func=cmd_commands)
 
     s = sub.add_parser("ask", help="问一个党务规定问题")
     s.add_argument("question", help="问题；'-' 表示从标准输入逐行读取（输出 JSON Lines）")

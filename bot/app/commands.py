@@ -65,3 +65,13 @@ BUTTONS: tuple[ButtonRoute, ...] = (
     ButtonRoute(buttons.LEDGER_DELETE, ledger.ledger_button),
     ButtonRoute(buttons.LEDGER_EXPORT, ledger.ledger_button),
 )
+
+
+def markdown_table() -> str:
+    """The README's command table, generated from :data:`COMMANDS` (a test keeps them equal)."""
+    lines = ["| command | does | example |", "|---|---|---|"]
+    for c in COMMANDS:
+        names = " ".join(f"/{n}" for n in (c.name, *c.aliases))
+        who = "（管理员）" if c.admin else "（群内仅管理员可修改）" if c.manage else ""
+        lines.append(f"| {names} | {c.help}{who} | {c.usage or '/' + c.name} |")
+    return "\n".join(lines)

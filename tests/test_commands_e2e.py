@@ -1,0 +1,72 @@
+"""New commands through the real Application and the local fake Bot API."""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from openpyxl import load_workbook
+
+from tests.test_bot_e2e import Harness, _say, _user, bot  # noqa: F401 — the fixture
+
+
+async def _press(h: Harness, chat_id: int, label: str, user: object) -> str:
+    msg = h.fake.messages(chat_id)[-1]
+    data = next(b["callback_data"] for b in msg.buttons if label in b["text"])
+    before = len(h.fake.messages(chat_id))
+    h.fake.press_button(chat_id, msg.message_id, data, user=user)  # type: ignore[arg-type]
+    msgs = await h.fake.wait_for_messages(chat_id, before + 1)
+    return msgs[-1].text or ""
+
+
+async def test_dues_asks_for_status_with_buttons_then_gives_the_figure(bot: Harness) -> None:  # noqa: F811
+    u = _user(bot.fake)
+    assert "108.00" in await _say(bot.fake, u.id, "/dangfei 7200 在职", u)
+    assert "退休" in await _say(bot.fake, u.id, "/dangfei 4800", u)
+    text = await _press(bot, u.id, "退休", u)
+    assert "24.00" in text and "依据" in text
+
+
+async def test_ledger_record_show_and_export(bot: Harness) -> None:  # noqa: F811
+    u = _user(bot.fake)
+    text = await _say(bot.fake, u.id, "/jilu 支委会 2026-11-20 研究发展对象 应到7 实到6 主持人李明", u)
+    assert "已记入台账" in text and "7/6" in text
+    text = await _say(bot.fake, u.id, "/taizhang", u)
+    assert "支委会" in text and "研究发展对象" in text
+    before = len(bot.fake.documents(u.id))
+    bot.fake.send_text(u.id, "/taizhang 2026 导出", user=u)
+    await bot.fake.wait_for(lambda: len(bot.fake.documents(u.id)) >= before + 2 or None)
+    docx_file, xlsx_file = (m.document for m in bot.fake.documents(u.id)[-2:])
+    assert docx_file is not None and xlsx_file is not None
+    doc = Document(io.BytesIO(docx_file.data))
+    assert any("研究发展对象" in c.text for t in doc.tables for row in t.rows for c in row.cells)
+    sheet = load_workbook(io.BytesIO(xlsx_file.data)).active
+    assert sheet is not None
+    assert any("研究发展对象" in str(c.value) for row in sheet.iter_rows() for c in row)
+
+
+async def test_timeline_tracks_a_person_and_removes_on_confirmation(bot: Harness) -> None:  # noqa: F811
+    u = _user(bot.fake)
+    text = await _say(bot.fake, u.id, "/fazhan 小王 积极分子 2026-05-01", u)
+    assert "列为发展对象" in text and "2027-05-01" in text  # no earlier than a full year
+    text = await _say(bot.fake, u.id, "/fazhan 小王 发展对象 2027-05-08", u)
+    assert "已办 2027-05-08" in text
+    assert "小王" in await _say(bot.fake, u.id, "/fazhan", u)
+    assert "确定不再跟踪" in await _press(bot, u.id, "🗑", u)
+    assert "已删除" in await _press(bot, u.id, "确认删除", u)
+    assert "还没有跟踪的人" in await _say(bot.fake, u.id, "/fazhan", u)
+
+
+async def test_huanjie_renshu_title_and_template_votes(bot: Harness) -> None:  # noqa: F811
+    u = _user(bot.fake)
+    assert "2026年3月" in await _say(bot.fake, u.id, "/huanjie 2023-03 支部", u)
+    assert "当选" in await _say(bot.fake, u.id, "/renshu 应到40 实到33 得票17", u)
+    assert "导出标题：2026年度述职报告" in await _say(bot.fake, u.id, "/title 2026年度述职报告", u)
+    await _say(bot.fake, u.id, "/fanwen 三会一课 存在问题", u)
+    msg = bot.fake.messages(u.id)[-1]
+    up = next(d for d in msg.callback_data if d.startswith("ft:+:"))
+    bot.fake.press_button(u.id, msg.message_id, up, user=u)
+    await bot.fake.wait_for(lambda: any(a.data == up for a in bot.fake.callback_answers) or None)
+    assert bot.app is not None
+    votes = list(bot.app.bot_data["db"]["feedback"].rows_where("target_type = 'paragraph'"))
+    assert len(votes) == 1 and votes[0]["vote"] == 1
