@@ -13,7 +13,7 @@ from bot.app import buttons
 from bot.app.codec import registered
 from bot.app.commands import BUTTONS, COMMANDS, markdown_table
 from bot.app.console import Console
-from bot.app.core import Core, Request
+from bot.app.core import Command, Core, Request
 from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,8 +55,8 @@ def test_every_button_kind_has_one_route_and_prefixes_do_not_shadow() -> None:
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if not c.admin], ids=lambda c: c.name)
-def test_every_command_works_in_the_console_as_typed_in_telegram(console: Console, command: object) -> None:
-    usage = getattr(command, "usage") or "/" + getattr(command, "name")
+def test_every_command_works_in_the_console_as_typed_in_telegram(console: Console, command: Command) -> None:
+    usage = command.usage or "/" + command.name
     first = usage.split("，")[0]
     out = _say(console, first)
     assert out.strip()
@@ -64,8 +64,8 @@ def test_every_command_works_in_the_console_as_typed_in_telegram(console: Consol
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c.admin], ids=lambda c: c.name)
-def test_admin_commands_answer_the_console_operator_and_refuse_others(console: Console, command: object) -> None:
-    name = getattr(command, "name")
+def test_admin_commands_answer_the_console_operator_and_refuse_others(console: Console, command: Command) -> None:
+    name = command.name
     assert "只有管理员" not in _say(console, f"/{name}")
     req = Request(chat_id=5, user_id=5, now=NOW, command=name)
     assert "只有管理员" in console.core.handle(req)[0].body
