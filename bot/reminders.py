@@ -328,6 +328,7 @@ def outcome_from_error(message: str, *, new_chat_id: int | None = None) -> SendO
 
 SyncSender = Callable[[int, str], SendOutcome]
 AsyncSender = Callable[[int, str], Awaitable[SendOutcome]]
+ReminderSender = Callable[[int, str, "DueReminder"], Awaitable[SendOutcome]]
 
 
 @dataclass
@@ -620,9 +621,12 @@ def _skip(db: Database, rem: DueReminder, now: datetime) -> None:
         _recompute(db, rem.chat_id, rem.kind)
 
 
-def _run(db: Database, now: datetime) -> Generator[tuple[int, str], SendOutcome, TickReport]:
-    """The tick as a coroutine-style generator: it yields (chat_id, text) for each message and
-    receives the SendOutcome, so the sync and async ticks share every line of the logic."""
+Outgoing = tuple[int, str, "DueReminder"]
+
+
+def _run(db: Database, now: datetime) -> Generator[Outgoing, SendOutcome, TickReport]:
+    """The tick as a coroutine-style generator: it yields (chat_id, text, reminder) for each
+    message and receives the SendOutcome, so the sync and async ticks share every line."""
     now = _utc(now)
     report = TickReport()
     plan, stale = _plan(db, now)
@@ -639,7 +643,7 @@ def _run(db: Database, now: datetime) -> Generator[tuple[int, str], SendOutcome,
             report.contended += 1
             continue
         text = render_reminder(rem, now)
-        outcome = yield rem.chat_id, text
+        outcome = yield rem.chat_id, text, rem
         if outcome.status is SendStatus.MIGRATED and outcome.new_chat_id is not None:
             old, new = rem.chat_id, outcome.new_chat_id
             stopped.add(old)
@@ -648,7 +652,7 @@ def _run(db: Database, now: datetime) -> Generator[tuple[int, str], SendOutcome,
                 report.contended += 1  # the new chat already had this reminder
                 continue
             rem = replace(rem, chat_id=new)
-            outcome = yield new, text
+            outcome = yield new, text, rem
             if outcome.status is SendStatus.MIGRATED:
                 outcome = SendOutcome.retry("migrated twice")
         if outcome.status is SendStatus.SENT:
@@ -683,9 +687,9 @@ def tick(db: Database, now: datetime, send: SyncSender) -> TickReport:
     """Send everything due at ``now`` with a synchronous ``send(chat_id, text) -> SendOutcome``."""
     gen = _run(db, now)
     try:
-        chat_id, text = next(gen)
+        chat_id, text, _rem = next(gen)
         while True:
-            chat_id, text = gen.send(_call(send, chat_id, text))
+            chat_id, text, _rem = gen.send(_call(send, chat_id, text))
     except StopIteration as stop:
         report: TickReport = stop.value
         return report
@@ -695,7 +699,7 @@ async def _inline(func: Callable[..., Any], *args: Any) -> Any:
     return func(*args)
 
 
-def _step(gen: Generator[tuple[int, str], SendOutcome, TickReport], outcome: SendOutcome | None) -> tuple[int, str] | TickReport:
+def _step(gen: Generator[Outgoing, SendOutcome, TickReport], outcome: SendOutcome | None) -> Outgoing | TickReport:
     """One database step of the tick: the next message to send, or the final report.
     (``StopIteration`` may not cross a worker thread's future, so it is turned into a value.)"""
     try:
@@ -706,18 +710,27 @@ def _step(gen: Generator[tuple[int, str], SendOutcome, TickReport], outcome: Sen
 
 
 async def atick(
-    db: Database, now: datetime, send: AsyncSender, *, offload: Offload = _inline
+    db: Database,
+    now: datetime,
+    send: AsyncSender,
+    *,
+    offload: Offload = _inline,
+    send_reminder: ReminderSender | None = None,
 ) -> TickReport:
     """The same tick with an async sender (the Telegram front end's ``bot.send_message``).
 
     ``offload`` runs each database step (plan, claim, mark): the front end passes its worker,
-    so the event loop only awaits the sends."""
+    so the event loop only awaits the sends. ``send_reminder``, when given, is called instead
+    of ``send`` with the reminder itself (to put buttons under it)."""
     gen = _run(db, now)
     step = await offload(_step, gen, None)
     while not isinstance(step, TickReport):
-        chat_id, text = step
+        chat_id, text, rem = step
         try:
-            outcome = await send(chat_id, text)
+            if send_reminder is not None:
+                outcome = await send_reminder(chat_id, text, rem)
+            else:
+                outcome = await send(chat_id, text)
         except Exception as exc:
             log.exception("reminder sender raised for chat %s", chat_id)
             outcome = SendOutcome.retry(repr(exc))

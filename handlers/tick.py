@@ -10,14 +10,19 @@ from telegram.error import ChatMigrated, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import reminders
+from bot.app.views.reminder import reminder_buttons
+from bot.replies import Reply
 from handlers import common
 
 log = logging.getLogger(__name__)
 
 
-async def _deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> reminders.SendOutcome:
+async def _deliver(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, rem: reminders.DueReminder | None = None
+) -> reminders.SendOutcome:
+    markup = common.keyboard(Reply(buttons=reminder_buttons(rem))) if rem is not None else None
     try:
-        await context.bot.send_message(chat_id, html.escape(text))
+        await context.bot.send_message(chat_id, html.escape(text), reply_markup=markup)
     except ChatMigrated as exc:
         return reminders.SendOutcome.migrated(exc.new_chat_id)
     except Forbidden as exc:
@@ -35,7 +40,11 @@ async def run_tick(app: Application) -> reminders.TickReport:
     lock: asyncio.Lock = app.bot_data.setdefault("tick_lock", asyncio.Lock())
     async with lock:
         return await reminders.atick(
-            db, now, lambda chat_id, text: _deliver(context, chat_id, text), offload=common.core
+            db,
+            now,
+            lambda chat_id, text: _deliver(context, chat_id, text),
+            offload=common.core,
+            send_reminder=lambda chat_id, text, rem: _deliver(context, chat_id, text, rem),
         )
 
 

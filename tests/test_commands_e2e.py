@@ -70,3 +70,28 @@ async def test_huanjie_renshu_title_and_template_votes(bot: Harness) -> None:  #
     assert bot.app is not None
     votes = list(bot.app.bot_data["db"]["feedback"].rows_where("target_type = 'paragraph'"))
     assert len(votes) == 1 and votes[0]["vote"] == 1
+
+
+async def test_reminder_held_button_records_the_meeting_in_the_ledger(bot: Harness) -> None:  # noqa: F811
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from handlers.tick import run_tick
+
+    tz = ZoneInfo("Asia/Shanghai")
+    u = _user(bot.fake)
+    assert "已设置" in await _say(bot.fake, u.id, "/partyday 每月4日", u)
+    bot.clock.now = datetime(2026, 12, 1, 9, 0, 30, tzinfo=tz)
+    assert bot.app is not None
+    assert len((await run_tick(bot.app)).sent) == 1
+    reminder = bot.fake.messages(u.id)[-1]
+    held = next(d for d in reminder.callback_data if d.startswith("rh:"))
+    bot.fake.press_button(u.id, reminder.message_id, held, user=u)  # before the meeting
+    await bot.fake.wait_for(lambda: any(a.data == held for a in bot.fake.callback_answers) or None)
+    assert "开完后再点" in (bot.fake.callback_answers[-1].text or "")
+    bot.clock.now = datetime(2026, 12, 4, 20, 0, tzinfo=tz)
+    before = len(bot.fake.messages(u.id))
+    bot.fake.press_button(u.id, reminder.message_id, held, user=u)
+    msgs = await bot.fake.wait_for_messages(u.id, before + 1)
+    assert "已记入台账：主题党日 2026-12-04" in (msgs[-1].text or "")
+    assert "12-04" in await _say(bot.fake, u.id, "/taizhang", u)

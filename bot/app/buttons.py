@@ -55,3 +55,5 @@ PERSON = Codec("fz", Choice("v", "x", "y", "n"), Int(0))
 # 台账: delete a record (ask / confirmed), export a year
 LEDGER_DELETE = Codec("lg", Choice("x", "y"), Int(1))
 LEDGER_EXPORT = Codec("lg", Choice("e"), Int(2000, 2100))
+# under a meeting reminder: ✅ 已召开 (ledger kind index, meeting date as YYYYMMDD)
+REMINDER_HELD = Codec("rh", Int(0, 6), Field(r"20\d{6}"))

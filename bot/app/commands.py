@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.app import buttons
 from bot.app.core import ButtonRoute, Command
-from bot.app.views import admin, ask, calc, drafts, fanwen, fazhan, ledger, meetings
+from bot.app.views import admin, ask, calc, drafts, fanwen, fazhan, ledger, meetings, reminder
 
 COMMANDS: tuple[Command, ...] = (
     Command("start", ask.start, "开始使用"),
@@ -64,6 +64,7 @@ BUTTONS: tuple[ButtonRoute, ...] = (
     ButtonRoute(buttons.PERSON, fazhan.person_button),
     ButtonRoute(buttons.LEDGER_DELETE, ledger.ledger_button),
     ButtonRoute(buttons.LEDGER_EXPORT, ledger.ledger_button),
+    ButtonRoute(buttons.REMINDER_HELD, reminder.held_button),
 )
 
 
