@@ -47,8 +47,9 @@ def normalize_numbers(text: str) -> str:
     def cn(m: re.Match[str]) -> str:
         run = m.group(0)
         nxt = t[m.end() : m.end() + 1]
-        if len(run) == 1 and nxt not in _COUNTER:
-            return run
+        prev = t[m.start() - 1 : m.start()]
+        if len(run) == 1 and (nxt not in _COUNTER or prev.isdigit()):
+            return run  # 一般, 三会一课; 15000一个月 is not 150001个月
         if run[0] in "万亿点" or run[-1] == "点":
             return run
         try:
@@ -135,14 +136,25 @@ def _int(pattern: str, text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+_RIGHTS = r"有(?:选举|表决)权的(?:正式)?(?:党员)?"
+
+
 def _counts_request(text: str) -> CalcRequest | None:
-    expected = _int(r"应到(?:会)?(?:有选举权的|有表决权的)?(?:党员)?\s*" + _N, text)
+    expected = (
+        _int(r"应到(?:会)?(?:有选举权的|有表决权的)?(?:党员)?\s*" + _N, text)
+        or _int(r"(?<!实到)(?<!到会)(?<!实际到)" + _RIGHTS + r"(?:有|共|一共)?\s*" + _N, text)
+        or _int(_N + r"\s*(?:个|名|位|人)?" + _RIGHTS, text)
+    )
     present = _int(
-        r"(?:实到|实际到|来了|到了|到会|出席|参会|参加)(?:会)?(?:了)?(?:党员)?\s*" + _N, text
+        r"(?:实到|实际到|来了|到了|到会|出席|参会|参加|签到)(?:会)?(?:了)?(?:"
+        + _RIGHTS
+        + r")?(?:党员)?\s*"
+        + _N,
+        text,
     )
     votes = _int(_N + r"\s*票", text) or _int(r"得票\s*" + _N, text)
     yes = _int(r"(?:赞成|同意)(?:票)?(?:的)?(?:有)?\s*" + _N, text) or _int(
-        _N + r"\s*(?:人|个)?(?:赞成|同意)", text
+        _N + r"\s*(?:个人|人|个|名)?(?:投)?(?:赞成|同意)", text
     )
     full = _int(_N + r"\s*(?:个|名|位)?正式党员", text) or _int(r"正式(?:党员)?\s*" + _N, text)
     prob = _int(_N + r"\s*(?:个|名|位)?预备党员", text) or _int(r"预备(?:党员)?\s*" + _N, text)
@@ -150,6 +162,16 @@ def _counts_request(text: str) -> CalcRequest | None:
     asks = re.search(r"吗|么|能不能|可不可以|够不够|是否|算不算|有没有效|多少|几", text)
     if not asks:
         return None
+    seats = _int(r"应选(?:委员|支委)?\s*" + _N, text) or _int(
+        r"选\s*" + _N + r"\s*(?:名|个)?(?:委员|支委)", text
+    )
+    if seats is not None and "候选" in text:
+        return CalcRequest("candidates", {"seats": seats})
+    units = [int(n) for n in re.findall(_N + r"\s*(?:个|名|位)?正式党员", text)] + [
+        int(n) for n in re.findall(r"正式党员(?:只有|有|共)?\s*" + _N, text)
+    ]
+    if len(units) >= 2 and re.search(r"凑|联合|一起|合建|合起来|共同|一块", text):
+        return CalcRequest("joint", {"units": units})
     if "支委" in text or "支部委员会" in text:
         if full is None and prob is None and members is None:
             return None
@@ -174,9 +196,17 @@ def _counts_request(text: str) -> CalcRequest | None:
     if (
         expected is not None
         and present is not None
-        and re.search(r"有效|选举|换届|开会|会议|够", text)
+        and re.search(r"有效|选举|换届|开会|会议|够|算数|能不能选|能选", text)
     ):
         return CalcRequest("quorum", {"expected": expected, "present": present})
+    if (
+        expected is not None
+        and present is None
+        and re.search(r"最少|至少|起码|多少人|几个人|几人", text)
+        and re.search(r"有效|选举|换届|开会|表决", text)
+    ):
+        kind = "quorum_min" if re.search(r"选举|换届", text) or "选举权" in text else "vote_min"
+        return CalcRequest(kind, {"expected": expected})
     target = None
     for word, name in (("联合党支部", "联合党支部"), ("总支", "党总支"), ("党委", "基层党委")):
         if word in text:
@@ -186,9 +216,6 @@ def _counts_request(text: str) -> CalcRequest | None:
         target = "党支部"
     if target and members is not None and re.search(r"成立|设立|建立|组建|设|够|能", text):
         return CalcRequest("org_form", {"members": members, "full": full, "target": target})
-    seats = _int(r"应选\s*" + _N, text) or _int(r"选\s*" + _N + r"\s*(?:名|个)?委员", text)
-    if seats is not None and "候选" in text:
-        return CalcRequest("candidates", {"seats": seats})
     return None
 
 
@@ -403,4 +430,10 @@ def compute(req: CalcRequest) -> Calc:
         return counts.resolution(i.get("yes"), i.get("expected"), i.get("present"))
     if req.kind == "candidates":
         return counts.candidates(i.get("seats"))
+    if req.kind == "joint":
+        return counts.joint(list(i.get("units") or []))
+    if req.kind == "quorum_min":
+        return counts.quorum_needed(i.get("expected"))
+    if req.kind == "vote_min":
+        return counts.attend_needed(i.get("expected"))
     raise ValueError(f"no calculator here for {req.kind!r}")
