@@ -25,16 +25,15 @@ _POS_OPEN = ("能", "可以", "是", "算", "够", "通过", "当选", "有效",
 
 def grade_norm(text: str) -> str:
     """What the grader compares: half-width, Chinese numerals as digits, dates as ISO, no spaces."""
+    import contextlib
     import re
     import unicodedata
 
     import cn2an
 
     t = unicodedata.normalize("NFKC", text)
-    try:
+    with contextlib.suppress(Exception):  # cn2an gives up on a few odd strings: keep them
         t = cn2an.transform(t, "cn2an")
-    except Exception:  # cn2an gives up on a few odd strings; grade them as written
-        pass
 
     def iso(m: re.Match[str]) -> str:
         return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"
@@ -85,7 +84,9 @@ def grade_case(row: dict[str, object], case: object) -> tuple[bool, str]:
         return True, ""
     if not _has_all(text, must):
         return False, f"missing {[g for g in must if not _has_all(text, [g])]}"
-    for bad in row.get("must_not") or []:
+    must_not = row.get("must_not") or []
+    assert isinstance(must_not, list)
+    for bad in must_not:
         if grade_norm(str(bad)) in text:
             return False, f"asserts {bad}"
     if row.get("no_rule") and not case.no_rule:
@@ -117,11 +118,11 @@ def situational(path: Path, verbose: bool) -> int:
         t = time.perf_counter()
         case = answer_case(book, str(row["q"]), date.fromisoformat(str(row["today"])))
         latencies.append((time.perf_counter() - t) * 1000)
-        ok, why = grade_case(row, case)
+        right, why = grade_case(row, case)
         tally = by_kind.setdefault(str(row["kind"]), [0, 0])
-        tally[0] += ok
+        tally[0] += right
         tally[1] += 1
-        if verbose and not ok:
+        if verbose and not right:
             print(f"MISS {row['id']} {row['kind']}: {row['q']}\n  {why}\n  -> {case.text()[:160]!r}")
     total = sum(n for _ok, n in by_kind.values())
     good = sum(ok for ok, _n in by_kind.values())

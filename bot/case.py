@@ -151,6 +151,33 @@ class CaseAnswer:
         return "\n\n".join(f"{marks[min(i, 4)]} {p.text()}" for i, p in enumerate(self.parts))
 
 
+#: Every option a calculator may offer for a missing input, in a fixed order, so a button can
+#: carry its index (``bot.app.buttons.CASE_OPTION``).
+MISSING_OPTIONS = ("在职", "退休", "农民", "学生", "下岗失业/低保", "支部", "党总支", "基层党委", "村", "社区")
+
+
+def case_dict(case: CaseAnswer) -> dict[str, Any]:
+    """The JSON shape of ``dangwu ask --json``: the old fields plus parts, calc and no_rule."""
+    from bot.rules import answer_dict
+
+    first = next((p.result for p in case.parts if p.result is not None), None)
+    if first is None:
+        first = NoAnswer(case.question, 0.0, (), "out_of_scope" if case.declined else "low_confidence")
+    out = answer_dict(first)
+    answered = not case.declined
+    citations = [c for p in case.parts for c in p.citations]
+    out.update(
+        answered=answered,
+        answer=case.text() if answered or case.no_rule else out["answer"],
+        source="；".join(dict.fromkeys(citations)) if citations else out["source"],
+        declined=case.declined,
+        no_rule=case.no_rule,
+        parts=[p.as_dict() for p in case.parts],
+        calc=calc_dict(case.calc) if case.calc is not None else None,
+    )
+    return out
+
+
 def calc_dict(calc: Calc) -> dict[str, Any]:
     return {
         "kind": calc.kind,
@@ -218,7 +245,7 @@ def _other_level(text: str) -> bool:
 
 _ASK = re.compile(
     r"吗|呢|么|嘛|怎么|咋|多少|几|能不能|能否|行不行|可不可以|要不要|是不是|是否|可以|算不算|够不够|"
-    r"有没有|哪|啥|什么|谁|如何|多久|多长|对吧|对不对|吧|没$|不$|没有$"
+    r"有没有|哪|啥|什么|谁|如何|多久|多长|多大|对吧|对不对|吧|没$|不$|没有$"
 )
 _CLAIM = re.compile(r"听说|是不是|对吧|对不对|吧[？?。！!]?$|就行|就可以|就够|没问题|也行|也能|也可以|不用|不需要|不必|没上限|没有上限")
 
@@ -322,6 +349,10 @@ def _months_in(text: str, default: int) -> int:
     return int(n * 12) if m[3] == "年" else int(n)
 
 
+def start_plus(start: date, months: int) -> date:
+    return start + relativedelta(months=months)
+
+
 def _date_calc(kind: str, start: date, months: int, label: str, working: str, fid: str) -> Calc:
     end = start + relativedelta(months=months)
     calc = Calc(kind="date", inputs={"rule": kind, "date": start.isoformat(), "months": months})
@@ -361,6 +392,13 @@ def date_calc(text: str, today: date) -> Calc | None:
             age = int(fact("membership.min_age").value)
             return _date_calc("min_age", d, age * 12, "年满18岁、可以递交入党申请书的日子",
                               f"年满{age}岁才能申请入党：{{start}}出生，满{age}岁", "membership.min_age")
+        if "预备期" in t and "延长" not in t and re.search(r"开始|起|算|通过|接收", t):
+            months = int(fact("fazhan.probation.months").value)
+            calc = _date_calc("probation", d, months, "预备期满",
+                              "预备期1年，从支部大会通过之日{start}算起", "fazhan.probation.months")
+            end = start_plus(d, months)
+            calc.result += "，到今天已满" if end <= today else "，到今天还没满"
+            return calc
         if "延长" in t and re.search(r"预备期|期满|转正", t):
             months = _months_in(t, 12)
             if 6 <= months <= 12:
@@ -612,6 +650,12 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
         part.correction, cite = claim
         if cite:
             part.citations.append(cite)
+    elif _QUANTITY.search(_clean(text)):
+        key = _curated("claims.yaml", text)
+        if key is not None and "unit" in key:
+            part.correction = f"要点：{key['truth']}"
+            if key.get("source"):
+                part.citations.append(str(key["source"]))
     if isinstance(result, Answer):
         if result.rule.citation not in part.citations:
             part.citations.append(result.rule.citation)
@@ -621,6 +665,7 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
     return part
 
 
+_QUANTITY = re.compile(r"多久|几年|几个月|几次|多少|多长|年限|期限|频次|次数|多大|几岁|几人|几个人|几名")
 _REQUIRE = re.compile(r"必须|一定要|硬性|统一规定|有规定吗|有没有规定|规定.*吗|要求.*吗")
 _PARTY = re.compile(r"党|支部|支委|组织生活|三会一课|积极分子|发展对象")
 

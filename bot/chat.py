@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import TextIO
 
 from sqlite_utils import Database
 
+from bot.case import CaseAnswer
 from bot.config import Settings
 from bot.replies import Button, Reply
 from bot.rules import Answer, NoAnswer, Result, Rule, RuleBook
@@ -65,6 +67,31 @@ def render_answer(result: Result, book: RuleBook | None = None) -> Reply:
     for r in result.suggestions:
         reply.buttons.append([Button(r.title, data=f"r:{r.id}")])
     reply.buttons.append([Button("🔍 搜范文", data="fw:last")])
+    return reply
+
+
+def render_case(case: CaseAnswer, book: RuleBook | None = None) -> Reply:
+    """A whole-message answer: a plain rule answer keeps its card; a calculation, a correction,
+    several parts or a missing input get the case text (with option buttons for the input)."""
+    from bot.case import MISSING_OPTIONS
+
+    if len(case.parts) == 1:
+        p = case.parts[0]
+        plain = p.calc is None and not (p.note or p.correction or p.verdict or p.no_rule or p.declined)
+        if plain and p.result is not None:
+            return render_answer(p.result, book)
+    if case.declined and all(p.declined for p in case.parts):
+        return Reply(body="这个问题不在党务规定知识库范围内，我没有可靠的答案。")
+    reply = Reply(body=case.text())
+    for m in case.missing:
+        row = [
+            Button(o, data=f"cm:{MISSING_OPTIONS.index(o)}") for o in m.options if o in MISSING_OPTIONS
+        ]
+        if row:
+            reply.buttons.append(row)
+    rule_ids = [p.rule_id for p in case.parts if p.rule_id]
+    if rule_ids:
+        reply.buttons.append(feedback_row(rule_ids[0]))
     return reply
 
 
@@ -153,14 +180,23 @@ class Console:
         return [Reply(reminders.render_schedules(self.db, CONSOLE_CHAT, today))]
 
     def ask(self, text: str) -> list[Reply]:
+        from bot.case import answer_case
+
         self.last_question = text
-        return [render_answer(self.book.answer(text), self.book)]
+        today = datetime.now(self.settings.tz).date()
+        return [render_case(answer_case(self.book, text, today), self.book)]
 
     def press(self, data: str) -> list[Reply]:
         if data.startswith("r:") and data[2:] in self.book.by_id:
             return [rule_reply(self.book.by_id[data[2:]])]
         if data.startswith("fb:"):
             return [Reply("谢谢反馈！")]
+        if data.startswith("cm:") and data[3:].isdigit():
+            from bot.case import MISSING_OPTIONS
+
+            k = int(data[3:])
+            if k < len(MISSING_OPTIONS) and self.last_question:
+                return self.ask(self.last_question + "，" + MISSING_OPTIONS[k])
         if data == "fw:last":
             return self.commands["/fanwen"](self.last_question)
         return [Reply("这个按钮已失效，请重新提问。")]

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.app import buttons
-from bot.chat import HELP, feedback_row, render_answer, rule_reply
+from bot.case import MISSING_OPTIONS, answer_case
+from bot.chat import HELP, feedback_row, render_case, rule_reply
 from bot.feedback import log_question, record_vote
 from bot.replies import Button, Reply
-from bot.rules import Answer
+from bot.rules import Answer, NoAnswer
 from handlers import common
 
 MAX_QUESTION = 500
@@ -46,10 +48,13 @@ async def answer_question(update: Update, context: common.Context, question: str
         )
         return
     book = common.book_of(context)
-    result = await common.core(book.answer, question)
-    await common.core(log_question, common.db_of(context), question, result)
+    today = datetime.now(common.settings_of(context).tz).date()
+    case = await common.core(answer_case, book, question, today)
+    first = next((p.result for p in case.parts if p.result is not None), None)
+    logged = first if first is not None else NoAnswer(question, 0.0, (), "out_of_scope")
+    await common.core(log_question, common.db_of(context), question, logged)
     common.remember(context, "last_question", question)
-    await common.reply_all(update, context, [render_answer(result, book)])
+    await common.reply_all(update, context, [render_case(case, book)])
 
 
 async def ask_command(update: Update, context: common.Context) -> None:
@@ -144,6 +149,19 @@ async def example_button(update: Update, context: common.Context) -> None:
         )
 
 
+async def case_option_button(update: Update, context: common.Context) -> None:
+    """A button under a calculation that asked for an input: re-ask with the chosen option."""
+    query = update.callback_query
+    assert query is not None
+    decoded = buttons.CASE_OPTION.decode(query.data)
+    question = common.recall(context, "last_question", "")
+    if decoded is None or not question:
+        await common.answer(context, query, common.STALE)
+        return
+    await common.answer(context, query)
+    await answer_question(update, context, question + "，" + MISSING_OPTIONS[decoded[0]])
+
+
 async def stale_button(update: Update, context: common.Context) -> None:
     """Buttons from an old version, an expired page or forged data: a polite answer, never an
     exception (no codec accepted the data, so no feature handler ran)."""
@@ -157,6 +175,7 @@ def register(app: Application) -> None:
     app.add_handler(common.button(buttons.RULE, rule_button))
     app.add_handler(common.button(buttons.FEEDBACK, feedback_button))
     app.add_handler(common.button(buttons.EXAMPLE, example_button))
+    app.add_handler(common.button(buttons.CASE_OPTION, case_option_button))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.VIA_BOT, text_message), group=5)
     app.add_handler(
         MessageHandler(
