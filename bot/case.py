@@ -73,7 +73,12 @@ class Part:
         lines: list[str] = []
         if self.correction:
             lines.append(self.correction)
-        if self.calc is not None:
+        if self.calc is not None and self.calc.missing and isinstance(self.result, Answer):
+            # a rules question that only looks like a calculation: the rule, then what to tell us
+            lines.append(self.result.rule.answer)
+            asks = "；".join(m.question for m in self.calc.missing)
+            lines.append(f"要按你的情况算具体结果，请告诉我：{asks}")
+        elif self.calc is not None:
             if self.calc.missing:
                 return "\n".join([*lines, self.calc.text()])
             head = self.calc.result
@@ -252,7 +257,7 @@ _CLAIM = re.compile(r"听说|是不是|对吧|对不对|吧[？?。！!]?$|就�
 
 def split_question(text: str) -> list[str]:
     """Two-part questions → their parts; a single question (however long) → itself."""
-    t = unicodedata.normalize("NFKC", text).strip()
+    t = text.strip()
     pieces = [p for p in re.split(r"(?<=[?？])|另外[，,]?|还有[，,]|[;；]", t) if p and p.strip("，,。 ?？")]
     parts: list[str] = []
     carry = ""
@@ -420,7 +425,7 @@ def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
     stage, t = i.get("stage"), _clean(text)
     if stage == "term" or "换届" in t:
         try:
-            kind = huanjie.parse_kind(t)
+            kind = huanjie.parse_kind(re.sub(r"支委会?|支部委员会", "支部", t))
         except huanjie.HuanjieError:
             calc = Calc(kind="date", inputs=dict(i))
             calc.missing = [Missing("org", "是哪一级组织？", ["支部", "党总支", "基层党委", "村", "社区"])]
@@ -531,7 +536,7 @@ def _quantity(text: str, unit: str) -> float | None:
         m = re.search(r"(\d+|[两三四五六])\s*个月", t)
         if m:
             return int(m[1]) if m[1].isdigit() else _CN_NUM[m[1]]
-        if re.search(r"每月|一个月|月月", t):
+        if re.search(r"每月|每个月|一个月|月月|按月", t):
             return 1
         return None
     if unit == "months":
@@ -642,6 +647,14 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
         part.calc = calc
         part.citations = list(calc.citations)
         part.verdict = _calc_verdict(calc)
+        given = any(
+            isinstance(v, int | Decimal) and not isinstance(v, bool) for v in calc.inputs.values()
+        ) or bool(calc.inputs.get("date"))
+        if calc.missing and not given:  # a rules question that only looks like a calculation
+            result = book.answer(text)
+            if isinstance(result, Answer) and not result.low_confidence:
+                part.result = result
+                part.citations = [result.rule.citation]
         return part
     claim = check_claim(text)
     result = _match(book, text, facts)
@@ -678,7 +691,7 @@ def _requirement_question(text: str) -> bool:
 def answer_case(book: RuleBook, question: str, today: date | None = None) -> CaseAnswer:
     """The whole message answered: one ``Part`` per question it asks."""
     today = today or date.today()
-    text = unicodedata.normalize("NFKC", question or "").strip()
+    text = (question or "").strip()
     facts = story_facts(text)
     if not text:
         return CaseAnswer(question, [Part(question="", result=NoAnswer(question, 0.0, (), "empty"))], facts)

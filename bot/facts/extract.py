@@ -113,7 +113,11 @@ def _dues_request(text: str) -> CalcRequest | None:
     if "预备党员" in text:
         inputs["probationary"] = True
     missing: list[Missing] = []
-    amount: Decimal | None = Decimal(amounts[-1].group(1)) if amounts else None
+    # the base is the figure after an income word; an allowance (200多补贴) is not the base
+    based = [m for m in amounts if _INCOME.search(text[max(0, m.start() - 6) : m.start()])]
+    extras = [m for m in amounts if re.match(r"[\d.]*\s*[元块]?多?(?:的)?(?:补贴|津贴|奖金|补助)", text[m.start():])]
+    chosen = based or [m for m in amounts if m not in extras] or amounts
+    amount: Decimal | None = Decimal(chosen[-1 if not based else 0].group(1)) if chosen else None
     if status == "年薪制" and amount is not None and amount >= 50000:
         inputs["annual"] = amount  # an annual figure is not the monthly base
         amount = None
@@ -216,7 +220,12 @@ def _counts_request(text: str) -> CalcRequest | None:
             break
     if target is None and re.search(r"(成立|设立|建立|组建)(党)?支部", text):
         target = "党支部"
-    if target and members is not None and re.search(r"成立|设立|建立|组建|设|够|能", text):
+    sets_up = re.search(
+        r"(?:成立|设立|建立|组建|设|建|够)[^，,。？?]{0,4}(?:联合党支部|党总支|总支|党委|支部)"
+        r"|(?:联合党支部|党总支|总支|党委|支部)[^，,。？?]{0,3}(?:够|能设|可以设|能成立|可以成立)",
+        text,
+    )
+    if target and members is not None and sets_up:
         return CalcRequest("org_form", {"members": members, "full": full, "target": target})
     return None
 
