@@ -39,6 +39,7 @@ CASE_DIR = KNOWLEDGE / "case"
 
 #: Shown when a part is declined as out of domain.
 DECLINE_TEXT = "这个问题不属于党务规定，我这里没有可靠的答案，请咨询相关主管部门。"
+LEVEL_TEXT = "这是中央或地方党委、党组一级的问题，我这里只收了基层党组织的规定，不敢拿基层的规定来答，请查阅相应的党内法规或问上级党组织。"
 NO_ANSWER_TEXT = "这一问我没有可靠的答案，不敢乱说，请以上级党组织的意见为准。"
 
 
@@ -55,6 +56,7 @@ class Part:
     citations: list[str] = field(default_factory=list)
     no_rule: bool = False
     declined: bool = False
+    other_level: bool = False  # declined because it is about 中央/地方党委/党组
 
     @property
     def rule_id(self) -> str | None:
@@ -98,11 +100,11 @@ class Part:
                 body += "（把握不大，请核对原文）"
             lines.append(body)
         elif self.declined:
-            lines.append(DECLINE_TEXT)
+            lines.append(LEVEL_TEXT if self.other_level else DECLINE_TEXT)
         else:
             lines.append(NO_ANSWER_TEXT)
         if self.citations:
-            lines.append("依据：" + "；".join(self.citations))
+            lines.append("依据：" + "；".join(_distinct(self.citations)))
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
@@ -181,6 +183,17 @@ def case_dict(case: CaseAnswer) -> dict[str, Any]:
         calc=calc_dict(case.calc) if case.calc is not None else None,
     )
     return out
+
+
+def _distinct(citations: list[str]) -> list[str]:
+    """One citation per document: the one with an article number wins."""
+    best: dict[str, str] = {}
+    for c in citations:
+        m = re.match(r"《([^》]+?)(?:（[^）]*）)?》", c)
+        key = re.sub(r"（[^）]*）", "", m[1]) if m else c
+        if key not in best or ("第" in c and "第" not in best[key]):
+            best[key] = c
+    return list(best.values())
 
 
 def calc_dict(calc: Calc) -> dict[str, Any]:
@@ -634,8 +647,7 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
         part.citations = [str(level["source"])]
         return part
     if _other_level(text):
-        part.declined = True
-        part.note = None
+        part.declined = part.other_level = True
         return part
     nr = _curated("no_rule.yaml", text)
     if nr is not None:
