@@ -3,6 +3,9 @@
 ``python -m benchmarks.rules`` prints top-1 accuracy on in-scope questions, the refusal rate on
 out-of-scope / non-existent-rule questions, answer latency p50/p95 and start-up time.
 Each line of ``benchmarks/rules_eval.jsonl`` is ``{"q": question, "expect": rule id or null, "tag": ...}``.
+
+``python -m benchmarks.rules --situational [FILE]`` grades whole answers (``bot.case.answer_case``)
+on a situational set (default the dev set) as benchmarks/SITUATIONAL_FORMAT.md says, per kind.
 """
 
 from __future__ import annotations
@@ -14,6 +17,121 @@ import time
 from pathlib import Path
 
 EVAL = Path(__file__).with_name("rules_eval.jsonl")
+SITUATIONAL_DEV = Path(__file__).with_name("rules_situational_dev.jsonl")
+
+_NEG_OPEN = ("不", "未", "没", "无", "否")
+_POS_OPEN = ("能", "可以", "是", "算", "够", "通过", "当选", "有效", "对", "应当", "要", "需要")
+
+
+def grade_norm(text: str) -> str:
+    """What the grader compares: half-width, Chinese numerals as digits, dates as ISO, no spaces."""
+    import contextlib
+    import re
+    import unicodedata
+
+    import cn2an
+
+    t = unicodedata.normalize("NFKC", text)
+    with contextlib.suppress(Exception):  # cn2an gives up on a few odd strings: keep them
+        t = cn2an.transform(t, "cn2an")
+
+    def iso(m: re.Match[str]) -> str:
+        return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"
+
+    t = re.sub(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*[日号]?", iso, t)
+    return re.sub(r"\s+", "", t)
+
+
+def _has_all(text: str, groups: list[list[str]]) -> bool:
+    return all(any(grade_norm(alt) in text for alt in group) for group in groups)
+
+
+def _opening_verdict(text: str) -> str | None:
+    head = text.lstrip("：:，,。 ")[:6]
+    if head.startswith(("不对", "对，")):
+        head = head[2:].lstrip("：:，,。 ")
+    if head.startswith(_NEG_OPEN):
+        return "no"
+    if head.startswith(_POS_OPEN):
+        return "yes"
+    return None
+
+
+def grade_case(row: dict[str, object], case: object) -> tuple[bool, str]:
+    """(correct, why) for one situational line and the bot's CaseAnswer."""
+    from bot.case import CaseAnswer
+
+    assert isinstance(case, CaseAnswer)
+    text = grade_norm(case.text())
+    must = row.get("must") or []
+    assert isinstance(must, list)
+    if row.get("decline"):
+        answered = not case.declined and not case.no_rule
+        return (not answered, "answered instead of declining" if answered else "")
+    if row.get("parts"):
+        parts = row["parts"]
+        assert isinstance(parts, list)
+        texts = [grade_norm(p.text()) for p in case.parts]
+        used: set[int] = set()
+        for i, want in enumerate(parts):
+            hit = next(
+                (k for k, t in enumerate(texts) if k not in used and _has_all(t, want["must"])),
+                None,
+            )
+            if hit is None:
+                return False, f"part {i + 1} missing {want['must']}"
+            used.add(hit)
+        return True, ""
+    if not _has_all(text, must):
+        return False, f"missing {[g for g in must if not _has_all(text, [g])]}"
+    must_not = row.get("must_not") or []
+    assert isinstance(must_not, list)
+    for bad in must_not:
+        if grade_norm(str(bad)) in text:
+            return False, f"asserts {bad}"
+    if row.get("no_rule") and not case.no_rule:
+        return False, "no_rule not flagged"
+    if row.get("correct_first") and not text.startswith(("不对", "不是", "不")):
+        return False, "does not open with the correction"
+    figure = row.get("figure")
+    if figure is not None:
+        if figure in ("yes", "no"):
+            got = _opening_verdict(text)
+            if got != figure:
+                return False, f"verdict {got}, expected {figure}"
+        elif grade_norm(str(figure)) not in text:
+            return False, f"figure {figure} absent"
+    return True, ""
+
+
+def situational(path: Path, verbose: bool) -> int:
+    from datetime import date
+
+    from bot.case import answer_case
+    from bot.rules import load_rulebook
+
+    book = load_rulebook()
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    by_kind: dict[str, list[int]] = {}
+    latencies: list[float] = []
+    for row in rows:
+        t = time.perf_counter()
+        case = answer_case(book, str(row["q"]), date.fromisoformat(str(row["today"])))
+        latencies.append((time.perf_counter() - t) * 1000)
+        right, why = grade_case(row, case)
+        tally = by_kind.setdefault(str(row["kind"]), [0, 0])
+        tally[0] += right
+        tally[1] += 1
+        if verbose and not right:
+            print(f"MISS {row['id']} {row['kind']}: {row['q']}\n  {why}\n  -> {case.text()[:160]!r}")
+    total = sum(n for _ok, n in by_kind.values())
+    good = sum(ok for ok, _n in by_kind.values())
+    print(f"{'kind':<14} {'right':>6} {'of':>4}   share")
+    for kind, (ok, n) in sorted(by_kind.items(), key=lambda kv: -kv[1][1]):
+        print(f"{kind:<14} {ok:>6} {n:>4}   {ok / n:.0%}")
+    print(f"{'total':<14} {good:>6} {total:>4}   {good / max(total, 1):.1%}")
+    print(f"latency p50 / p95  {statistics.median(latencies):.1f} / {percentile(latencies, 95):.1f} ms")
+    return 0
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -26,7 +144,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--eval", type=Path, default=EVAL)
     ap.add_argument("-v", "--verbose", action="store_true", help="print every miss")
+    ap.add_argument(
+        "--situational",
+        type=Path,
+        nargs="?",
+        const=SITUATIONAL_DEV,
+        metavar="FILE",
+        help="grade whole answers on a situational set (default: the dev set)",
+    )
     args = ap.parse_args(argv)
+    if args.situational is not None:
+        return situational(args.situational, args.verbose)
 
     t0 = time.perf_counter()
     from bot.rules import Answer, load_rulebook

@@ -11,7 +11,7 @@ import json
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from bot.config import ConfigError, Settings
 
@@ -27,23 +27,25 @@ def _json_line(obj: object) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.rules import answer_dict, load_rulebook
+    from bot.case import answer_case, case_dict
+    from bot.rules import load_rulebook
 
     book = load_rulebook(db_path=settings.db_path)
+    today = datetime.now(settings.tz).date()
     if args.question == "-":
         for line in sys.stdin:
             q = line.strip()
             if not q:
                 continue
-            _json_line(answer_dict(book.answer(q)))
+            _json_line(case_dict(answer_case(book, q, today)))
         return 0
-    result = book.answer(args.question)
+    case = answer_case(book, args.question, today)
     if args.json:
-        _json_line(answer_dict(result))
+        _json_line(case_dict(case))
     else:
-        from bot.app.views.ask import render_answer
+        from bot.app.views.ask import render_case
 
-        print(render_answer(result).plain())
+        print(render_case(case).plain())
     return 0
 
 

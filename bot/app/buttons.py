@@ -19,6 +19,8 @@ _LAST_MEETING = len(MEETING_KINDS) - 1
 RULE = Codec("r", RULE_ID)
 FEEDBACK = Codec("fb", SIGN, RULE_ID)
 EXAMPLE = Codec("ex", Choice("ask", "pd"))
+# a missing calculator input: index into bot.case.MISSING_OPTIONS, re-asked with the last question
+CASE_OPTION = Codec("cm", Int(0, 9))
 # template search: a page, a kind filter (index into KINDS, or - for all), the last question
 FW_PAGE = Codec("fw", Choice("p"), Int(0, PAGE_LIMIT - 1))
 FW_KIND = Codec("fw", Choice("k"), Field(r"\d{1,2}|-", lambda s: s if s == "-" else _kind_index(s)))

@@ -44,6 +44,7 @@ BUTTONS: tuple[ButtonRoute, ...] = (
     ButtonRoute(buttons.RULE, ask.rule_button),
     ButtonRoute(buttons.FEEDBACK, ask.feedback_button),
     ButtonRoute(buttons.EXAMPLE, ask.example_button),
+    ButtonRoute(buttons.CASE_OPTION, ask.case_option_button),
     ButtonRoute(buttons.FW_PAGE, fanwen.page_button),
     ButtonRoute(buttons.FW_KIND, fanwen.page_button),
     ButtonRoute(buttons.FW_LAST, fanwen.last_question_button),

@@ -161,11 +161,11 @@ def elected(votes: int | None, present: int | None, expected: int | None = None)
     calc.value = ok
     if ok:
         calc.result = "当选"
-        calc.working = f"{present}人的一半是{num(_dec(half))}，{votes}票超过半数，当选"
+        calc.working = f"实到{present}人的一半是{num(_dec(half))}，{votes}票超过半数，当选"
     else:
         calc.result = "不能当选"
         how = "等于半数" if votes == half else "没有超过半数"
-        calc.working = f"{present}人的一半是{num(_dec(half))}，{votes}票{how}，不能当选"
+        calc.working = f"实到{present}人的一半是{num(_dec(half))}，{votes}票{how}，不能当选"
     if votes > present:
         calc.warnings.append("票数多于实到人数，请核对。")
     if ok:
@@ -223,4 +223,74 @@ def candidates(seats: int | None) -> Calc:
     calc.working = (
         f"{seats} × 20% = {num(_dec(margin))}，差额至少{extra}人，{seats}+{extra}={seats + extra}"
     )
+    return calc
+
+
+def quorum_needed(expected: int | None) -> Calc:
+    """The fewest voters present for a valid election: strictly more than 4/5 of 应到."""
+    calc = Calc(kind="quorum_min", inputs={"expected": expected})
+    if _bad(calc, "expected", expected, "应到会有选举权的党员是多少人？"):
+        return calc
+    assert expected is not None
+    f = fact("election.quorum")
+    share = _frac(f.value)
+    line = expected * share
+    need = int(line) + 1
+    calc.cite(f.citation)
+    calc.value = need
+    calc.result = f"至少要到 {need} 人"
+    calc.working = (
+        f"应到{expected}人的{share.numerator}/{share.denominator}是{num(_dec(line))}，"
+        f"有选举权的到会人数须超过{num(_dec(line))}，即至少{need}人"
+    )
+    calc.warnings.append("应到人数只算有选举权的正式党员：预备党员、留党察看期间的党员不算。")
+    return calc
+
+
+def attend_needed(expected: int | None) -> Calc:
+    """党员大会表决: at least half of those with a vote must attend."""
+    calc = Calc(kind="vote_min", inputs={"expected": expected})
+    if _bad(calc, "expected", expected, "应到会有表决权的正式党员是多少人？"):
+        return calc
+    assert expected is not None
+    f = fact("org.branch_meeting.quorum")
+    calc.cite(f.citation)
+    half = Fraction(expected, 2)
+    need = -(-half.numerator // half.denominator)
+    calc.value = need
+    calc.result = f"至少要到 {need} 人才能表决"
+    calc.working = (
+        f"应到{expected}人的一半是{num(_dec(half))}，须有半数以上有表决权的党员到会，即至少{need}人；"
+        f"赞成票还须超过{num(_dec(half))}人"
+    )
+    return calc
+
+
+def joint(units: list[int]) -> Calc:
+    """Several small units pooling their 正式党员 into one 联合党支部."""
+    calc = Calc(kind="joint", inputs={"units": units})
+    if not units:
+        calc.missing.append(Missing("units", "每个单位各有几名正式党员？"))
+        return calc
+    need = int(fact("org.branch.min_full").value)
+    total = sum(units)
+    f = fact("org.joint_branch")
+    calc.cite(f.citation)
+    calc.cite(fact("org.branch.min_full").citation)
+    parts = "+".join(str(u) for u in units)
+    small = [u for u in units if u < need]
+    if total >= need and len(units) <= 5:
+        calc.value = True
+        calc.result = "可以，成立联合党支部"
+        calc.working = (
+            f"正式党员{parts}={total}人，达到{need}人；"
+            + (f"各单位不足{need}人不能单独成立，" if small else "")
+            + "可按地域相邻、行业相近的原则联合成立联合党支部（一般不超过5个单位）"
+        )
+    else:
+        calc.value = False
+        calc.result = "不能，人数或单位数不符合"
+        why = f"合计{total}人，不足{need}人" if total < need else f"{len(units)}个单位，超过5个"
+        calc.working = f"正式党员{parts}人，{why}"
+    calc.warnings.append("成立联合党支部要经上级党组织批准。")
     return calc

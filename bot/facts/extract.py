@@ -47,8 +47,9 @@ def normalize_numbers(text: str) -> str:
     def cn(m: re.Match[str]) -> str:
         run = m.group(0)
         nxt = t[m.end() : m.end() + 1]
-        if len(run) == 1 and nxt not in _COUNTER:
-            return run
+        prev = t[m.start() - 1 : m.start()]
+        if len(run) == 1 and (nxt not in _COUNTER or prev.isdigit()):
+            return run  # 一般, 三会一课; 15000一个月 is not 150001个月
         if run[0] in "万亿点" or run[-1] == "点":
             return run
         try:
@@ -112,7 +113,11 @@ def _dues_request(text: str) -> CalcRequest | None:
     if "预备党员" in text:
         inputs["probationary"] = True
     missing: list[Missing] = []
-    amount: Decimal | None = Decimal(amounts[-1].group(1)) if amounts else None
+    # the base is the figure after an income word; an allowance (200多补贴) is not the base
+    based = [m for m in amounts if _INCOME.search(text[max(0, m.start() - 6) : m.start()])]
+    extras = [m for m in amounts if re.match(r"[\d.]*\s*[元块]?多?(?:的)?(?:补贴|津贴|奖金|补助)", text[m.start():])]
+    chosen = based or [m for m in amounts if m not in extras] or amounts
+    amount: Decimal | None = Decimal(chosen[-1 if not based else 0].group(1)) if chosen else None
     if status == "年薪制" and amount is not None and amount >= 50000:
         inputs["annual"] = amount  # an annual figure is not the monthly base
         amount = None
@@ -135,21 +140,44 @@ def _int(pattern: str, text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+_RIGHTS = r"有(?:选举|表决)权的(?:正式)?(?:党员)?"
+
+
 def _counts_request(text: str) -> CalcRequest | None:
-    expected = _int(r"应到(?:会)?(?:有选举权的|有表决权的)?(?:党员)?\s*" + _N, text)
+    expected = (
+        _int(r"应到(?:会)?(?:有选举权的|有表决权的)?(?:党员)?\s*" + _N, text)
+        or _int(r"(?<!实到)(?<!到会)(?<!实际到)" + _RIGHTS + r"(?:有|共|一共)?\s*" + _N, text)
+        or _int(_N + r"\s*(?:个|名|位|人)?" + _RIGHTS, text)
+    )
     present = _int(
-        r"(?:实到|实际到|来了|到了|到会|出席|参会|参加)(?:会)?(?:了)?(?:党员)?\s*" + _N, text
+        r"(?:实到|实际到|来了|到了|到会|出席|参会|参加|签到)(?:会)?(?:了)?(?:"
+        + _RIGHTS
+        + r")?(?:党员)?\s*"
+        + _N,
+        text,
     )
     votes = _int(_N + r"\s*票", text) or _int(r"得票\s*" + _N, text)
     yes = _int(r"(?:赞成|同意)(?:票)?(?:的)?(?:有)?\s*" + _N, text) or _int(
-        _N + r"\s*(?:人|个)?(?:赞成|同意)", text
+        _N + r"\s*(?:个人|人|个|名)?(?:投)?(?:赞成|同意)", text
     )
     full = _int(_N + r"\s*(?:个|名|位)?正式党员", text) or _int(r"正式(?:党员)?\s*" + _N, text)
     prob = _int(_N + r"\s*(?:个|名|位)?预备党员", text) or _int(r"预备(?:党员)?\s*" + _N, text)
     members = _int(_N + r"\s*(?:个|名|位)?(?:党员|人)", text) or _int(r"党员\s*" + _N, text)
-    asks = re.search(r"吗|么|能不能|可不可以|够不够|是否|算不算|有没有效|多少|几", text)
+    asks = re.search(
+        r"吗|么|能不能|可不可以|够不够|是否|算不算|算数|有没有效|多少|几|[不没][?？]?$", text
+    )
     if not asks:
         return None
+    seats = _int(r"应选(?:委员|支委)?\s*" + _N, text) or _int(
+        r"选\s*" + _N + r"\s*(?:名|个)?(?:委员|支委)", text
+    )
+    if seats is not None and "候选" in text:
+        return CalcRequest("candidates", {"seats": seats})
+    units = [int(n) for n in re.findall(_N + r"\s*(?:个|名|位)?正式党员", text)] + [
+        int(n) for n in re.findall(r"正式党员(?:只有|有|共)?\s*" + _N, text)
+    ]
+    if len(units) >= 2 and re.search(r"凑|联合|一起|合建|合起来|共同|一块", text):
+        return CalcRequest("joint", {"units": units})
     if "支委" in text or "支部委员会" in text:
         if full is None and prob is None and members is None:
             return None
@@ -174,9 +202,17 @@ def _counts_request(text: str) -> CalcRequest | None:
     if (
         expected is not None
         and present is not None
-        and re.search(r"有效|选举|换届|开会|会议|够", text)
+        and re.search(r"有效|选举|换届|开会|会议|够|算数|能不能选|能选", text)
     ):
         return CalcRequest("quorum", {"expected": expected, "present": present})
+    if (
+        expected is not None
+        and present is None
+        and re.search(r"最少|至少|起码|多少人|几个人|几人", text)
+        and re.search(r"有效|选举|换届|开会|表决", text)
+    ):
+        kind = "quorum_min" if re.search(r"选举|换届", text) or "选举权" in text else "vote_min"
+        return CalcRequest(kind, {"expected": expected})
     target = None
     for word, name in (("联合党支部", "联合党支部"), ("总支", "党总支"), ("党委", "基层党委")):
         if word in text:
@@ -184,11 +220,13 @@ def _counts_request(text: str) -> CalcRequest | None:
             break
     if target is None and re.search(r"(成立|设立|建立|组建)(党)?支部", text):
         target = "党支部"
-    if target and members is not None and re.search(r"成立|设立|建立|组建|设|够|能", text):
+    sets_up = re.search(
+        r"(?:成立|设立|建立|组建|设|建|够)[^，,。？?]{0,4}(?:联合党支部|党总支|总支|党委|支部)"
+        r"|(?:联合党支部|党总支|总支|党委|支部)[^，,。？?]{0,3}(?:够|能设|可以设|能成立|可以成立)",
+        text,
+    )
+    if target and members is not None and sets_up:
         return CalcRequest("org_form", {"members": members, "full": full, "target": target})
-    seats = _int(r"应选\s*" + _N, text) or _int(r"选\s*" + _N + r"\s*(?:名|个)?委员", text)
-    if seats is not None and "候选" in text:
-        return CalcRequest("candidates", {"seats": seats})
     return None
 
 
@@ -217,7 +255,7 @@ _ORGS = (
     ("支部", "支部"),
 )
 _WHEN = re.compile(
-    r"什么时候|党龄.*(?:怎么算|几年|多少年|多长)|何时|哪天|哪一天|几号|几月|哪个月|多久|多长时间|到期|能不能|可以.*吗|够.*吗|满.*了吗|是否"
+    r"什么时候|啥时候|啥时|什么时间|哪年|党龄.*(?:怎么算|几年|多少年|多长)|何时|哪天|哪一天|几号|几月|哪个月|多久|多长时间|到期|能不能|可以.*吗|够.*吗|满.*了吗|是否"
 )
 
 
@@ -403,4 +441,10 @@ def compute(req: CalcRequest) -> Calc:
         return counts.resolution(i.get("yes"), i.get("expected"), i.get("present"))
     if req.kind == "candidates":
         return counts.candidates(i.get("seats"))
+    if req.kind == "joint":
+        return counts.joint(list(i.get("units") or []))
+    if req.kind == "quorum_min":
+        return counts.quorum_needed(i.get("expected"))
+    if req.kind == "vote_min":
+        return counts.attend_needed(i.get("expected"))
     raise ValueError(f"no calculator here for {req.kind!r}")

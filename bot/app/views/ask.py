@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.app import buttons
+from bot.case import MISSING_OPTIONS, CaseAnswer, answer_case
 from bot.feedback import log_question, record_vote
 from bot.replies import Button, Reply
 from bot.rules import Answer, NoAnswer, Result, Rule
@@ -60,10 +61,44 @@ def question(core: Core, req: Request, text: str) -> list[Reply]:
         return [Reply("请输入问题，或 /help 查看用法。")]
     if len(text) > MAX_QUESTION:
         return [Reply(f"问题太长了（{len(text)} 字），请精简到 {MAX_QUESTION} 字以内。")]
-    result = core.book.answer(text)
-    log_question(core.db, text, result)
+    case = answer_case(core.book, text, req.today)
+    first = next((p.result for p in case.parts if p.result is not None), None)
+    log_question(core.db, text, first if first is not None else NoAnswer(text, 0.0, (), "out_of_scope"))
     core.last_question[req.user_id] = text
-    return [render_answer(result)]
+    return [render_case(case)]
+
+
+def render_case(case: CaseAnswer) -> Reply:
+    """A whole-message answer: a plain rule answer keeps its card; a calculation, a correction,
+    several parts or a missing input get the case text (options for the input as buttons)."""
+    if len(case.parts) == 1:
+        p = case.parts[0]
+        plain = p.calc is None and not (p.note or p.correction or p.verdict or p.no_rule or p.declined)
+        if plain and p.result is not None:
+            return render_answer(p.result)
+    if case.declined and all(p.declined for p in case.parts):
+        return Reply(body="这个问题不在党务规定知识库范围内，我没有可靠的答案。")
+    reply = Reply(body=case.text())
+    for m in case.missing:
+        row = [
+            Button(o, data=buttons.CASE_OPTION.encode(MISSING_OPTIONS.index(o)))
+            for o in m.options
+            if o in MISSING_OPTIONS
+        ]
+        if row:
+            reply.buttons.append(row)
+    rule_ids = [p.rule_id for p in case.parts if p.rule_id]
+    if rule_ids:
+        reply.buttons.append(feedback_row(rule_ids[0]))
+    return reply
+
+
+def case_option_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply]:
+    """A button under a calculation that asked for an input: ask again with the chosen option."""
+    asked = core.last_question.get(req.user_id, "")
+    if not asked:
+        return [Reply(toast="这个按钮已失效，请重新提问。")]
+    return question(core, req, asked + "，" + MISSING_OPTIONS[fields[0]])
 
 
 def feedback_row(rule_id: str) -> list[Button]:

@@ -1,0 +1,725 @@
+"""Answer a secretary's whole message: calculations with the figure, the question inside a story,
+each half of a two-part question, and a stated misconception corrected first.
+
+``answer_case(book, question, today)`` is what every front end calls; ``RuleBook.answer`` stays
+the single-question matcher underneath. The order for each part of a message:
+
+1. out of domain (个税, 医保, 村委会选举 …) → declined, never the nearest entry;
+2. another level of organisation (中央, 党组, 地方党委) → its own short answer, or declined;
+3. a national rule that does not exist (必须写多少字) → ``no_rule``;
+4. a calculation (``bot.facts.extract.detect`` plus the date rules here) → the figure, the working
+   line and the citation, or the missing input asked for (never guessed);
+5. the rules matcher on the asking clause (a long story is cut down to the clause that asks and
+   the facts it gives), with a stated claim checked against ``knowledge/case/claims.yaml``.
+
+The curated tables live in ``knowledge/case/`` (format at the top of each file).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import yaml
+from dateutil.relativedelta import relativedelta
+
+from bot import KNOWLEDGE
+from bot.facts.calc import Calc, Missing
+from bot.facts.dues import monthly_dues
+from bot.facts.extract import CalcRequest, compute, detect, normalize_numbers
+from bot.facts.store import fact
+from bot.rules import Answer, NoAnswer, Result, RuleBook
+
+CASE_DIR = KNOWLEDGE / "case"
+
+#: Shown when a part is declined as out of domain.
+DECLINE_TEXT = "这个问题不属于党务规定，我这里没有可靠的答案，请咨询相关主管部门。"
+LEVEL_TEXT = "这是中央或地方党委、党组一级的问题，我这里只收了基层党组织的规定，不敢拿基层的规定来答，请查阅相应的党内法规或问上级党组织。"
+NO_ANSWER_TEXT = "这一问我没有可靠的答案，不敢乱说，请以上级党组织的意见为准。"
+
+
+@dataclass
+class Part:
+    """One sub-question and how it was answered."""
+
+    question: str
+    result: Result | None = None
+    calc: Calc | None = None
+    correction: str | None = None  # opens the part: "不对：…" or "对，…"
+    verdict: str | None = None  # 能/不能/是/不是/可以/不行, when the rule or calculation decides it
+    note: str | None = None  # a curated answer (another level, no national rule)
+    citations: list[str] = field(default_factory=list)
+    no_rule: bool = False
+    declined: bool = False
+    other_level: bool = False  # declined because it is about 中央/地方党委/党组
+
+    @property
+    def rule_id(self) -> str | None:
+        return self.result.rule.id if isinstance(self.result, Answer) else None
+
+    @property
+    def answered(self) -> bool:
+        return bool(
+            (self.calc is not None and self.calc.complete)
+            or isinstance(self.result, Answer)
+            or self.note
+        )
+
+    def text(self) -> str:
+        """能/不能 or the figure first, the working in one line, then 依据."""
+        lines: list[str] = []
+        if self.correction:
+            lines.append(self.correction)
+        if self.calc is not None and self.calc.missing and isinstance(self.result, Answer):
+            # a rules question that only looks like a calculation: the rule, then what to tell us
+            lines.append(self.result.rule.answer)
+            asks = "；".join(m.question for m in self.calc.missing)
+            lines.append(f"要按你的情况算具体结果，请告诉我：{asks}")
+        elif self.calc is not None:
+            if self.calc.missing:
+                return "\n".join([*lines, self.calc.text()])
+            head = self.calc.result
+            if self.verdict and not head.startswith(self.verdict):
+                head = f"{self.verdict}。{head}"
+            lines.append(head)
+            if self.calc.working:
+                lines.append(self.calc.working)
+            lines.extend(f"提示：{w}" for w in self.calc.warnings[:2])
+        elif self.note:
+            lines.append(self.note)
+        elif isinstance(self.result, Answer):
+            body = self.result.rule.answer
+            if self.verdict:
+                body = f"{self.verdict}。{body}"
+            if self.result.low_confidence:
+                body += "（把握不大，请核对原文）"
+            lines.append(body)
+        elif self.declined:
+            lines.append(LEVEL_TEXT if self.other_level else DECLINE_TEXT)
+        else:
+            lines.append(NO_ANSWER_TEXT)
+        if self.citations:
+            lines.append("依据：" + "；".join(_distinct(self.citations)))
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "question": self.question,
+            "answered": self.answered,
+            "rule_id": self.rule_id,
+            "correction": self.correction,
+            "verdict": self.verdict,
+            "no_rule": self.no_rule,
+            "declined": self.declined,
+            "citations": self.citations,
+            "text": self.text(),
+        }
+        if self.calc is not None:
+            out["calc"] = calc_dict(self.calc)
+        return out
+
+
+@dataclass
+class CaseAnswer:
+    question: str
+    parts: list[Part]
+    facts: dict[str, Any] = field(default_factory=dict)  # what the story gives: org, numbers, dates
+
+    @property
+    def calc(self) -> Calc | None:
+        """The first calculation that answered (or asks for an input)."""
+        return next((p.calc for p in self.parts if p.calc is not None), None)
+
+    @property
+    def no_rule(self) -> bool:
+        return any(p.no_rule for p in self.parts)
+
+    @property
+    def declined(self) -> bool:
+        """Nothing was answered: every part was declined or had no reliable answer."""
+        return not any(p.answered or p.no_rule for p in self.parts) or all(
+            p.declined for p in self.parts
+        )
+
+    @property
+    def missing(self) -> list[Missing]:
+        calc = self.calc
+        return list(calc.missing) if calc is not None else []
+
+    def text(self) -> str:
+        if len(self.parts) == 1:
+            return self.parts[0].text()
+        marks = "①②③④⑤"
+        return "\n\n".join(f"{marks[min(i, 4)]} {p.text()}" for i, p in enumerate(self.parts))
+
+
+#: Every option a calculator may offer for a missing input, in a fixed order, so a button can
+#: carry its index (``bot.app.buttons.CASE_OPTION``).
+MISSING_OPTIONS = ("在职", "退休", "农民", "学生", "下岗失业/低保", "支部", "党总支", "基层党委", "村", "社区")
+
+
+def case_dict(case: CaseAnswer) -> dict[str, Any]:
+    """The JSON shape of ``dangwu ask --json``: the old fields plus parts, calc and no_rule."""
+    from bot.rules import answer_dict
+
+    first = next((p.result for p in case.parts if p.result is not None), None)
+    if first is None:
+        first = NoAnswer(case.question, 0.0, (), "out_of_scope" if case.declined else "low_confidence")
+    out = answer_dict(first)
+    answered = not case.declined
+    citations = [c for p in case.parts for c in p.citations]
+    out.update(
+        answered=answered,
+        answer=case.text() if answered or case.no_rule else out["answer"],
+        source="；".join(dict.fromkeys(citations)) if citations else out["source"],
+        declined=case.declined,
+        no_rule=case.no_rule,
+        parts=[p.as_dict() for p in case.parts],
+        calc=calc_dict(case.calc) if case.calc is not None else None,
+    )
+    return out
+
+
+def _distinct(citations: list[str]) -> list[str]:
+    """One citation per document: the one with an article number wins."""
+    best: dict[str, str] = {}
+    for c in citations:
+        m = re.match(r"《([^》]+?)(?:（[^）]*）)?》", c)
+        key = re.sub(r"（[^）]*）", "", m[1]) if m else c
+        if key not in best or ("第" in c and "第" not in best[key]):
+            best[key] = c
+    return list(best.values())
+
+
+def calc_dict(calc: Calc) -> dict[str, Any]:
+    return {
+        "kind": calc.kind,
+        "inputs": {k: _jsonable(v) for k, v in calc.inputs.items()},
+        "result": calc.result,
+        "value": _jsonable(calc.value),
+        "working": calc.working,
+        "citations": list(calc.citations),
+        "missing": [{"field": m.field, "question": m.question, "options": m.options} for m in calc.missing],
+    }
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, tuple | list):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+# ---------------------------------------------------------------- curated tables
+
+
+@cache
+def _table(name: str) -> Any:
+    return yaml.safe_load((CASE_DIR / name).read_text("utf-8")) or {}
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def out_of_domain(text: str) -> bool:
+    """A question about tax, insurance, village self-government… that only shares words with party rules."""
+    t = _clean(text)
+    doc = _table("domain.yaml")
+    if any(re.search(p, t) for p in doc.get("always", [])):
+        return True
+    anchored = any(w in t for w in doc.get("anchors", []))
+    return not anchored and any(re.search(p, t) for p in doc.get("unless_anchored", []))
+
+
+def _curated(name: str, text: str) -> dict[str, Any] | None:
+    """The first entry of a table whose ``all`` patterns all match and no ``not`` pattern does."""
+    t = _clean(text)
+    for entry in _table(name).get("entries", []):
+        if all(re.search(p, t) for p in entry["all"]) and not any(
+            re.search(p, t) for p in entry.get("not", [])
+        ):
+            return dict(entry)
+    return None
+
+
+def _other_level(text: str) -> bool:
+    t = _clean(text)
+    return bool(re.search(_table("levels.yaml")["detect"], t)) and not re.search(
+        _table("levels.yaml").get("base", "$^"), t
+    )
+
+
+# ---------------------------------------------------------------- splitting
+
+
+_ASK = re.compile(
+    r"吗|呢|么|嘛|怎么|咋|多少|几|能不能|能否|行不行|可不可以|要不要|是不是|是否|可以|算不算|够不够|"
+    r"有没有|哪|啥|什么|谁|如何|多久|多长|多大|对吧|对不对|吧|没$|不$|没有$"
+)
+_CLAIM = re.compile(r"听说|是不是|对吧|对不对|吧[？?。！!]?$|就行|就可以|就够|没问题|也行|也能|也可以|不用|不需要|不必|没上限|没有上限")
+
+
+def split_question(text: str) -> list[str]:
+    """Two-part questions → their parts; a single question (however long) → itself."""
+    t = text.strip()
+    pieces = [p for p in re.split(r"(?<=[?？])|另外[，,]?|还有[，,]|[;；]", t) if p and p.strip("，,。 ?？")]
+    parts: list[str] = []
+    carry = ""
+    for p in pieces:
+        p = p.strip("，,。 ")
+        if not _ASK.search(p):
+            carry += p + "，"
+            continue
+        parts.append(carry + p)
+        carry = ""
+    if carry and parts:
+        parts[-1] += "，" + carry.strip("，")
+    if not parts:
+        return [t]
+    return parts
+
+
+def _elliptic(part: str) -> bool:
+    """“受留党察看处分的呢？” “权利呢” — a short follow-up that reuses the first question."""
+    body = part.rstrip("?？。！! ")
+    return body.endswith("呢") and len(body) <= 16 and not re.search(r"多少|几|怎么|什么|谁|哪|吗", body)
+
+
+_CLAUSE = re.compile(r"[，,。！!；;：:]")
+
+
+def asking_clause(text: str) -> str:
+    """The clause of a story that asks (the last one with a question cue), else the text."""
+    clauses = [c for c in _CLAUSE.split(text.strip("?？。 ")) if c.strip()]
+    if len(clauses) <= 1:
+        return text
+    for i in range(len(clauses) - 1, -1, -1):
+        if _ASK.search(clauses[i]):
+            return clauses[i]
+    return text
+
+
+_ORG_WORDS = ("村", "社区", "机关", "国企", "国有企业", "高校", "学院", "学校", "非公", "民营", "企业", "离退休", "流动党员")
+
+
+def story_facts(text: str) -> dict[str, Any]:
+    """What a story gives: the branch type, the numbers and the dates mentioned."""
+    t = normalize_numbers(unicodedata.normalize("NFKC", text))
+    out: dict[str, Any] = {}
+    org = next((w for w in _ORG_WORDS if w in t), None)
+    if org:
+        out["org"] = org
+    nums = re.findall(r"(?<![\d.])\d+(?:\.\d+)?", t)
+    if nums:
+        out["numbers"] = nums
+    dates = re.findall(r"\d{4}年\d{1,2}月(?:\d{1,2}[日号])?|\d{1,2}月\d{1,2}[日号]", t)
+    if dates:
+        out["dates"] = dates
+    return out
+
+
+# ---------------------------------------------------------------- dates
+
+
+_CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "半": 0.5}
+
+
+def _date_of(text: str, today: date) -> date | None:
+    t = normalize_numbers(text)
+    m = re.search(r"(\d{4})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})", t)
+    try:
+        if m:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        m = re.search(r"(今年|去年|前年)\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]", t)
+        if m:
+            return date(today.year - {"今年": 0, "去年": 1, "前年": 2}[m[1]], int(m[2]), int(m[3]))
+        m = re.search(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]", t)
+        if m:
+            return date(today.year, int(m[1]), int(m[2]))
+    except ValueError:
+        return None
+    return None
+
+
+def _months_in(text: str, default: int) -> int:
+    """延长半年 → 6, 二年 → 24, 一年 → 12 (the first duration in ``text``)."""
+    m = re.search(r"([一二两三半\d]+)\s*(个)?\s*(年|月)", text.split("延长")[-1] if "延长" in text else text)
+    if not m:
+        return default
+    raw = m[1]
+    if raw.isdigit():
+        n: float = int(raw)
+    elif raw in _CN_NUM:
+        n = _CN_NUM[raw]
+    else:
+        return default
+    if m[1] == "半" and m[3] == "年":
+        return 6
+    return int(n * 12) if m[3] == "年" else int(n)
+
+
+def start_plus(start: date, months: int) -> date:
+    return start + relativedelta(months=months)
+
+
+def _date_calc(kind: str, start: date, months: int, label: str, working: str, fid: str) -> Calc:
+    end = start + relativedelta(months=months)
+    calc = Calc(kind="date", inputs={"rule": kind, "date": start.isoformat(), "months": months})
+    calc.value = end
+    calc.result = f"{label}：{end.year}年{end.month}月{end.day}日（{end.isoformat()}）"
+    calc.working = working.format(start=f"{start.year}年{start.month}月{start.day}日", end=end.isoformat())
+    calc.cite(fact(fid).citation)
+    return calc
+
+
+def date_calc(text: str, today: date) -> Calc | None:
+    """Discipline and membership periods the generic detector does not read, then its date kinds."""
+    t = _clean(text)
+    d = _date_of(t, today)
+    asks_when = re.search(r"哪天|什么时候|啥时候|何时|到哪|哪年|几号|几月|多会|最早|最晚|截止|满", t)
+    if d is not None and asks_when:
+        if "开除党籍" in t:
+            years = int(fact("discipline.expel_rejoin_years").value)
+            return _date_calc("expel", d, years * 12, "最早可重新申请入党的日子",
+                              f"开除党籍{years}年内不得重新入党：{{start}}起{years}年到{{end}}", "discipline.expel_rejoin_years")
+        if "撤销党内职务" in t:
+            years = int(fact("discipline.removal_no_post_years").value)
+            return _date_calc("removal", d, years * 12, "限制期到",
+                              f"撤销党内职务后{years}年内不得担任相当或更高职务：{{start}}起{years}年", "discipline.removal_no_post_years")
+        if "留党察看" in t:
+            months = _months_in(t.split("留党察看")[-1] + t, 12)
+            months = months if months in (12, 24) else 12
+            return _date_calc("probation_in_party", d, months, "察看期满",
+                              f"留党察看{months // 12}年，从{{start}}起算", "discipline.probation_in_party")
+        m = re.search(r"(严重警告|警告)", t)
+        if m and re.search(r"提拔|提升|晋升|提职|提干", t):
+            months = int(fact("discipline.no_promotion_months").value[m[1]])
+            span = "1年" if months == 12 else "1年半" if months == 18 else f"{months}个月"
+            return _date_calc("no_promotion", d, months, "这一天以后才能在党内提升职务",
+                              f"受{m[1]}处分{span}内不得在党内提升职务：{{start}}起{span}", "discipline.no_promotion_months")
+        if re.search(r"出生|生日", t) and re.search(r"入党|申请", t):
+            age = int(fact("membership.min_age").value)
+            return _date_calc("min_age", d, age * 12, "年满18岁、可以递交入党申请书的日子",
+                              f"年满{age}岁才能申请入党：{{start}}出生，满{age}岁", "membership.min_age")
+        if "预备期" in t and "延长" not in t and re.search(r"开始|起|算|通过|接收", t):
+            months = int(fact("fazhan.probation.months").value)
+            calc = _date_calc("probation", d, months, "预备期满",
+                              "预备期1年，从支部大会通过之日{start}算起", "fazhan.probation.months")
+            end = start_plus(d, months)
+            calc.result += "，到今天已满" if end <= today else "，到今天还没满"
+            return calc
+        if "延长" in t and re.search(r"预备期|期满|转正", t):
+            months = _months_in(t, 12)
+            if 6 <= months <= 12:
+                return _date_calc("extension", d, months, "延长后的预备期满",
+                                  f"原预备期满日{{start}}延长{months}个月（延长不少于半年、不超过1年）", "fazhan.extension.months")
+    return None
+
+
+def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
+    """The extract module's date kinds: 预备期满/党龄, 发展对象 earliest, 谈话 deadline, 换届."""
+    from bot.meetings import huanjie
+
+    i = req.inputs
+    if req.missing and "date" in {m.field for m in req.missing}:
+        calc = Calc(kind="date", inputs=dict(i))
+        calc.missing = list(req.missing)
+        return calc
+    start = date.fromisoformat(i["date"])
+    stage, t = i.get("stage"), _clean(text)
+    if stage == "term" or "换届" in t:
+        try:
+            kind = huanjie.parse_kind(re.sub(r"支委会?|支部委员会", "支部", t))
+        except huanjie.HuanjieError:
+            calc = Calc(kind="date", inputs=dict(i))
+            calc.missing = [Missing("org", "是哪一级组织？", ["支部", "党总支", "基层党委", "村", "社区"])]
+            return calc
+        h = huanjie.due(start, kind, today=today)
+        calc = Calc(kind="date", inputs={"rule": "term", "date": start.isoformat(), "org": kind})
+        calc.value = h.due
+        calc.result = f"任期届满：{h.due.year}年{h.due.month}月{h.due.day}日（{h.due.isoformat()}），{h.due.year}年换届"
+        calc.working = (
+            f"{kind}每届任期{h.term_years}年：{start.isoformat()}选出，{h.term_years}年后届满；"
+            f"延期或提前须报上级批准，一般不超过1年"
+        )
+        for b in h.basis[:2]:
+            calc.cite(b)
+        return calc
+    if i.get("precision") != "day":
+        return None
+    if "谈话" in t and stage == "application":
+        months = int(fact("fazhan.talk.months").value)
+        return _date_calc("talk", start, months, "最晚谈话日",
+                          f"收到入党申请书后{months}个月内派人谈话：{{start}}起{months}个月", "fazhan.talk.months")
+    if stage == "activist" or (stage == "candidate" and "积极分子" in t):
+        months = int(fact("fazhan.object.min_months").value)
+        return _date_calc("candidate", start, months, "最早可列为发展对象",
+                          "经过1年以上培养教育和考察：{start}确定为积极分子，满1年", "fazhan.object.min_months")
+    if stage in ("probationary", "full", "party_age"):
+        months = int(fact("fazhan.probation.months").value)
+        if i.get("target") == "party_age" or "党龄" in t:
+            return _date_calc("party_age", start, months, "党龄起算日",
+                              "预备期1年，从支部大会通过之日{start}算起；按期转正的，党龄从预备期满之日算起", "fazhan.party_age")
+        return _date_calc("probation", start, months, "预备期满",
+                          "预备期1年，从支部大会通过之日{start}算起", "fazhan.probation.months")
+    return None
+
+
+# ---------------------------------------------------------------- calculations
+
+
+_VERDICT_KINDS = {"committee", "org_form", "quorum", "elected", "resolution", "joint"}
+
+
+def calculate(text: str, today: date) -> Calc | None:
+    """The calculation a part asks for, computed; None when it is not a calculation."""
+    calc = date_calc(text, today)
+    if calc is not None:
+        return calc
+    req = detect(text, today)
+    if req is None:
+        return None
+    if req.kind == "date":
+        return _generic_date(req, text, today)
+    if req.kind == "dues":
+        return _dues(req, text)
+    calc = compute(req)
+    return calc
+
+
+def _dues(req: CalcRequest, text: str) -> Calc:
+    i = req.inputs
+    t = normalize_numbers(_clean(text))
+    amount = i.get("amount")
+    pre = ""
+    if i.get("status") == "个体" and amount is not None and re.search(r"上季度|上个季度|三个月", t) and re.search(
+        r"一共|共|合计|总|加起来", t
+    ):
+        monthly = (Decimal(amount) / 3).quantize(Decimal("0.01"))
+        pre = f"上季度纯收入{amount}÷3={_n(monthly)}元/月，"
+        i = {**i, "amount": monthly}
+    calc = monthly_dues(i.get("amount"), i.get("status"), probationary=bool(i.get("probationary")))
+    if req.missing and not calc.missing:
+        calc.missing = list(req.missing)
+    if pre and calc.complete:
+        calc.working = pre + calc.working
+        calc.cite(fact("dues.base.self_employed").citation)
+    return calc
+
+
+def _n(d: Decimal) -> str:
+    return str(int(d)) if d == d.to_integral_value() else format(d.normalize(), "f")
+
+
+def _calc_verdict(calc: Calc) -> str | None:
+    if calc.kind in _VERDICT_KINDS and isinstance(calc.value, bool) and calc.complete:
+        if calc.result.startswith(("不", "未", "可以", "能")):
+            return None
+        return "能" if calc.value else "不能"
+    return None
+
+
+# ---------------------------------------------------------------- claims
+
+
+def _quantity(text: str, unit: str) -> float | None:
+    """The figure a claim states, in ``unit`` (months for periods, a plain number otherwise)."""
+    t = normalize_numbers(text)
+    if unit == "interval":  # how often, as months between two meetings
+        if re.search(r"半年", t):
+            return 6
+        if re.search(r"季度", t):
+            return 3
+        m = re.search(r"一年\s*(\d+|[一两二三四])\s*次|每年\s*(\d+|[一两二三四])\s*次", t)
+        if m:
+            n = m[1] or m[2]
+            k = int(n) if n.isdigit() else int(_CN_NUM[n])
+            return 12 / k if k else None
+        if re.search(r"一年|每年|年度", t):
+            return 12
+        m = re.search(r"(\d+|[两三四五六])\s*个月", t)
+        if m:
+            return int(m[1]) if m[1].isdigit() else _CN_NUM[m[1]]
+        if re.search(r"每月|每个月|一个月|月月|按月", t):
+            return 1
+        return None
+    if unit == "months":
+        if "半年" in t:
+            return 6
+        m = re.search(r"(\d+(?:\.\d+)?|[一两二三四五六])\s*(个)?\s*(年|月)", t)
+        if not m:
+            return None
+        n = float(m[1]) if m[1][0].isdigit() else _CN_NUM[m[1]]
+        return n * 12 if m[3] == "年" else n
+    m = re.search(r"(\d+(?:\.\d+)?)", t)
+    return float(m[1]) if m else None
+
+
+def check_claim(text: str) -> tuple[str, str] | None:
+    """(correction line, citation) when ``text`` states a claim the claims table can judge."""
+    t = _clean(text)
+    if not _CLAIM.search(t) and not re.search(r"行吗|行不行|可以吗|够吗|够不够|没事吧|合规吗|对吗", t):
+        return None
+    entry = _curated("claims.yaml", t)
+    if entry is None:
+        return None
+    truth = str(entry["truth"])
+    cite = str(entry.get("source", ""))
+    if "wrong" in entry or "right" in entry:
+        if any(re.search(p, t) for p in entry.get("wrong", [])):
+            return f"不对：{truth}", cite
+        if any(re.search(p, t) for p in entry.get("right", [])):
+            return f"对，{truth}", cite
+        return None
+    unit = str(entry.get("unit", "number"))
+    scope = t
+    if entry.get("after"):
+        scope = re.split(entry["after"], t, maxsplit=1)[-1]
+    got = _quantity(scope, unit)
+    if got is None:
+        return None
+    want = float(entry["value"])
+    cmp = entry.get("cmp", "eq")
+    ok = got == want if cmp == "eq" else got <= want if cmp == "max" else got >= want
+    return (f"对，{truth}" if ok else f"不对：{truth}"), cite
+
+
+# ---------------------------------------------------------------- matching
+
+
+def _match(book: RuleBook, text: str, facts: dict[str, Any]) -> Result:
+    """The matcher on the whole part, and on its asking clause when the part tells a story."""
+    whole = book.answer(text)
+    if len(_clean(text)) <= 24:
+        return whole
+    clause = asking_clause(text)
+    if clause == text:
+        return whole
+    focus = book.answer(clause)
+    if isinstance(whole, Answer) and (not isinstance(focus, Answer) or whole.confidence >= focus.confidence):
+        return whole
+    if isinstance(focus, Answer):
+        return focus
+    # the clause alone is too thin: add the clause before it (it usually names the subject)
+    clauses = [c for c in _CLAUSE.split(text.strip("?？。 ")) if c.strip()]
+    k = clauses.index(clause) if clause in clauses else -1
+    if k > 0:
+        wider = book.answer(clauses[k - 1] + "，" + clause)
+        if isinstance(wider, Answer):
+            return wider
+    # the top entry of the whole text often is right even below the bar: accept it when the
+    # clause alone ranks the same entry first
+    ranked_whole = book.scores(text)
+    ranked_clause = book.scores(clause)
+    if (
+        ranked_whole
+        and ranked_clause
+        and ranked_whole[0][1] == ranked_clause[0][1]
+        and isinstance(whole, NoAnswer)
+        and whole.confidence >= 0.3
+    ):
+        rule = book.rules[ranked_whole[0][1]]
+        return Answer(rule, whole.confidence)
+    return whole
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | None = None) -> Part:
+    facts = facts or {}
+    part = Part(question=text)
+    if out_of_domain(text):
+        part.declined = True
+        return part
+    level = _curated("levels.yaml", text)
+    if level is not None:
+        part.note = str(level["answer"])
+        part.citations = [str(level["source"])]
+        return part
+    if _other_level(text):
+        part.declined = part.other_level = True
+        return part
+    nr = _curated("no_rule.yaml", text)
+    if nr is not None:
+        part.no_rule = True
+        part.note = f"没有统一规定：{nr['answer']}"
+        return part
+    calc = calculate(text, today)
+    if calc is not None:
+        part.calc = calc
+        part.citations = list(calc.citations)
+        part.verdict = _calc_verdict(calc)
+        given = any(
+            isinstance(v, int | Decimal) and not isinstance(v, bool) for v in calc.inputs.values()
+        ) or bool(calc.inputs.get("date"))
+        if calc.missing and not given:  # a rules question that only looks like a calculation
+            result = book.answer(text)
+            if isinstance(result, Answer) and not result.low_confidence:
+                part.result = result
+                part.citations = [result.rule.citation]
+        return part
+    claim = check_claim(text)
+    result = _match(book, text, facts)
+    part.result = result
+    if claim is not None:
+        part.correction, cite = claim
+        if cite:
+            part.citations.append(cite)
+    elif _QUANTITY.search(_clean(text)):
+        key = _curated("claims.yaml", text)
+        if key is not None and "unit" in key:
+            part.correction = f"要点：{key['truth']}"
+            if key.get("source"):
+                part.citations.append(str(key["source"]))
+    if isinstance(result, Answer):
+        if result.rule.citation not in part.citations:
+            part.citations.append(result.rule.citation)
+    elif claim is None and _requirement_question(text) and not isinstance(result, Answer):
+        part.no_rule = True
+        part.note = "没有统一规定：全国性的党内法规对这一点没有作出具体规定，按上级党组织的要求和本单位实际掌握。"
+    return part
+
+
+_QUANTITY = re.compile(r"多久|几年|几个月|几次|多少|多长|年限|期限|频次|次数|多大|几岁|几人|几个人|几名")
+_REQUIRE = re.compile(r"必须|一定要|硬性|统一规定|有规定吗|有没有规定|规定.*吗|要求.*吗")
+_PARTY = re.compile(r"党|支部|支委|组织生活|三会一课|积极分子|发展对象")
+
+
+def _requirement_question(text: str) -> bool:
+    t = _clean(text)
+    return bool(_REQUIRE.search(t) and _PARTY.search(t))
+
+
+def answer_case(book: RuleBook, question: str, today: date | None = None) -> CaseAnswer:
+    """The whole message answered: one ``Part`` per question it asks."""
+    today = today or date.today()
+    text = (question or "").strip()
+    facts = story_facts(text)
+    if not text:
+        return CaseAnswer(question, [Part(question="", result=NoAnswer(question, 0.0, (), "empty"))], facts)
+    if out_of_domain(text):
+        return CaseAnswer(question, [Part(question=text, declined=True)], facts)
+    pieces = split_question(text)
+    parts: list[Part] = []
+    for k, piece in enumerate(pieces):
+        query = piece
+        if k > 0 and _elliptic(piece):
+            query = piece.rstrip("?？。！! ") + "，" + pieces[k - 1]
+        part = answer_part(book, query, today, facts)
+        part.question = piece
+        parts.append(part)
+    if len(parts) > 1 and not any(p.answered or p.no_rule for p in parts):
+        whole = answer_part(book, text, today, facts)
+        if whole.answered or whole.no_rule:
+            parts = [whole]
+    return CaseAnswer(question, parts, facts)

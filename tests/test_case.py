@@ -1,0 +1,201 @@
+"""Whole-message answers (bot.case): figures, missing inputs, two parts, corrections, declines.
+
+The questions are written for these tests, not taken from the evaluation sets.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from bot.case import CaseAnswer, answer_case, case_dict, split_question
+from bot.rules import RuleBook, load_rulebook
+
+TODAY = date(2026, 5, 10)
+
+
+@pytest.fixture(scope="module")
+def rb() -> RuleBook:
+    return load_rulebook()
+
+
+def ask(rb: RuleBook, q: str) -> CaseAnswer:
+    return answer_case(rb, q, TODAY)
+
+
+# --------------------------------------------------------------------- calculations
+
+
+@pytest.mark.parametrize(
+    ("q", "figure", "rate"),
+    [
+        ("我在职，每月到手7200，党费交多少", "108.00", "1.5%"),
+        ("我税后工资两千八，一个月党费该交多少钱", "14.00", "0.5%"),
+        ("我爸退休了，养老金6200，党费交多少", "62.00", "1%"),
+        ("税后12000一个月，党费怎么算多少", "240.00", "2%"),
+    ],
+)
+def test_dues_figure_first_with_citation(rb: RuleBook, q: str, figure: str, rate: str) -> None:
+    case = ask(rb, q)
+    assert case.calc is not None and case.calc.complete
+    text = case.text()
+    assert text.splitlines()[0].startswith("每月 " + figure)
+    assert rate in text
+    assert "依据：" in text and "党费" in text
+
+
+def test_dues_without_status_asks_with_options(rb: RuleBook) -> None:
+    case = ask(rb, "每月到手5600，党费交多少")
+    assert case.calc is not None and not case.calc.complete
+    assert [m.field for m in case.missing] == ["status"]
+    assert "退休" in case.missing[0].options
+    assert "还差一点信息" in case.text()
+
+
+def test_self_employed_quarter_total_is_averaged(rb: RuleBook) -> None:
+    case = ask(rb, "我是个体户，上季度纯收入一共27000，党费每月交多少")
+    assert case.calc is not None
+    assert "9000" in case.text() and "135.00" in case.text()
+
+
+def test_committee_count(rb: RuleBook) -> None:
+    case = ask(rb, "我们支部5个正式党员2个预备党员，够设支委会吗")
+    assert case.calc is not None and case.calc.value is False
+    assert case.text().startswith("不")
+    assert "7" in case.text()
+
+
+@pytest.mark.parametrize(
+    ("q", "opening", "figure"),
+    [
+        ("应到40人实到33人，他得了17票，算当选吗", "能", "16.5"),
+        ("有选举权的党员30人，今天来了24个，这次选举有效吗", "不能", "24"),
+        ("有表决权的党员18人，到会15人，9个人赞成，决议通过了没", "不", "9"),
+        ("应选委员5名，候选人至少几个", "候选人至少 6 人", "6"),
+    ],
+)
+def test_count_answers(rb: RuleBook, q: str, opening: str, figure: str) -> None:
+    text = ask(rb, q).text()
+    assert text.startswith(opening) or (opening == "不" and text.startswith("未"))
+    assert figure in text
+    assert "依据：" in text
+
+
+@pytest.mark.parametrize(
+    ("q", "iso"),
+    [
+        ("2024年9月选的支委，哪年换届", None),
+        ("我们社区党委2023年3月8日选的，什么时候到期换届", "2028-03-08"),
+        ("去年11月20号支部大会通过的预备党员，预备期到哪天", "2026-11-20"),
+        ("今年2月3号定的积极分子，最早什么时候能列为发展对象", "2027-02-03"),
+        ("2025年7月1日被开除党籍的，哪天以后才能重新入党", "2030-07-01"),
+    ],
+)
+def test_date_answers(rb: RuleBook, q: str, iso: str | None) -> None:
+    case = ask(rb, q)
+    assert case.calc is not None
+    if iso is None:  # a month alone is enough for the year of the next election
+        assert "2027" in case.text()
+    else:
+        assert iso in case.text()
+    assert "依据：" in case.text() or case.missing
+
+
+def test_term_without_org_asks(rb: RuleBook) -> None:
+    case = ask(rb, "我们是2023年5月6日换届的，下次啥时候换")
+    assert case.calc is not None and case.missing
+    assert case.missing[0].field == "org"
+    assert "党总支" in case.missing[0].options
+
+
+# --------------------------------------------------------------------- parts, stories, claims
+
+
+def test_split_keeps_one_question_whole() -> None:
+    assert split_question("村里有几个党员常年在外，过年才回来，他们的组织生活怎么过？") == [
+        "村里有几个党员常年在外，过年才回来，他们的组织生活怎么过？"
+    ]
+    assert len(split_question("预备期是多长？延长预备期最多多久？")) == 2
+
+
+def test_two_part_question_gives_two_cited_parts(rb: RuleBook) -> None:
+    case = ask(rb, "支部党员大会多长时间开一次？另外党小组会呢")
+    assert len(case.parts) == 2
+    assert all(p.answered for p in case.parts)
+    assert all(p.citations for p in case.parts)
+    assert "季度" in case.parts[0].text()
+    assert "每月" in case.parts[1].text()
+
+
+def test_story_question_is_answered(rb: RuleBook) -> None:
+    q = "我们社区支部今年新来了两个退休的老同志，组织关系刚转过来，原来单位一直没让他们交过党费，现在补不补交、怎么交？"
+    case = ask(rb, q)
+    assert not case.declined
+    assert "党费" in case.text()
+
+
+@pytest.mark.parametrize(
+    ("q", "want"),
+    [
+        ("听说党员大会半年开一次就行？", "季度"),
+        ("支部书记任期是两年吧", "3年"),
+        ("预备党员也能投票对吧", "没有表决权"),
+        ("我们村支部三年换一届，对吧", "5年"),
+    ],
+)
+def test_misconception_corrected_first(rb: RuleBook, q: str, want: str) -> None:
+    text = ask(rb, q).text()
+    assert text.startswith("不对：")
+    assert want in text
+
+
+def test_true_claim_is_confirmed(rb: RuleBook) -> None:
+    text = ask(rb, "支委会是每个月开一次吧").text()
+    assert text.startswith("对，")
+
+
+# --------------------------------------------------------------------- declines
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["个人所得税怎么算", "医保报销比例是多少", "村集体收入怎么分", "村委会选举几年一次", "产假有多少天"],
+)
+def test_out_of_domain_declined(rb: RuleBook, q: str) -> None:
+    case = ask(rb, q)
+    assert case.declined and not case.no_rule
+
+
+@pytest.mark.parametrize(
+    "q", ["主题党日必须周五开吗", "党员每年必须读几本书", "思想汇报必须手写吗"]
+)
+def test_no_national_rule(rb: RuleBook, q: str) -> None:
+    case = ask(rb, q)
+    assert case.no_rule
+    assert "没有" in case.text() and "规定" in case.text()
+
+
+def test_other_level_not_answered_with_branch_rule(rb: RuleBook) -> None:
+    case = ask(rb, "党的全国代表大会几年开一次")
+    assert "5" in case.text() or "五" in case.text()
+    assert all(p.rule_id is None for p in case.parts)
+    odd = ask(rb, "省委常委会议事规则是怎样的")
+    assert odd.declined
+
+
+def test_plain_question_keeps_rule_answer(rb: RuleBook) -> None:
+    case = ask(rb, "支委会多久开一次")
+    assert case.parts[0].rule_id is not None
+    assert rb.answer("支委会多久开一次").rule.id == case.parts[0].rule_id  # type: ignore[union-attr]
+
+
+def test_json_shape(rb: RuleBook) -> None:
+    d = case_dict(ask(rb, "应到40人实到33人，他得了17票，算当选吗"))
+    json.dumps(d, ensure_ascii=False)
+    for key in ("answered", "rule_id", "answer", "source", "confidence", "suggestions"):
+        assert key in d
+    assert d["calc"]["result"] == "当选"
+    assert d["calc"]["inputs"]["votes"] == 17
+    assert d["parts"] and d["no_rule"] is False
