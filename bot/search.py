@@ -53,6 +53,8 @@ BUDGET = 10_000
 #: Candidates re-scored with exact BM25 from their text; the best RERANK get rapidfuzz.
 CANDIDATES = 100
 RERANK = 50
+#: Shown above best-effort results that missed the relevance cut-off.
+FALLBACK_MESSAGE = "可能相关：没有完全符合的段落，以下是最接近的结果"
 #: Longest query considered (characters); longer input is cut.
 MAX_QUERY = 120
 K1, B = 1.2, 0.75
@@ -109,6 +111,11 @@ class SearchResponse:
     message: str = ""
     kind: str | None = None
     offset: int = 0
+    #: True when nothing passed the relevance cut-off and these are best-effort BM25 results
+    #: (shown as "可能相关"): never an empty answer while some paragraph shares a query term.
+    fallback: bool = False
+    #: "did you mean": the query with a likely typo repaired ("" when none)
+    suggestion: str = ""
 
     def to_list(self) -> list[dict[str, Any]]:
         return [r.to_dict() for r in self.results]
@@ -612,18 +619,20 @@ def search(
         return SearchResponse(query, [], 0, _not_found(query, kind_name), kind_name)
     need = max(CANDIDATES, offset + limit + RERANK)
     top, total = _top(scores, need, 0.45 * selected_weight)
-    page, passed = _rerank(db, docs, q, df, top, offset, limit)
+    page, passed, fallback = _rerank(db, docs, q, df, top, offset, limit)
     if not passed:
         return SearchResponse(query, [], 0, _not_found(query, kind_name), kind_name)
-    total = max(total, passed)
+    total = passed if fallback else max(total, passed)
     message = ""
     if not page:
         message = "没有更多结果了"
+    elif fallback:
+        message = FALLBACK_MESSAGE
     elif q.single_char:
         message = "只输入了一个字，结果可能不准，建议输入两个字以上"
     elif ignored:
         message = f"已忽略没有匹配的词：{'、'.join(ignored)}"
-    return SearchResponse(query, page, total, message, kind_name, offset)
+    return SearchResponse(query, page, total, message, kind_name, offset, fallback)
 
 
 def _drop_unknown_words(q: _Query, df: dict[str, int]) -> list[str]:
@@ -750,13 +759,14 @@ def _rerank(
     pids: list[int],
     offset: int,
     limit: int,
-) -> tuple[list[SearchResult], int]:
+) -> tuple[list[SearchResult], int, bool]:
     """Exact BM25 over every query term, coverage and rapidfuzz on the candidates.
 
-    Returns the requested page and how many candidates passed the relevance floor.
+    Returns the requested page, how many candidates passed the relevance floor and whether
+    none did, so the page holds the best-effort (BM25) results below it instead.
     """
     if not pids:
-        return [], 0
+        return [], 0, False
     marks = ",".join("?" * len(pids))
     # the heading is matched with the text, as it is indexed (see ``_doc_row``)
     rows = [
@@ -796,21 +806,24 @@ def _rerank(
         coverage = sum(idf[t] for t in q.typed if t in present) / typed_weight
         scored.append((bm25, coverage, matched, row))
     if not scored:
-        return [], 0
+        return [], 0, False
     best_bm25 = max(s[0] for s in scored) or 1.0
     scored.sort(key=lambda x: 0.45 * x[0] / best_bm25 + 0.35 * x[1], reverse=True)
     pool = scored[: max(RERANK, offset + limit)]
     words = [w for w in q.words if w]
     wlen = sum(len(w) for w in words) or 1
     final: list[tuple[float, int, str, dict[str, Any]]] = []
+    weak: list[tuple[float, int, str, dict[str, Any]]] = []
     for bm25, coverage, matched, row in pool:
         fuzzy = sum(fuzz.partial_ratio(w, matched) * len(w) for w in words) / wlen / 100.0
-        if coverage < 0.45 and fuzzy < 0.8:
-            continue
         score = 0.45 * bm25 / best_bm25 + 0.35 * coverage + 0.2 * fuzzy
         if q.kind_hint and row["kind"] == q.kind_hint:
             score += 0.25
-        final.append((score, int(row["id"]), row["folded"], row))
+        entry = (score, int(row["id"]), row["folded"], row)
+        (weak if coverage < 0.45 and fuzzy < 0.8 else final).append(entry)
+    fallback = not final and bool(weak)
+    if fallback:
+        final = weak  # below the cut-off: best effort, flagged by the caller
     final.sort(key=lambda x: (-x[0], x[1]))
     chosen = final[offset : offset + limit]
     full = {r["id"]: r for r in _fetch(db, [pid for _, pid, _, _ in chosen])} if chosen else {}
@@ -819,7 +832,7 @@ def _rerank(
         for score, pid, folded, _ in chosen
         if pid in full
     ]
-    return page, len(final)
+    return page, len(final), fallback
 
 
 def _fetch(db: Database, pids: list[int]) -> list[dict[str, Any]]:

@@ -355,3 +355,14 @@ def test_headings_are_searched_and_purged_with_their_paragraphs(tmp_path: Path) 
     assert database.conn.execute("SELECT COUNT(*) FROM search_postings").fetchone()[0] == 0
     assert database.conn.execute("SELECT COUNT(*) FROM search_terms").fetchone()[0] == 0
     database.conn.close()
+
+
+# --- never empty, typos, colloquial words, kind words ----------------------------------------
+
+
+def test_below_the_cut_off_falls_back_to_best_effort(db) -> None:
+    resp = search(db, "党费 推迟召开 入口关 思想汇报 志愿服务")
+    assert resp.results and resp.fallback and "可能相关" in resp.message
+    strict = search(db, "党费收缴")
+    assert strict.results and not strict.fallback
+    assert search(db, "天气预报").results == []  # no shared term: still an honest "not found"
