@@ -42,7 +42,7 @@ from rapidfuzz import fuzz
 from sqlite_utils import Database
 
 from bot.docparse import KINDS, kind_book, resolve_kind
-from bot.text import fold, synonyms
+from bot.text import fold, repair_typos, synonyms
 
 #: Bump when the term extraction changes: the index is rebuilt on next use.
 INDEX_VERSION = "2"
@@ -512,6 +512,11 @@ def parse_query(query: str) -> _Query | None:
                 kind_hint = resolve_kind(name)
                 words[-1] = w[: -len(name)]
                 break
+    return _make_query(words, kind_hint)
+
+
+def _make_query(words: list[str], kind_hint: str | None) -> _Query:
+    """Index terms of ``words`` (weight 1) and of their synonyms (weight 0.6)."""
     typed = list(dict.fromkeys(terms_of_runs(words)))
     terms = dict.fromkeys(typed, 1.0)
     expansions: list[tuple[str, str]] = []
@@ -522,6 +527,46 @@ def parse_query(query: str) -> _Query | None:
                 terms.setdefault(t, 0.6)
     single = len(words) == 1 and len(words[0]) == 1
     return _Query(words, terms, typed, expansions, kind_hint, single)
+
+
+#: weight of a typed word's own terms once it has been repaired as a typo (it may still be
+#: written that way somewhere)
+TYPO_WEIGHT = 0.3
+
+
+def _repair_query(db: Database, q: _Query) -> tuple[_Query, str]:
+    """Repair pinyin-IME slips (党废 → 党费, 三会一可 → 三会一课) with the rules' repair.
+
+    A repaired word replaces the typed one unless the typed one is at least as well attested
+    in the index (会议记录 stays although 会议纪录 sounds the same). Returns the query and the
+    repaired text to offer as "did you mean" ("" when nothing changed).
+    """
+    if q.single_char:
+        return q, ""
+    fixed: list[str] = []
+    for w in q.words:
+        r = "".join(repair_typos(w)) if _has_cjk(w) else w
+        fixed.append(r if len(r) == len(w) else w)
+    changed = [(w, r) for w, r in zip(q.words, fixed, strict=True) if w != r]
+    if not changed:
+        return q, ""
+    df = _document_frequencies(
+        db, dict.fromkeys(terms_of_runs([x for pair in changed for x in pair]), 1.0)
+    )
+
+    def attested(word: str) -> int:
+        return min((df.get(t, 0) for t in terms_of_runs([word])), default=0)
+
+    keep = {w for w, r in changed if attested(w) >= attested(r) or not attested(r)}
+    words = [w if w in keep else r for w, r in zip(q.words, fixed, strict=True)]
+    if words == q.words:
+        return q, ""
+    out = _make_query(words, q.kind_hint)
+    for w in q.words:
+        if w not in words:
+            for t in terms_of_runs([w]):
+                out.terms.setdefault(t, TYPO_WEIGHT)
+    return out, " ".join(words)
 
 
 @lru_cache(maxsize=1)
@@ -609,6 +654,7 @@ def search(
         return SearchResponse(query, [], 0, "范文库还是空的，请先导入范文文件", kind_name)
     if q.single_char:
         q = _expand_single(db, q)
+    q, suggestion = _repair_query(db, q)
     df = _document_frequencies(db, q.terms)
     if not df:
         return SearchResponse(query, [], 0, _not_found(query), kind_name)
@@ -628,11 +674,13 @@ def search(
         message = "没有更多结果了"
     elif fallback:
         message = FALLBACK_MESSAGE
+    elif suggestion:
+        message = f"已按“{suggestion}”查找"
     elif q.single_char:
         message = "只输入了一个字，结果可能不准，建议输入两个字以上"
     elif ignored:
         message = f"已忽略没有匹配的词：{'、'.join(ignored)}"
-    return SearchResponse(query, page, total, message, kind_name, offset, fallback)
+    return SearchResponse(query, page, total, message, kind_name, offset, fallback, suggestion)
 
 
 def _drop_unknown_words(q: _Query, df: dict[str, int]) -> list[str]:

@@ -245,7 +245,11 @@ def test_single_character(db) -> None:
 def test_typos(db) -> None:
     assert "三会一课" in search(db, "三会一可").results[0].text
     assert "主题党日" in search(db, "主题党曰活动").results[0].text  # 曰 for 日
-    empty = search(db, "党废")
+    # was: search(db, "党废") returned nothing ("错别字" message) — the empty-answer bug; the
+    # rules' IME repair now finds 党费 and offers it as "did you mean"
+    fixed = search(db, "党废")
+    assert fixed.results and fixed.suggestion == "党费" and "党费" in fixed.results[0].text
+    empty = search(db, "天气预报")
     assert empty.results == [] and "错别字" in empty.message
 
 
@@ -366,3 +370,15 @@ def test_below_the_cut_off_falls_back_to_best_effort(db) -> None:
     strict = search(db, "党费收缴")
     assert strict.results and not strict.fallback
     assert search(db, "天气预报").results == []  # no shared term: still an honest "not found"
+
+
+def test_ime_typos_are_repaired_with_the_rules_repair(db) -> None:
+    from bot.text import repair_typos, tokens
+
+    assert repair_typos("三会一可") == ["三会一课"]
+    assert "三会一课" in tokens("三会一可是什么")  # the rules matcher uses the same repair
+    resp = search(db, "三会一可")
+    assert resp.suggestion == "三会一课" and "三会一课" in resp.results[0].text
+    both = search(db, "支委汇 会议记录")  # 会议记录 is in the index: not "repaired" to 会议纪录
+    assert both.suggestion == "支委会 会议记录" and "会议记录" in both.results[0].text
+    assert search(db, "党费收缴").suggestion == ""
