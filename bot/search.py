@@ -36,13 +36,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz
+import numpy as np
+import yaml
+from rapidfuzz import fuzz, process
 from sqlite_utils import Database
 
 from bot.docparse import KINDS, kind_book, resolve_kind
-from bot.text import fold, repair_typos, synonyms
+from bot.text import (
+    DICT_DIR,
+    QUESTION_WORDS,
+    STOPWORDS,
+    YAML_LOADER,
+    fold,
+    repair_typos,
+    segmenter,
+    synonyms,
+)
 
 #: Bump when the term extraction changes: the index is rebuilt on next use.
 INDEX_VERSION = "2"
@@ -474,9 +486,114 @@ class _Query:
     words: list[str]  # folded runs as typed (for rapidfuzz and highlighting)
     terms: dict[str, float]  # term → weight (1.0 typed, 0.6 from a synonym)
     typed: list[str]  # the typed terms, for coverage
+    segments: list[str]  # jieba words of ``words``: coverage is counted by word
     expansions: list[tuple[str, str]]  # (variant typed, canonical form) pairs
     kind_hint: str | None = None
     single_char: bool = False
+    #: colloquial phrases found in the query: (the typed words they cover, formal phrases)
+    groups: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    #: kinds a colloquial phrase points at (a soft preference, unlike ``kind_hint``)
+    prefer_kinds: frozenset[str] = frozenset()
+
+
+# --- colloquial words ------------------------------------------------------------------------
+
+#: everyday wording → formal phrases found in paragraphs (optional; written by hand)
+COLLOQUIAL = DICT_DIR / "colloquial.yaml"
+#: weight of the formal phrases' terms (the second query side); typed terms weigh 1
+COLLOQUIAL_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Colloquial:
+    """One row of ``colloquial.yaml``: ``say`` phrases mean the ``means`` phrases."""
+
+    say: tuple[str, ...]
+    means: tuple[str, ...]
+    kinds: tuple[str, ...] = ()
+
+
+def colloquial_table() -> tuple[Colloquial, ...]:
+    """The rows of :data:`COLLOQUIAL` (empty when the file is missing or unreadable)."""
+    try:
+        stamp = COLLOQUIAL.stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _load_colloquial(str(COLLOQUIAL), stamp)
+
+
+@lru_cache(maxsize=4)
+def _load_colloquial(path: str, stamp: int) -> tuple[Colloquial, ...]:
+    try:
+        raw = yaml.load(Path(path).read_text("utf-8"), Loader=YAML_LOADER) or []
+    except (OSError, yaml.YAMLError):
+        return ()
+    rows: list[Colloquial] = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        say = tuple(fold(str(x)).strip() for x in item.get("say") or [] if str(x).strip())
+        means = tuple(fold(str(x)).strip() for x in item.get("means") or [] if str(x).strip())
+        kinds = tuple(k for k in (resolve_kind(str(x)) for x in item.get("kinds") or []) if k)
+        if say and means:
+            rows.append(Colloquial(say, means, kinds))
+    return tuple(rows)
+
+
+@lru_cache(maxsize=4)
+def _say_list(rows: tuple[Colloquial, ...]) -> tuple[list[str], list[int]]:
+    says: list[str] = []
+    owner: list[int] = []
+    for i, row in enumerate(rows):
+        for say in row.say:
+            says.append(say)
+            owner.append(i)
+    return says, owner
+
+
+def _colloquial_matches(text: str, segments: list[str]) -> list[tuple[str, Colloquial]]:
+    """Rows whose ``say`` phrase occurs in ``text`` or nearly: one wrong character in four, or
+    its words in order with others between (开会没人来 in 开会老是没人来)."""
+    rows = colloquial_table()
+    if not rows or not text:
+        return []
+    says, owner = _say_list(rows)
+    scores = process.cdist([text], says, scorer=fuzz.partial_ratio, dtype=np.uint8)[0]
+    found: dict[int, str] = {}
+    for j in np.flatnonzero(scores >= 60):
+        say = says[j]
+        if (
+            say in text
+            or (len(say) >= 4 and scores[j] >= 100 * (1 - 1 / len(say)) - 1)
+            or _in_order(_say_words(say), segments)
+        ):
+            found.setdefault(owner[j], say)
+    return [(say, rows[i]) for i, say in found.items()]
+
+
+@lru_cache(maxsize=4096)
+def _say_words(say: str) -> tuple[str, ...]:
+    return tuple(segmenter().cut(say))
+
+
+def _in_order(needles: tuple[str, ...], words: list[str]) -> bool:
+    """``needles`` occur in ``words`` in this order, other words allowed between them."""
+    it = iter(words)
+    return len(needles) > 1 and all(any(w == n for w in it) for n in needles)
+
+
+def _add_colloquial(q: _Query) -> None:
+    """Add the formal phrases of colloquial wording as a second, lower-weighted query side."""
+    joined = "".join(q.words)
+    kinds: set[str] = set()
+    for say, row in _colloquial_matches(joined, q.segments):
+        covered = tuple(s for s in q.segments if s in say or say in s)
+        q.groups.append((covered, row.means))
+        kinds.update(row.kinds)
+        for phrase in row.means:
+            for t in terms_of_runs(runs(phrase)):
+                q.terms.setdefault(t, COLLOQUIAL_WEIGHT)
+    q.prefer_kinds = frozenset(kinds)
 
 
 @lru_cache(maxsize=1)
@@ -526,7 +643,8 @@ def _make_query(words: list[str], kind_hint: str | None) -> _Query:
             for t in terms_of_runs([other]):
                 terms.setdefault(t, 0.6)
     single = len(words) == 1 and len(words[0]) == 1
-    return _Query(words, terms, typed, expansions, kind_hint, single)
+    segments = [s for w in words for s in (segmenter().cut(w) if _has_cjk(w) else [w])]
+    return _Query(words, terms, typed, segments, expansions, kind_hint, single)
 
 
 #: weight of a typed word's own terms once it has been repaired as a typo (it may still be
@@ -655,6 +773,8 @@ def search(
     if q.single_char:
         q = _expand_single(db, q)
     q, suggestion = _repair_query(db, q)
+    if not q.single_char:
+        _add_colloquial(q)
     df = _document_frequencies(db, q.terms)
     if not df:
         return SearchResponse(query, [], 0, _not_found(query), kind_name)
@@ -713,7 +833,7 @@ def _expand_single(db: Database, q: _Query) -> _Query:
     ).fetchall()
     terms = {c: 1.0}
     terms.update({str(r[0]): 1.0 for r in rows})
-    return _Query(q.words, terms, [c], [], q.kind_hint, True)
+    return _Query(q.words, terms, [c], [c], [], q.kind_hint, True)
 
 
 def _document_frequencies(db: Database, terms: dict[str, float]) -> dict[str, int]:
@@ -827,11 +947,8 @@ def _rerank(
     ]
     n = docs.count
     idf = {t: _idf(df[t], n) for t in q.terms if t in df}
-    # a term found nowhere (a bigram across two words, a typo) weighs like the strongest known
-    # one: it lowers coverage without drowning the words that do match
-    unknown = max(idf.values(), default=1.0)
-    idf.update({t: unknown for t in q.terms if t not in idf})
-    typed_weight = sum(idf[t] for t in q.typed if t in idf) or 1.0
+    units = _units(q, idf)
+    unit_weight = sum(w for w, _ in units) or 1.0
     scored: list[tuple[float, float, str, dict[str, Any]]] = []
     lengths, avgdl = docs.length, docs.avgdl
     for row in rows:
@@ -844,14 +961,11 @@ def _rerank(
         bm25 = 0.0
         present: set[str] = set()
         for t, w in q.terms.items():
-            tf = matched.count(t)
+            tf = matched.count(t) if t in idf else 0
             if tf:
                 present.add(t)
                 bm25 += w * idf[t] * tf * (K1 + 1) / (tf + norm)
-        for typed_form, other in q.expansions:
-            if other in matched:
-                present.update(terms_of_runs([typed_form]))
-        coverage = sum(idf[t] for t in q.typed if t in present) / typed_weight
+        coverage = _coverage(units, present, idf) / unit_weight
         scored.append((bm25, coverage, matched, row))
     if not scored:
         return [], 0, False
@@ -867,6 +981,8 @@ def _rerank(
         score = 0.45 * bm25 / best_bm25 + 0.35 * coverage + 0.2 * fuzzy
         if q.kind_hint and row["kind"] == q.kind_hint:
             score += 0.25
+        elif row["kind"] in q.prefer_kinds:
+            score += 0.1
         entry = (score, int(row["id"]), row["folded"], row)
         (weak if coverage < 0.45 and fuzzy < 0.8 else final).append(entry)
     fallback = not final and bool(weak)
@@ -881,6 +997,53 @@ def _rerank(
         if pid in full
     ]
     return page, len(final), fallback
+
+
+Unit = tuple[float, list[list[str]]]
+
+
+def _units(q: _Query, idf: dict[str, float]) -> list[Unit]:
+    """What coverage counts: the query's jieba words, each as alternative term lists.
+
+    Only terms found in the index count, so a bigram across two words (老是没 → 是没) or an
+    unknown word never sinks the query; a stopword counts for nothing. A synonym is an
+    alternative to the word it replaces, and the words a colloquial phrase covers make one unit
+    whose alternatives are the formal phrases it means.
+    """
+
+    def known(text: str) -> list[str]:
+        return [t for t in dict.fromkeys(terms_of_runs(runs(text))) if t in idf]
+
+    def mass(terms: list[str]) -> float:
+        return sum(idf[t] for t in terms)
+
+    grouped = {s for covered, _ in q.groups for s in covered}
+    units: list[Unit] = []
+    for seg in dict.fromkeys(q.segments):
+        if seg in grouped or seg in STOPWORDS or seg in QUESTION_WORDS:
+            continue
+        alts = [known(seg)] + [known(o) for t, o in q.expansions if t in seg or seg in t]
+        alts = [a for a in alts if a]
+        if alts:
+            units.append((mass(alts[0]), alts))
+    for covered, means in q.groups:
+        alts = [a for a in [known(m) for m in means] + [known("".join(covered))] if a]
+        if alts:
+            units.append((sum(mass(a) for a in alts) / len(alts), alts))
+    return units
+
+
+def _coverage(units: list[Unit], present: set[str], idf: dict[str, float]) -> float:
+    """Weighted share of the units a paragraph covers (the best alternative of each)."""
+    total = 0.0
+    for weight, alts in units:
+        best = 0.0
+        for alt in alts:
+            got = sum(idf[t] for t in alt if t in present)
+            if got:
+                best = max(best, got / sum(idf[t] for t in alt))
+        total += weight * best
+    return total
 
 
 def _fetch(db: Database, pids: list[int]) -> list[dict[str, Any]]:

@@ -382,3 +382,34 @@ def test_ime_typos_are_repaired_with_the_rules_repair(db) -> None:
     both = search(db, "支委汇 会议记录")  # 会议记录 is in the index: not "repaired" to 会议纪录
     assert both.suggestion == "支委会 会议记录" and "会议记录" in both.results[0].text
     assert search(db, "党费收缴").suggestion == ""
+
+
+@pytest.fixture
+def colloquial(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import search as search_module
+
+    table = Path(__file__).parent / "fixtures" / "colloquial.yaml"
+    monkeypatch.setattr(search_module, "COLLOQUIAL", table)
+
+
+def test_colloquial_words_add_their_formal_phrases(db, colloquial) -> None:
+    resp = search(db, "老是忘了交钱")  # no word of it is in any paragraph
+    assert resp.results and not resp.fallback
+    assert "党费" in resp.results[0].text and resp.results[0].kind == "存在问题"  # kinds: soft
+    near = search(db, "开会老是没人来")  # the table's 开会没人来 with words between
+    assert near.results and "召开" in near.results[0].text
+
+
+def test_missing_colloquial_table_is_fine(db, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from bot import search as search_module
+
+    monkeypatch.setattr(search_module, "COLLOQUIAL", tmp_path / "none.yaml")
+    assert search_module.colloquial_table() == ()
+    assert search(db, "老是忘了交钱").results == []
+
+
+def test_words_not_in_the_index_do_not_sink_the_query(db) -> None:
+    # 很多人/老是/忘记 appear in no paragraph and the bigrams across words (费很, 是忘) neither:
+    # coverage counts the known words, so 党费 paragraphs pass the cut-off
+    resp = search(db, "党费很多人老是忘记交")
+    assert resp.results and not resp.fallback and "党费" in resp.results[0].text
