@@ -67,6 +67,8 @@ CANDIDATES = 100
 RERANK = 50
 #: Shown above best-effort results that missed the relevance cut-off.
 FALLBACK_MESSAGE = "可能相关：没有完全符合的段落，以下是最接近的结果"
+#: weight of a kind word's own terms (党费 问题: 问题 in the text counts a little)
+KIND_WORD_WEIGHT = 0.3
 #: Longest query considered (characters); longer input is cut.
 MAX_QUERY = 120
 K1, B = 1.2, 0.75
@@ -128,6 +130,9 @@ class SearchResponse:
     fallback: bool = False
     #: "did you mean": the query with a likely typo repaired ("" when none)
     suggestion: str = ""
+    #: True when the kind asked for (filter or a kind word in the query) had nothing and these
+    #: are other kinds' results ("没有「X」类段落，以下是其他类别")
+    other_kinds: bool = False
 
     def to_list(self) -> list[dict[str, Any]]:
         return [r.to_dict() for r in self.results]
@@ -494,6 +499,8 @@ class _Query:
     groups: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
     #: kinds a colloquial phrase points at (a soft preference, unlike ``kind_hint``)
     prefer_kinds: frozenset[str] = frozenset()
+    #: the kind word typed in the query (问题 in 党费 问题): a filter, and matched a little
+    kind_word: str = ""
 
 
 # --- colloquial words ------------------------------------------------------------------------
@@ -616,20 +623,24 @@ def parse_query(query: str) -> _Query | None:
     if not words:
         return None
     kind_hint: str | None = None
+    kind_word = ""
     kinds = _kind_words()
     if len(words) > 1:
         rest = [w for w in words if w not in kinds]
         hinted = [kinds[w] for w in words if w in kinds]
         if hinted and rest:
+            kind_word = next(w for w in reversed(words) if w in kinds)
             kind_hint, words = hinted[-1], rest
     if kind_hint is None:
         for name in ("存在问题", "整改措施", "原因分析", "主要做法", "下一步打算", "下步打算"):
             w = words[-1]
             if w.endswith(name) and len(w) > len(name) + 1:
-                kind_hint = resolve_kind(name)
+                kind_hint, kind_word = resolve_kind(name), name
                 words[-1] = w[: -len(name)]
                 break
-    return _make_query(words, kind_hint)
+    q = _make_query(words, kind_hint)
+    q.kind_word = kind_word
+    return q
 
 
 def _make_query(words: list[str], kind_hint: str | None) -> _Query:
@@ -680,6 +691,7 @@ def _repair_query(db: Database, q: _Query) -> tuple[_Query, str]:
     if words == q.words:
         return q, ""
     out = _make_query(words, q.kind_hint)
+    out.kind_word = q.kind_word
     for w in q.words:
         if w not in words:
             for t in terms_of_runs([w]):
@@ -749,6 +761,9 @@ def search(
     """
     limit = max(1, min(int(limit), 50))
     offset = max(0, int(offset))
+    lone = _kind_words().get(fold(query or "").strip())
+    if lone and not kind and source in (None, ""):
+        return browse(db, lone, limit, offset)  # a bare kind word names a section: list it
     q = parse_query(query)
     if q is None:
         return SearchResponse(query, [], 0, "请输入要查找的内容，例如：党费 存在问题")
@@ -775,23 +790,31 @@ def search(
     q, suggestion = _repair_query(db, q)
     if not q.single_char:
         _add_colloquial(q)
+    if q.kind_word:
+        for t in terms_of_runs([q.kind_word]):
+            q.terms.setdefault(t, KIND_WORD_WEIGHT)  # 问题 in the text matches, a little
     df = _document_frequencies(db, q.terms)
     if not df:
         return SearchResponse(query, [], 0, _not_found(query), kind_name)
     ignored = _drop_unknown_words(q, df)
-    kind_code = _KIND_CODE[kind_name] if kind_name else 0
-    scores, selected_weight = _candidates(db, docs, q, df, kind_code, sources)
-    if not scores:
-        return SearchResponse(query, [], 0, _not_found(query, kind_name), kind_name)
-    need = max(CANDIDATES, offset + limit + RERANK)
-    top, total = _top(scores, need, 0.45 * selected_weight)
-    page, passed, fallback = _rerank(db, docs, q, df, top, offset, limit)
-    if not passed:
-        return SearchResponse(query, [], 0, _not_found(query, kind_name), kind_name)
-    total = passed if fallback else max(total, passed)
+    wanted = kind_name or q.kind_hint
+    found = _run(db, docs, q, df, wanted, sources, offset, limit)
+    other_kinds = False
+    if wanted and (not found[1] or found[2]):
+        # nothing (or only best-effort results) of that kind: what the other kinds have
+        others = _run(db, docs, q, df, None, sources, offset, limit)
+        if others[1] and (not found[1] or not others[2]):
+            found, other_kinds = others, True
+    page, total, fallback = found
+    if not total:
+        return SearchResponse(query, [], 0, _not_found(query, wanted), kind_name or wanted)
     message = ""
     if not page:
         message = "没有更多结果了"
+    elif other_kinds:
+        message = f"没有「{wanted}」类段落，以下是其他类别"
+        if fallback:
+            message += "（可能相关）"
     elif fallback:
         message = FALLBACK_MESSAGE
     elif suggestion:
@@ -800,7 +823,33 @@ def search(
         message = "只输入了一个字，结果可能不准，建议输入两个字以上"
     elif ignored:
         message = f"已忽略没有匹配的词：{'、'.join(ignored)}"
-    return SearchResponse(query, page, total, message, kind_name, offset, fallback, suggestion)
+    return SearchResponse(
+        query, page, total, message, kind_name or wanted, offset, fallback, suggestion,
+        other_kinds,
+    )
+
+
+def _run(
+    db: Database,
+    docs: _Docs,
+    q: _Query,
+    df: dict[str, int],
+    kind_name: str | None,
+    sources: set[int] | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[SearchResult], int, bool]:
+    """One ranking pass with a kind filter: (page, total, best-effort only)."""
+    kind_code = _KIND_CODE[kind_name] if kind_name else 0
+    scores, selected_weight = _candidates(db, docs, q, df, kind_code, sources)
+    if not scores:
+        return [], 0, False
+    need = max(CANDIDATES, offset + limit + RERANK)
+    top, total = _top(scores, need, 0.45 * selected_weight)
+    page, passed, fallback = _rerank(db, docs, q, df, top, offset, limit)
+    if not passed:
+        return [], 0, False
+    return page, (passed if fallback else max(total, passed)), fallback
 
 
 def _drop_unknown_words(q: _Query, df: dict[str, int]) -> list[str]:

@@ -413,3 +413,20 @@ def test_words_not_in_the_index_do_not_sink_the_query(db) -> None:
     # coverage counts the known words, so 党费 paragraphs pass the cut-off
     resp = search(db, "党费很多人老是忘记交")
     assert resp.results and not resp.fallback and "党费" in resp.results[0].text
+
+
+def test_kind_word_filters_and_falls_back_to_other_kinds(db) -> None:
+    filtered = search(db, "党费 问题")
+    assert filtered.kind == "存在问题" and not filtered.other_kinds
+    assert filtered.results and all(r.kind == "存在问题" for r in filtered.results)
+    none = search(db, "党费 原因分析")  # no 原因分析 paragraph at all
+    assert none.results and none.other_kinds and "没有「原因分析」类段落" in none.message
+    assert all("党费" in r.text for r in none.results)
+    explicit = search(db, "入口关", kind="问题")  # the filter argument behaves the same
+    assert explicit.other_kinds and explicit.results[0].kind == "下一步打算"
+
+
+def test_lone_kind_word_browses_that_kind(db) -> None:
+    resp = search(db, "整改措施")
+    assert resp.results and {r.kind for r in resp.results} == {"整改措施"}
+    assert resp.kind == "整改措施"
