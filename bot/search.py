@@ -31,11 +31,10 @@ import threading
 import weakref
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +43,10 @@ import yaml
 from rapidfuzz import fuzz, process
 from sqlite_utils import Database
 
+from bot import search_index
+from bot.db import write
 from bot.docparse import KINDS, kind_book, resolve_kind
+from bot.search_index import KIND_CODE, Index, term_key
 from bot.text import (
     DICT_DIR,
     QUESTION_WORDS,
@@ -57,7 +59,7 @@ from bot.text import (
 )
 
 #: Bump when the term extraction changes: the index is rebuilt on next use.
-INDEX_VERSION = "2"
+INDEX_VERSION = "3"
 #: Paragraph ids per postings row.
 CHUNK = 4096
 #: Postings read in the candidate phase before common terms are left to the re-scoring.
@@ -140,25 +142,9 @@ class SearchResponse:
 
 # --- schema helpers ------------------------------------------------------------------------
 
-@contextmanager
-def transaction(db: Database) -> Iterator[None]:
-    """One write transaction (``BEGIN IMMEDIATE``); joins an outer one if already open.
-
-    sqlite-utils' table helpers commit on their own, so everything here uses raw SQL to keep a
-    file's import and its index update all-or-nothing.
-    """
-    conn = db.conn
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.rollback()
-        raise
-    else:
-        conn.commit()
+def transaction(db: Database) -> AbstractContextManager[None]:
+    """Kept for callers: :func:`bot.db.write`, the one write discipline."""
+    return write(db)
 
 
 # --- terms ---------------------------------------------------------------------------------
@@ -192,14 +178,16 @@ def _doc_row(
 
     The heading's terms are indexed with the text's (a paragraph under 党风廉政 is about it even
     when it never says so), the same terms as ``index_terms(text + "\n" + heading)`` that
-    removal uses. The folded text is kept only when folding changed something (traditional
-    characters, full-width or upper-case letters), so re-ranking never has to fold at query time.
+    removal uses. The folded text is kept only when folding changed a letter, digit or
+    ideograph (traditional characters, full-width or upper-case letters), not just
+    punctuation (，→ ,), so matching never folds at query time and most rows store one copy.
     """
     folded = fold(text)
     counts = Counter(terms_of_runs(runs(folded)))
     if heading:
         counts.update(index_terms(heading))
-    row = (pid, source_id, kind, sum(counts.values()), None if folded == text else folded)
+    changed = folded != text and runs(folded) != _RUN.findall(text)  # not punctuation only
+    row = (pid, source_id, kind, sum(counts.values()), folded if changed else None)
     return row, counts
 
 
@@ -334,7 +322,7 @@ def sync(db: Database) -> int:
     own. Rebuilds everything when the index was made by another :data:`INDEX_VERSION`.
     Returns the number of paragraphs (re)indexed.
     """
-    with transaction(db):
+    with write(db):
         version = db.conn.execute("SELECT value FROM search_meta WHERE key = 'version'").fetchone()
         if version is None or version[0] != INDEX_VERSION:
             return rebuild_index(db)
@@ -354,13 +342,33 @@ def sync(db: Database) -> int:
         if pending:
             db.conn.execute("DELETE FROM search_pending")
         if dead or pending:
+            db.conn.executemany(
+                "INSERT INTO search_log (para_id) VALUES (?)",
+                [(int(p),) for p, _ in dead] + [(int(p),) for p in pending],
+            )
+            _snapshot_if_due(db)
             _bump(db)
         return done
 
 
+#: a snapshot is written once this many paragraphs changed since the last one (or 10%)
+SNAPSHOT_EVERY = 5000
+
+
+def _snapshot_if_due(db: Database) -> None:
+    """Save a new snapshot of the in-memory index when the change log has grown large."""
+    if search_index.snapshot_dir(db) is None:
+        return
+    row = db.conn.execute(
+        "SELECT (SELECT COUNT(*) FROM search_log), (SELECT COUNT(*) FROM search_docs)"
+    ).fetchone()
+    if row[0] >= max(SNAPSHOT_EVERY, row[1] // 10):
+        search_index.save(db, search_index.build_all(db))
+
+
 def rebuild_index(db: Database, batch: int = 20_000) -> int:
     """Drop and rebuild the whole index from ``paragraphs`` (version change, repair, bench)."""
-    with transaction(db):
+    with write(db):
         conn = db.conn
         for table in ("search_docs", "search_terms", "search_postings", "search_pending",
                       "search_dead"):
@@ -380,6 +388,10 @@ def rebuild_index(db: Database, batch: int = 20_000) -> int:
             "INSERT OR REPLACE INTO search_meta (key, value) VALUES ('version', ?)",
             (INDEX_VERSION,),
         )
+        conn.execute("DELETE FROM search_log")
+        search_index.drop_snapshot(db)
+        if total >= SNAPSHOT_EVERY:
+            search_index.save(db, search_index.build_all(db))
         _bump(db)
         return total
 
@@ -422,32 +434,31 @@ def _bump(db: Database) -> None:
 
 
 @dataclass
-class _Docs:
-    """Per-paragraph length, kind and source, indexed by id; reloaded when the DB changes."""
+class _Served:
+    """The in-memory index of one database connection and the generation it reflects."""
 
     generation: str = ""
-    length: array[int] = field(default_factory=lambda: array("I"))
-    kind: bytearray = field(default_factory=bytearray)
-    source: array[int] = field(default_factory=lambda: array("I"))
-    kind_ids: dict[int, set[int]] = field(default_factory=dict)
-    count: int = 0
-    avgdl: float = 1.0
+    index: Index | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_DOCS: weakref.WeakKeyDictionary[Database, _Docs] = weakref.WeakKeyDictionary()
-_KIND_CODE = {k: i + 1 for i, k in enumerate(KINDS)}
+_SERVED: weakref.WeakKeyDictionary[Database, _Served] = weakref.WeakKeyDictionary()
+_KIND_CODE = KIND_CODE
 
 
-def _docs(db: Database) -> _Docs:
-    """The document table for ``db``, applying queued changes and reloading if stale."""
-    docs = _DOCS.get(db)
-    if docs is None:
-        docs = _DOCS.setdefault(db, _Docs())
-    with docs.lock:
+def _index(db: Database) -> Index:
+    """The served index for ``db``: reloaded (snapshot + changes) when the generation moved.
+
+    Queues left by a writer that bypassed :func:`sync` (direct SQL) are applied first, as
+    before; reading never rebuilds or saves anything.
+    """
+    served = _SERVED.get(db)
+    if served is None:
+        served = _SERVED.setdefault(db, _Served())
+    with served.lock:
         gen = _generation(db)
-        if gen == docs.generation:
-            return docs
+        if served.index is not None and gen == served.generation:
+            return served.index
         queued = db.conn.execute(
             "SELECT (SELECT COUNT(*) FROM search_pending) + (SELECT COUNT(*) FROM search_dead), "
             "(SELECT value FROM search_meta WHERE key = 'version')"
@@ -455,25 +466,9 @@ def _docs(db: Database) -> _Docs:
         if queued[0] or queued[1] != INDEX_VERSION:
             sync(db)
             gen = _generation(db)
-        rows = db.conn.execute("SELECT para_id, source_id, kind, length FROM search_docs").fetchall()
-        size = (max((r[0] for r in rows), default=0)) + 1
-        length = array("I", bytes(4 * size))
-        kind = bytearray(size)
-        source = array("I", bytes(4 * size))
-        total = 0
-        kind_ids: dict[int, set[int]] = {}
-        for pid, sid, k, n in rows:
-            length[pid] = max(int(n), 1)
-            code = _KIND_CODE.get(k, len(KINDS))
-            kind[pid] = code
-            kind_ids.setdefault(code, set()).add(pid)
-            source[pid] = sid
-            total += length[pid]
-        docs.length, docs.kind, docs.source, docs.kind_ids = length, kind, source, kind_ids
-        docs.count = len(rows)
-        docs.avgdl = total / len(rows) if rows else 1.0
-        docs.generation = gen
-        return docs
+        served.index = Index.open(db)
+        served.generation = gen
+        return served.index
 
 
 def _generation(db: Database) -> str:
@@ -777,13 +772,13 @@ def search(
     sources, problem = _resolve_source(db, source)
     if problem:
         return SearchResponse(query, [], 0, problem, kind_name)
-    docs = _docs(db)
-    if docs.count == 0:
+    index = _index(db)
+    if index.count == 0:
         from bot.corpus import ensure_bundled  # a fresh install: load the bundled templates
 
         ensure_bundled(db)
-        docs = _docs(db)
-    if docs.count == 0:
+        index = _index(db)
+    if index.count == 0:
         return SearchResponse(query, [], 0, "范文库还是空的，请先导入范文文件", kind_name)
     if q.single_char:
         q = _expand_single(db, q)
@@ -798,11 +793,11 @@ def search(
         return SearchResponse(query, [], 0, _not_found(query), kind_name)
     ignored = _drop_unknown_words(q, df)
     wanted = kind_name or q.kind_hint
-    found = _run(db, docs, q, df, wanted, sources, offset, limit)
+    found = _run(db, index, q, df, wanted, sources, offset, limit)
     other_kinds = False
     if wanted and (not found[1] or found[2]):
         # nothing (or only best-effort results) of that kind: what the other kinds have
-        others = _run(db, docs, q, df, None, sources, offset, limit)
+        others = _run(db, index, q, df, None, sources, offset, limit)
         if others[1] and (not found[1] or not others[2]):
             found, other_kinds = others, True
     page, total, fallback = found
@@ -831,7 +826,7 @@ def search(
 
 def _run(
     db: Database,
-    docs: _Docs,
+    index: Index,
     q: _Query,
     df: dict[str, int],
     kind_name: str | None,
@@ -841,12 +836,14 @@ def _run(
 ) -> tuple[list[SearchResult], int, bool]:
     """One ranking pass with a kind filter: (page, total, best-effort only)."""
     kind_code = _KIND_CODE[kind_name] if kind_name else 0
-    scores, selected_weight = _candidates(db, docs, q, df, kind_code, sources)
-    if not scores:
-        return [], 0, False
+    idf = {t: index.idf(n) for t, n in df.items()}
+    weighted = {term_key(t): q.terms[t] * idf[t] for t in df}
+    presence = {term_key(t): idf[t] for t in q.typed if t in df}
     need = max(CANDIDATES, offset + limit + RERANK)
-    top, total = _top(scores, need, 0.45 * selected_weight)
-    page, passed, fallback = _rerank(db, docs, q, df, top, offset, limit)
+    candidates, total, _ = index.top(weighted, presence, need, kind_code, sources)
+    if not candidates:
+        return [], 0, False
+    page, passed, fallback = _rerank(db, index, q, df, candidates, offset, limit)
     if not passed:
         return [], 0, False
     return page, (passed if fallback else max(total, passed)), fallback
@@ -886,104 +883,33 @@ def _expand_single(db: Database, q: _Query) -> _Query:
 
 
 def _document_frequencies(db: Database, terms: dict[str, float]) -> dict[str, int]:
-    keys = list(terms)
+    index = _index(db)
     out: dict[str, int] = {}
-    for s in range(0, len(keys), 500):
-        part = keys[s : s + 500]
-        marks = ",".join("?" * len(part))
-        for term, df in db.conn.execute(
-            f"SELECT term, df FROM search_terms WHERE term IN ({marks}) AND df > 0", part
-        ):
-            out[str(term)] = int(df)
+    for term in terms:
+        df = index.df(term_key(term))
+        if df:
+            out[term] = df
     return out
-
-
-def _candidates(
-    db: Database,
-    docs: _Docs,
-    q: _Query,
-    df: dict[str, int],
-    kind_code: int,
-    sources: set[int] | None,
-) -> tuple[dict[int, float], float]:
-    """Sum of idf over the rarest query terms a paragraph contains (filters applied).
-
-    Set operations run in C: only paragraphs already holding a rarer term are touched one by
-    one, which keeps a query over 100k paragraphs at a few milliseconds.
-    """
-    n = docs.count
-    allowed: set[int] | None = None
-    if kind_code:
-        allowed = docs.kind_ids.get(kind_code, set())
-    if sources is not None:
-        srcs = docs.source
-        in_sources = {p for p in range(len(srcs)) if srcs[p] in sources}
-        allowed = in_sources if allowed is None else allowed & in_sources
-    scores: dict[int, float] = {}
-    read = 0
-    weight_sum = 0.0
-    for term in sorted(df, key=lambda t: df[t]):
-        if read and read + df[term] > BUDGET:
-            break
-        w = _idf(df[term], n) * q.terms[term]
-        weight_sum += w
-        ids: set[int] = set()
-        for (blob,) in db.conn.execute("SELECT ids FROM search_postings WHERE term = ?", (term,)):
-            chunk = _unpack(blob)
-            read += len(chunk)
-            ids.update(chunk)
-            if read >= BUDGET:
-                break  # a very common first term: a sample of its paragraphs is enough
-        if allowed is not None:
-            ids &= allowed
-        if not scores:
-            scores = dict.fromkeys(ids, w)
-            continue
-        common = ids & scores.keys()
-        for pid in common:
-            scores[pid] += w
-        if len(common) < len(ids):
-            scores.update(dict.fromkeys(ids - common, w))
-    return scores, weight_sum
-
-
-def _top(scores: dict[int, float], need: int, floor: float) -> tuple[list[int], int]:
-    """The ``need`` best-scoring ids and how many reach ``floor``.
-
-    Scores are sums of a few idf values, so there are few distinct ones: counting them (in C)
-    finds the cut-off without sorting tens of thousands of candidates.
-    """
-    histogram = Counter(scores.values())
-    total = sum(c for v, c in histogram.items() if v >= floor)
-    if len(scores) <= need:
-        return list(scores), total
-    cut, taken = 0.0, 0
-    for value in sorted(histogram, reverse=True):
-        cut, taken = value, taken + histogram[value]
-        if taken >= need:
-            break
-    above = [p for p, s in scores.items() if s > cut]
-    ties = (p for p, s in scores.items() if s == cut)
-    above.extend(islice(ties, need - len(above)))
-    return above, total
 
 
 def _rerank(
     db: Database,
-    docs: _Docs,
+    index: Index,
     q: _Query,
     df: dict[str, int],
-    pids: list[int],
+    candidates: list[tuple[int, float, int]],
     offset: int,
     limit: int,
 ) -> tuple[list[SearchResult], int, bool]:
-    """Exact BM25 over every query term, coverage and rapidfuzz on the candidates.
+    """Coverage of the query's words and rapidfuzz on the best BM25 candidates.
 
     Returns the requested page, how many candidates passed the relevance floor and whether
     none did, so the page holds the best-effort (BM25) results below it instead.
     """
-    if not pids:
+    if not candidates:
         return [], 0, False
+    bm25_of = {pid: score for pid, score, _ in candidates}
+    pids = list(bm25_of)
     marks = ",".join("?" * len(pids))
     # the heading is matched with the text, as it is indexed (see ``_doc_row``)
     rows = [
@@ -994,28 +920,17 @@ def _rerank(
             pids,
         )
     ]
-    n = docs.count
-    idf = {t: _idf(df[t], n) for t in q.terms if t in df}
+    idf = {t: index.idf(df[t]) for t in q.terms if t in df}
     units = _units(q, idf)
     unit_weight = sum(w for w, _ in units) or 1.0
+    wanted = {t for _, alts in units for alt in alts for t in alt}
     scored: list[tuple[float, float, str, dict[str, Any]]] = []
-    lengths, avgdl = docs.length, docs.avgdl
     for row in rows:
-        pid = row["id"]
-        if pid >= len(lengths) or not lengths[pid]:
-            continue  # removed since the candidates were read
         folded = row["folded"]
         matched = f"{folded}\n{row['heading']}" if row["heading"] else folded
-        norm = K1 * (1 - B + B * lengths[pid] / avgdl)
-        bm25 = 0.0
-        present: set[str] = set()
-        for t, w in q.terms.items():
-            tf = matched.count(t) if t in idf else 0
-            if tf:
-                present.add(t)
-                bm25 += w * idf[t] * tf * (K1 + 1) / (tf + norm)
+        present = {t for t in wanted if t in matched}
         coverage = _coverage(units, present, idf) / unit_weight
-        scored.append((bm25, coverage, matched, row))
+        scored.append((bm25_of[row["id"]], coverage, matched, row))
     if not scored:
         return [], 0, False
     best_bm25 = max(s[0] for s in scored) or 1.0
@@ -1023,10 +938,14 @@ def _rerank(
     pool = scored[: max(RERANK, offset + limit)]
     words = [w for w in q.words if w]
     wlen = sum(len(w) for w in words) or 1
+    lens = np.array([len(w) for w in words], dtype=np.float32)
+    ratios = process.cdist(
+        words, [m for _, _, m, _ in pool], scorer=fuzz.partial_ratio, dtype=np.float32
+    )
+    fuzzies = (lens @ ratios / wlen / 100.0).tolist() if words else [0.0] * len(pool)
     final: list[tuple[float, int, str, dict[str, Any]]] = []
     weak: list[tuple[float, int, str, dict[str, Any]]] = []
-    for bm25, coverage, matched, row in pool:
-        fuzzy = sum(fuzz.partial_ratio(w, matched) * len(w) for w in words) / wlen / 100.0
+    for (bm25, coverage, _matched, row), fuzzy in zip(pool, fuzzies, strict=True):
         score = 0.45 * bm25 / best_bm25 + 0.35 * coverage + 0.2 * fuzzy
         if q.kind_hint and row["kind"] == q.kind_hint:
             score += 0.25
@@ -1149,8 +1068,7 @@ def _spans(folded: str, q: _Query, cap: int = 40) -> list[tuple[int, int]]:
 
 def similar(db: Database, text: str, limit: int = 5) -> list[tuple[int, str]]:
     """Paragraphs sharing the most of ``text``'s rarest terms (near-duplicate candidates)."""
-    docs = _docs(db)
-    if docs.count == 0:
+    if _index(db).count == 0:
         return []
     counts = index_terms(text)
     df = _document_frequencies(db, dict.fromkeys(counts, 1.0))

@@ -430,3 +430,23 @@ def test_lone_kind_word_browses_that_kind(db) -> None:
     resp = search(db, "整改措施")
     assert resp.results and {r.kind for r in resp.results} == {"整改措施"}
     assert resp.kind == "整改措施"
+
+
+def test_snapshot_is_memory_mapped_and_follows_changes(db, tmp_path: Path, monkeypatch) -> None:
+    from bot import search as search_module
+    from bot import search_index
+
+    before = [(r.id, round(r.score, 4)) for r in search(db, "党费 收缴", limit=10).results]
+    monkeypatch.setattr(search_module, "SNAPSHOT_EVERY", 1)
+    rebuild_index(db)
+    snap = search_index.load(db)
+    assert snap is not None and isinstance(snap[0].docs, __import__("numpy").memmap)
+    fresh = open_db(tmp_path / "s.db")
+    assert [(r.id, round(r.score, 4)) for r in search(fresh, "党费 收缴", limit=10).results] == before
+    monkeypatch.setattr(search_module, "SNAPSHOT_EVERY", 10**9)  # changes go to the log
+    ingest_bytes(db, "c.txt", "一、主要做法\n组织党员开展红色教育参观活动，重温入党誓词。\n".encode())
+    assert db.conn.execute("SELECT COUNT(*) FROM search_log").fetchone()[0] > 0
+    assert "红色教育" in search(fresh, "红色教育").results[0].text
+    remove_source(db, db.conn.execute("SELECT id FROM sources WHERE name = 'c.txt'").fetchone()[0])
+    assert not search(fresh, "红色教育").results
+    fresh.conn.close()
