@@ -649,8 +649,13 @@ def _make_query(words: list[str], kind_hint: str | None) -> _Query:
             for t in terms_of_runs([other]):
                 terms.setdefault(t, 0.6)
     single = len(words) == 1 and len(words[0]) == 1
-    segments = [s for w in words for s in (segmenter().cut(w) if _has_cjk(w) else [w])]
+    segments = _segments(words)
     return _Query(words, terms, typed, segments, expansions, kind_hint, single)
+
+
+def _segments(words: list[str]) -> list[str]:
+    """jieba words of the query's runs (a run without ideographs is one word)."""
+    return [s for w in words for s in (segmenter().cut(w) if _has_cjk(w) else [w])]
 
 
 #: weight of a typed word's own terms once it has been repaired as a typo (it may still be
@@ -792,6 +797,8 @@ def search(
     if not df:
         return SearchResponse(query, [], 0, _not_found(query), kind_name)
     ignored = _drop_unknown_words(q, df)
+    if _mostly_garbage(q, df):
+        return SearchResponse(query, [], 0, _not_found(query), kind_name)
     wanted = kind_name or q.kind_hint
     found = _run(db, index, q, df, wanted, sources, offset, limit)
     other_kinds = False
@@ -849,6 +856,24 @@ def _run(
     return page, (passed if fallback else max(total, passed)), fallback
 
 
+def _mostly_garbage(q: _Query, df: dict[str, int]) -> bool:
+    """More of the query is gibberish than matches: an honest "not found", not a fallback.
+
+    A word none of whose terms is indexed is ignored when it is an everyday word (jieba knows
+    it: 老是, 忘记) or covered by a colloquial phrase, but counts against the query when it is
+    no word at all (zzqqxx), so a lone shared bigram (存在 in zzqqxx不存在的词) is not a match.
+    """
+    grouped = {s for covered, _ in q.groups for s in covered}
+    known = garbage = 0.0
+    for seg in q.segments:
+        terms = terms_of_runs([seg])
+        share = sum(t in df for t in terms) / len(terms) if terms else 0.0
+        known += len(seg) * share
+        if len(seg) >= 2 and seg not in grouped and not segmenter().frequency(seg)[0]:
+            garbage += len(seg) * (1 - share)
+    return garbage > known
+
+
 def _drop_unknown_words(q: _Query, df: dict[str, int]) -> list[str]:
     """Forget typed words none of whose terms occur anywhere ("ＤＡＮＧ 党费" → 党费).
 
@@ -861,6 +886,7 @@ def _drop_unknown_words(q: _Query, df: dict[str, int]) -> list[str]:
         return []
     ignored = [w for w in q.words if w not in known]
     q.words = known
+    q.segments = _segments(known)
     q.typed = list(dict.fromkeys(terms_of_runs(known)))
     return ignored
 

@@ -450,3 +450,8 @@ def test_snapshot_is_memory_mapped_and_follows_changes(db, tmp_path: Path, monke
     remove_source(db, db.conn.execute("SELECT id FROM sources WHERE name = 'c.txt'").fetchone()[0])
     assert not search(fresh, "红色教育").results
     fresh.conn.close()
+
+
+def test_gibberish_is_not_a_fallback(db) -> None:
+    # only 存在 (and xx, a placeholder) is shared: more of the query is no word at all
+    assert search(db, "zzqqxx不存在的词").results == []
