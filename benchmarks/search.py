@@ -6,7 +6,11 @@ real paragraphs of the same kind. Quality uses the dev queries below (our own wo
 is relevant when it satisfies the query's automatic rule (keywords it must contain, kinds).
 
 Compared designs:
-  ours      bigram inverted index in SQLite + BM25 + rapidfuzz re-rank (bot.search)
+  ours      in-memory numpy BM25 over char bigrams (snapshot next to the DB) + word coverage and
+            rapidfuzz re-rank of the top 50 (bot.search)
+  bm25s     the baseline: bm25s (numba backend) over the same char bigrams + rapidfuzz
+            ``cdist`` re-rank of its top 50 (optional ``bench`` extra: pip install bm25s numba);
+            its latency is measured interleaved with ours in one process
   rf-scan   rapidfuzz partial_ratio over every paragraph (no index)
   fts5-tri  SQLite FTS5 with the trigram tokenizer, ORDER BY rank
 
@@ -34,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("DANGWU_CORPUS") or ROOT.parent / "shared" / "corpus")
 OUT = ROOT / "benchmarks" / "out"
 
 
@@ -178,7 +182,10 @@ def build(path: Path, paragraphs: list[tuple[str, str, str]]) -> dict[str, float
     stats = index_stats(db)
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
-    index_bytes = _index_bytes(path)
+    snap = Path(f"{path}.search")
+    index_bytes = _index_bytes(path) + sum(
+        f.stat().st_size for f in snap.rglob("*") if f.is_file()
+    )
     return {"build_s": build_s, "paragraphs": stats["paragraphs"], "terms": stats["terms"],
             "postings": stats["postings"], "index_mb": index_bytes / 2**20,
             "db_mb": path.stat().st_size / 2**20, "build_rss_mb": _rss_mb()}
@@ -333,6 +340,124 @@ def query_fts(path: str, rounds: int) -> dict[str, Any]:
             "build_s": build_s}
 
 
+def _bigrams(text: str) -> list[str]:
+    from bot.search import index_terms
+
+    return list(index_terms(text).elements())
+
+
+def build_bm25s(path: str, out: str) -> dict[str, float]:
+    """Baseline index over the same paragraphs (text + heading bigrams), saved to ``out``."""
+    import sqlite3
+
+    import bm25s
+
+    conn = sqlite3.connect(path)
+    rows = conn.execute("SELECT text, COALESCE(heading, '') FROM paragraphs ORDER BY id").fetchall()
+    t0 = time.perf_counter()
+    tokens = [_bigrams(f"{t}\n{h}") for t, h in rows]
+    retriever = bm25s.BM25(backend="numba")
+    retriever.index(tokens, show_progress=False)
+    retriever.save(out)
+    build_s = time.perf_counter() - t0
+    size = sum(f.stat().st_size for f in Path(out).iterdir())
+    return {"build_s": build_s, "index_mb": size / 2**20, "build_rss_mb": _rss_mb()}
+
+
+class Bm25sBaseline:
+    """bm25s top 50 (kind filter as a weight mask), re-ranked by rapidfuzz partial_ratio."""
+
+    def __init__(self, path: str, index_dir: str) -> None:
+        import sqlite3
+
+        import bm25s
+        import numpy as np
+
+        from bot.text import fold
+
+        self.np, self.fold = np, fold
+        self.retriever = bm25s.BM25.load(index_dir, mmap=True)
+        self.retriever.backend = "numba"
+        self.conn = sqlite3.connect(path)
+        rows = self.conn.execute("SELECT id, kind FROM paragraphs ORDER BY id").fetchall()
+        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
+        kinds = [r[1] for r in rows]
+        self.masks = {k: np.array([x == k for x in kinds], dtype=np.float32) for k in set(kinds)}
+
+    def run(self, dq: DevQuery, limit: int) -> list[tuple[str, str]]:
+        from rapidfuzz import fuzz, process
+
+        from bot.docparse import resolve_kind
+
+        q = self.fold(dq.q)
+        tokens = [t for t in _bigrams(q) if t in self.retriever.vocab_dict]
+        if not tokens:
+            return []
+        want = resolve_kind(dq.kind) if dq.kind else None
+        mask = self.masks.get(want) if want else None
+        if want and mask is None:
+            return []
+        docs, scores = self.retriever.retrieve(
+            [tokens], k=min(50, len(self.ids)), show_progress=False, n_threads=1,
+            weight_mask=mask,
+        )
+        keep = [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        if not keep:
+            return []
+        pids = [int(self.ids[d]) for d, _ in keep]
+        marks = ",".join("?" * len(pids))
+        by_id = {r[0]: (r[1], r[2]) for r in self.conn.execute(
+            f"SELECT id, text, kind FROM paragraphs WHERE id IN ({marks})", pids)}
+        texts = [self.fold(by_id[p][0]) for p in pids]
+        words = re.findall(r"[^\W_]+", q)
+        fuzzy = process.cdist(words, texts, scorer=fuzz.partial_ratio).mean(axis=0) / 100
+        best = max(s for _, s in keep)
+        final = sorted(
+            range(len(pids)), key=lambda i: -(0.6 * keep[i][1] / best + 0.4 * fuzzy[i])
+        )
+        return [by_id[pids[i]] for i in final[:limit]]
+
+
+def query_bm25s(path: str, rounds: int) -> dict[str, Any]:
+    """Baseline in a fresh process: cold open + first query, RSS, quality."""
+    t0 = time.perf_counter()
+    base = Bm25sBaseline(path, path + ".bm25s")
+    base.run(DEV_QUERIES[0], 10)
+    open_first = time.perf_counter() - t0
+    ranked = [base.run(dq, 10) for dq in DEV_QUERIES]
+    timings = []
+    for _ in range(rounds):
+        for dq in DEV_QUERIES:
+            t1 = time.perf_counter()
+            base.run(dq, 5)
+            timings.append(time.perf_counter() - t1)
+    return {"timings": timings, "quality": _quality(ranked), "rss_mb": _rss_mb(),
+            "open_first_s": open_first}
+
+
+def query_interleaved(path: str, rounds: int) -> dict[str, Any]:
+    """Ours and the baseline on the same queries, alternating, in one process."""
+    from bot.db import open_db
+    from bot.search import search
+
+    db = open_db(path)
+    base = Bm25sBaseline(path, path + ".bm25s")
+    search(db, DEV_QUERIES[0].q)
+    base.run(DEV_QUERIES[0], 5)
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(rounds):
+        for dq in DEV_QUERIES:
+            t0 = time.perf_counter()
+            search(db, dq.q, kind=dq.kind, limit=5)
+            t1 = time.perf_counter()
+            base.run(dq, 5)
+            t2 = time.perf_counter()
+            ours.append(t1 - t0)
+            theirs.append(t2 - t1)
+    return {"ours": ours, "bm25s": theirs}
+
+
 def _in_process(func: str, path: str, rounds: int) -> dict[str, Any]:
     """Each measurement in a fresh interpreter, so start-up and RSS are the bot's own."""
     code = (
@@ -402,6 +527,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--rounds", type=int, default=5, help="timed passes over the dev queries")
     ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument("--bm25s", action="store_true",
+                    help="compare with bm25s (numba) + rapidfuzz, interleaved (bench extra)")
     ap.add_argument("--baseline-max", type=int, default=10000,
                     help="largest corpus the rapidfuzz scan baseline runs on (it is linear)")
     args = ap.parse_args(argv)
@@ -432,9 +559,22 @@ def main(argv: list[str] | None = None) -> int:
             with ctx.Pool(1) as pool:
                 built = pool.apply(build, (path, paragraphs))
             r = _in_process("query_ours", str(path), args.rounds)
-            rows.append(_row(f"{n // 1000}k", "ours", int(built["paragraphs"]), r,
-                             build_s=built["build_s"], index_mb=built["index_mb"] or None,
-                             open_first_s=r["open_first_s"]))
+            ours_row = _row(f"{n // 1000}k", "ours", int(built["paragraphs"]), r,
+                            build_s=built["build_s"], index_mb=built["index_mb"] or None,
+                            open_first_s=r["open_first_s"])
+            rows.append(ours_row)
+            if args.bm25s:
+                with ctx.Pool(1) as pool:
+                    bb = pool.apply(build_bm25s, (str(path), str(path) + ".bm25s"))
+                rb = _in_process("query_bm25s", str(path), args.rounds)
+                base_row = _row(f"{n // 1000}k", "bm25s+rf", n, rb, build_s=bb["build_s"],
+                                index_mb=bb["index_mb"], open_first_s=rb["open_first_s"])
+                rows.append(base_row)
+                inter = _in_process("query_interleaved", str(path), args.rounds)
+                for row, key in ((ours_row, "ours"), (base_row, "bm25s")):
+                    row.p50_ms = _pct(inter[key], 50)
+                    row.p95_ms = _pct(inter[key], 95)
+                shutil.rmtree(str(path) + ".bm25s", ignore_errors=True)
             print(f"  built {n}: {built['paragraphs']:.0f} paragraphs, {built['terms']:.0f} terms, "
                   f"{built['postings']:.0f} postings, db {built['db_mb']:.0f} MB, "
                   f"build peak RSS {built['build_rss_mb']:.0f} MB; fresh process: imports "
@@ -445,6 +585,7 @@ def main(argv: list[str] | None = None) -> int:
                 fts = _in_process("query_fts", str(path), args.rounds)
                 rows.append(_row(f"{n // 1000}k", "fts5-tri", n, fts, build_s=fts["build_s"]))
             os.remove(path)
+            shutil.rmtree(f"{path}.search", ignore_errors=True)
         print()
         print_table(rows)
         OUT.mkdir(parents=True, exist_ok=True)

@@ -472,3 +472,19 @@ def _timelines(db: Database) -> None:
         );
         """
     )
+
+
+@MIGRATIONS(name="0012_search_log")
+def _search_log(db: Database) -> None:
+    """Paragraphs changed since the search index snapshot (``bot.search_index``): ``sync``
+    records what it purged or indexed, the trigger a changed kind or source; a reader indexes
+    just these in memory on top of the memory-mapped snapshot; a new snapshot empties it."""
+    db.executescript(
+        """
+        CREATE TABLE search_log (seq INTEGER PRIMARY KEY, para_id INTEGER NOT NULL);
+        CREATE TRIGGER search_paragraph_meta_log AFTER UPDATE OF kind, source_id ON paragraphs
+        BEGIN
+            INSERT INTO search_log (para_id) VALUES (new.id);
+        END;
+        """
+    )

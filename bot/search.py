@@ -35,18 +35,31 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
+from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz
+import numpy as np
+import yaml
+from rapidfuzz import fuzz, process
 from sqlite_utils import Database
 
+from bot import search_index
 from bot.db import write
 from bot.docparse import KINDS, kind_book, resolve_kind
-from bot.text import fold, synonyms
+from bot.search_index import KIND_CODE, Index, term_key
+from bot.text import (
+    DICT_DIR,
+    QUESTION_WORDS,
+    STOPWORDS,
+    YAML_LOADER,
+    fold,
+    repair_typos,
+    segmenter,
+    synonyms,
+)
 
 #: Bump when the term extraction changes: the index is rebuilt on next use.
-INDEX_VERSION = "2"
+INDEX_VERSION = "3"
 #: Paragraph ids per postings row.
 CHUNK = 4096
 #: Postings read in the candidate phase before common terms are left to the re-scoring.
@@ -54,6 +67,10 @@ BUDGET = 10_000
 #: Candidates re-scored with exact BM25 from their text; the best RERANK get rapidfuzz.
 CANDIDATES = 100
 RERANK = 50
+#: Shown above best-effort results that missed the relevance cut-off.
+FALLBACK_MESSAGE = "可能相关：没有完全符合的段落，以下是最接近的结果"
+#: weight of a kind word's own terms (党费 问题: 问题 in the text counts a little)
+KIND_WORD_WEIGHT = 0.3
 #: Longest query considered (characters); longer input is cut.
 MAX_QUERY = 120
 K1, B = 1.2, 0.75
@@ -110,6 +127,14 @@ class SearchResponse:
     message: str = ""
     kind: str | None = None
     offset: int = 0
+    #: True when nothing passed the relevance cut-off and these are best-effort BM25 results
+    #: (shown as "可能相关"): never an empty answer while some paragraph shares a query term.
+    fallback: bool = False
+    #: "did you mean": the query with a likely typo repaired ("" when none)
+    suggestion: str = ""
+    #: True when the kind asked for (filter or a kind word in the query) had nothing and these
+    #: are other kinds' results ("没有「X」类段落，以下是其他类别")
+    other_kinds: bool = False
 
     def to_list(self) -> list[dict[str, Any]]:
         return [r.to_dict() for r in self.results]
@@ -118,7 +143,7 @@ class SearchResponse:
 # --- schema helpers ------------------------------------------------------------------------
 
 def transaction(db: Database) -> AbstractContextManager[None]:
-    """The importer's and indexer's write transaction: :func:`bot.db.write`."""
+    """Kept for callers: :func:`bot.db.write`, the one write discipline."""
     return write(db)
 
 
@@ -153,14 +178,16 @@ def _doc_row(
 
     The heading's terms are indexed with the text's (a paragraph under 党风廉政 is about it even
     when it never says so), the same terms as ``index_terms(text + "\n" + heading)`` that
-    removal uses. The folded text is kept only when folding changed something (traditional
-    characters, full-width or upper-case letters), so re-ranking never has to fold at query time.
+    removal uses. The folded text is kept only when folding changed a letter, digit or
+    ideograph (traditional characters, full-width or upper-case letters), not just
+    punctuation (，→ ,), so matching never folds at query time and most rows store one copy.
     """
     folded = fold(text)
     counts = Counter(terms_of_runs(runs(folded)))
     if heading:
         counts.update(index_terms(heading))
-    row = (pid, source_id, kind, sum(counts.values()), None if folded == text else folded)
+    changed = folded != text and runs(folded) != _RUN.findall(text)  # not punctuation only
+    row = (pid, source_id, kind, sum(counts.values()), folded if changed else None)
     return row, counts
 
 
@@ -295,7 +322,7 @@ def sync(db: Database) -> int:
     own. Rebuilds everything when the index was made by another :data:`INDEX_VERSION`.
     Returns the number of paragraphs (re)indexed.
     """
-    with transaction(db):
+    with write(db):
         version = db.conn.execute("SELECT value FROM search_meta WHERE key = 'version'").fetchone()
         if version is None or version[0] != INDEX_VERSION:
             return rebuild_index(db)
@@ -315,13 +342,33 @@ def sync(db: Database) -> int:
         if pending:
             db.conn.execute("DELETE FROM search_pending")
         if dead or pending:
+            db.conn.executemany(
+                "INSERT INTO search_log (para_id) VALUES (?)",
+                [(int(p),) for p, _ in dead] + [(int(p),) for p in pending],
+            )
+            _snapshot_if_due(db)
             _bump(db)
         return done
 
 
+#: a snapshot is written once this many paragraphs changed since the last one (or 10%)
+SNAPSHOT_EVERY = 5000
+
+
+def _snapshot_if_due(db: Database) -> None:
+    """Save a new snapshot of the in-memory index when the change log has grown large."""
+    if search_index.snapshot_dir(db) is None:
+        return
+    row = db.conn.execute(
+        "SELECT (SELECT COUNT(*) FROM search_log), (SELECT COUNT(*) FROM search_docs)"
+    ).fetchone()
+    if row[0] >= max(SNAPSHOT_EVERY, row[1] // 10):
+        search_index.save(db, search_index.build_all(db))
+
+
 def rebuild_index(db: Database, batch: int = 20_000) -> int:
     """Drop and rebuild the whole index from ``paragraphs`` (version change, repair, bench)."""
-    with transaction(db):
+    with write(db):
         conn = db.conn
         for table in ("search_docs", "search_terms", "search_postings", "search_pending",
                       "search_dead"):
@@ -341,6 +388,10 @@ def rebuild_index(db: Database, batch: int = 20_000) -> int:
             "INSERT OR REPLACE INTO search_meta (key, value) VALUES ('version', ?)",
             (INDEX_VERSION,),
         )
+        conn.execute("DELETE FROM search_log")
+        search_index.drop_snapshot(db)
+        if total >= SNAPSHOT_EVERY:
+            search_index.save(db, search_index.build_all(db))
         _bump(db)
         return total
 
@@ -383,32 +434,31 @@ def _bump(db: Database) -> None:
 
 
 @dataclass
-class _Docs:
-    """Per-paragraph length, kind and source, indexed by id; reloaded when the DB changes."""
+class _Served:
+    """The in-memory index of one database connection and the generation it reflects."""
 
     generation: str = ""
-    length: array[int] = field(default_factory=lambda: array("I"))
-    kind: bytearray = field(default_factory=bytearray)
-    source: array[int] = field(default_factory=lambda: array("I"))
-    kind_ids: dict[int, set[int]] = field(default_factory=dict)
-    count: int = 0
-    avgdl: float = 1.0
+    index: Index | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_DOCS: weakref.WeakKeyDictionary[Database, _Docs] = weakref.WeakKeyDictionary()
-_KIND_CODE = {k: i + 1 for i, k in enumerate(KINDS)}
+_SERVED: weakref.WeakKeyDictionary[Database, _Served] = weakref.WeakKeyDictionary()
+_KIND_CODE = KIND_CODE
 
 
-def _docs(db: Database) -> _Docs:
-    """The document table for ``db``, applying queued changes and reloading if stale."""
-    docs = _DOCS.get(db)
-    if docs is None:
-        docs = _DOCS.setdefault(db, _Docs())
-    with docs.lock:
+def _index(db: Database) -> Index:
+    """The served index for ``db``: reloaded (snapshot + changes) when the generation moved.
+
+    Queues left by a writer that bypassed :func:`sync` (direct SQL) are applied first, as
+    before; reading never rebuilds or saves anything.
+    """
+    served = _SERVED.get(db)
+    if served is None:
+        served = _SERVED.setdefault(db, _Served())
+    with served.lock:
         gen = _generation(db)
-        if gen == docs.generation:
-            return docs
+        if served.index is not None and gen == served.generation:
+            return served.index
         queued = db.conn.execute(
             "SELECT (SELECT COUNT(*) FROM search_pending) + (SELECT COUNT(*) FROM search_dead), "
             "(SELECT value FROM search_meta WHERE key = 'version')"
@@ -416,25 +466,9 @@ def _docs(db: Database) -> _Docs:
         if queued[0] or queued[1] != INDEX_VERSION:
             sync(db)
             gen = _generation(db)
-        rows = db.conn.execute("SELECT para_id, source_id, kind, length FROM search_docs").fetchall()
-        size = (max((r[0] for r in rows), default=0)) + 1
-        length = array("I", bytes(4 * size))
-        kind = bytearray(size)
-        source = array("I", bytes(4 * size))
-        total = 0
-        kind_ids: dict[int, set[int]] = {}
-        for pid, sid, k, n in rows:
-            length[pid] = max(int(n), 1)
-            code = _KIND_CODE.get(k, len(KINDS))
-            kind[pid] = code
-            kind_ids.setdefault(code, set()).add(pid)
-            source[pid] = sid
-            total += length[pid]
-        docs.length, docs.kind, docs.source, docs.kind_ids = length, kind, source, kind_ids
-        docs.count = len(rows)
-        docs.avgdl = total / len(rows) if rows else 1.0
-        docs.generation = gen
-        return docs
+        served.index = Index.open(db)
+        served.generation = gen
+        return served.index
 
 
 def _generation(db: Database) -> str:
@@ -452,9 +486,116 @@ class _Query:
     words: list[str]  # folded runs as typed (for rapidfuzz and highlighting)
     terms: dict[str, float]  # term → weight (1.0 typed, 0.6 from a synonym)
     typed: list[str]  # the typed terms, for coverage
+    segments: list[str]  # jieba words of ``words``: coverage is counted by word
     expansions: list[tuple[str, str]]  # (variant typed, canonical form) pairs
     kind_hint: str | None = None
     single_char: bool = False
+    #: colloquial phrases found in the query: (the typed words they cover, formal phrases)
+    groups: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    #: kinds a colloquial phrase points at (a soft preference, unlike ``kind_hint``)
+    prefer_kinds: frozenset[str] = frozenset()
+    #: the kind word typed in the query (问题 in 党费 问题): a filter, and matched a little
+    kind_word: str = ""
+
+
+# --- colloquial words ------------------------------------------------------------------------
+
+#: everyday wording → formal phrases found in paragraphs (optional; written by hand)
+COLLOQUIAL = DICT_DIR / "colloquial.yaml"
+#: weight of the formal phrases' terms (the second query side); typed terms weigh 1
+COLLOQUIAL_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Colloquial:
+    """One row of ``colloquial.yaml``: ``say`` phrases mean the ``means`` phrases."""
+
+    say: tuple[str, ...]
+    means: tuple[str, ...]
+    kinds: tuple[str, ...] = ()
+
+
+def colloquial_table() -> tuple[Colloquial, ...]:
+    """The rows of :data:`COLLOQUIAL` (empty when the file is missing or unreadable)."""
+    try:
+        stamp = COLLOQUIAL.stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _load_colloquial(str(COLLOQUIAL), stamp)
+
+
+@lru_cache(maxsize=4)
+def _load_colloquial(path: str, stamp: int) -> tuple[Colloquial, ...]:
+    try:
+        raw = yaml.load(Path(path).read_text("utf-8"), Loader=YAML_LOADER) or []
+    except (OSError, yaml.YAMLError):
+        return ()
+    rows: list[Colloquial] = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        say = tuple(fold(str(x)).strip() for x in item.get("say") or [] if str(x).strip())
+        means = tuple(fold(str(x)).strip() for x in item.get("means") or [] if str(x).strip())
+        kinds = tuple(k for k in (resolve_kind(str(x)) for x in item.get("kinds") or []) if k)
+        if say and means:
+            rows.append(Colloquial(say, means, kinds))
+    return tuple(rows)
+
+
+@lru_cache(maxsize=4)
+def _say_list(rows: tuple[Colloquial, ...]) -> tuple[list[str], list[int]]:
+    says: list[str] = []
+    owner: list[int] = []
+    for i, row in enumerate(rows):
+        for say in row.say:
+            says.append(say)
+            owner.append(i)
+    return says, owner
+
+
+def _colloquial_matches(text: str, segments: list[str]) -> list[tuple[str, Colloquial]]:
+    """Rows whose ``say`` phrase occurs in ``text`` or nearly: one wrong character in four, or
+    its words in order with others between (开会没人来 in 开会老是没人来)."""
+    rows = colloquial_table()
+    if not rows or not text:
+        return []
+    says, owner = _say_list(rows)
+    scores = process.cdist([text], says, scorer=fuzz.partial_ratio, dtype=np.uint8)[0]
+    found: dict[int, str] = {}
+    for j in np.flatnonzero(scores >= 60):
+        say = says[j]
+        if (
+            say in text
+            or (len(say) >= 4 and scores[j] >= 100 * (1 - 1 / len(say)) - 1)
+            or _in_order(_say_words(say), segments)
+        ):
+            found.setdefault(owner[j], say)
+    return [(say, rows[i]) for i, say in found.items()]
+
+
+@lru_cache(maxsize=4096)
+def _say_words(say: str) -> tuple[str, ...]:
+    return tuple(segmenter().cut(say))
+
+
+def _in_order(needles: tuple[str, ...], words: list[str]) -> bool:
+    """``needles`` occur in ``words`` in this order, other words allowed between them."""
+    it = iter(words)
+    return len(needles) > 1 and all(any(w == n for w in it) for n in needles)
+
+
+def _add_colloquial(q: _Query) -> None:
+    """Add the formal phrases of colloquial wording as a second, lower-weighted query side."""
+    joined = "".join(q.words)
+    kinds: set[str] = set()
+    for say, row in _colloquial_matches(joined, q.segments):
+        covered = tuple(s for s in q.segments if s in say or say in s)
+        q.groups.append((covered, row.means))
+        kinds.update(row.kinds)
+        for phrase in row.means:
+            for t in terms_of_runs(runs(phrase)):
+                q.terms.setdefault(t, COLLOQUIAL_WEIGHT)
+    q.prefer_kinds = frozenset(kinds)
 
 
 @lru_cache(maxsize=1)
@@ -477,19 +618,28 @@ def parse_query(query: str) -> _Query | None:
     if not words:
         return None
     kind_hint: str | None = None
+    kind_word = ""
     kinds = _kind_words()
     if len(words) > 1:
         rest = [w for w in words if w not in kinds]
         hinted = [kinds[w] for w in words if w in kinds]
         if hinted and rest:
+            kind_word = next(w for w in reversed(words) if w in kinds)
             kind_hint, words = hinted[-1], rest
     if kind_hint is None:
         for name in ("存在问题", "整改措施", "原因分析", "主要做法", "下一步打算", "下步打算"):
             w = words[-1]
             if w.endswith(name) and len(w) > len(name) + 1:
-                kind_hint = resolve_kind(name)
+                kind_hint, kind_word = resolve_kind(name), name
                 words[-1] = w[: -len(name)]
                 break
+    q = _make_query(words, kind_hint)
+    q.kind_word = kind_word
+    return q
+
+
+def _make_query(words: list[str], kind_hint: str | None) -> _Query:
+    """Index terms of ``words`` (weight 1) and of their synonyms (weight 0.6)."""
     typed = list(dict.fromkeys(terms_of_runs(words)))
     terms = dict.fromkeys(typed, 1.0)
     expansions: list[tuple[str, str]] = []
@@ -499,7 +649,54 @@ def parse_query(query: str) -> _Query | None:
             for t in terms_of_runs([other]):
                 terms.setdefault(t, 0.6)
     single = len(words) == 1 and len(words[0]) == 1
-    return _Query(words, terms, typed, expansions, kind_hint, single)
+    segments = _segments(words)
+    return _Query(words, terms, typed, segments, expansions, kind_hint, single)
+
+
+def _segments(words: list[str]) -> list[str]:
+    """jieba words of the query's runs (a run without ideographs is one word)."""
+    return [s for w in words for s in (segmenter().cut(w) if _has_cjk(w) else [w])]
+
+
+#: weight of a typed word's own terms once it has been repaired as a typo (it may still be
+#: written that way somewhere)
+TYPO_WEIGHT = 0.3
+
+
+def _repair_query(db: Database, q: _Query) -> tuple[_Query, str]:
+    """Repair pinyin-IME slips (党废 → 党费, 三会一可 → 三会一课) with the rules' repair.
+
+    A repaired word replaces the typed one unless the typed one is at least as well attested
+    in the index (会议记录 stays although 会议纪录 sounds the same). Returns the query and the
+    repaired text to offer as "did you mean" ("" when nothing changed).
+    """
+    if q.single_char:
+        return q, ""
+    fixed: list[str] = []
+    for w in q.words:
+        r = "".join(repair_typos(w)) if _has_cjk(w) else w
+        fixed.append(r if len(r) == len(w) else w)
+    changed = [(w, r) for w, r in zip(q.words, fixed, strict=True) if w != r]
+    if not changed:
+        return q, ""
+    df = _document_frequencies(
+        db, dict.fromkeys(terms_of_runs([x for pair in changed for x in pair]), 1.0)
+    )
+
+    def attested(word: str) -> int:
+        return min((df.get(t, 0) for t in terms_of_runs([word])), default=0)
+
+    keep = {w for w, r in changed if attested(w) >= attested(r) or not attested(r)}
+    words = [w if w in keep else r for w, r in zip(q.words, fixed, strict=True)]
+    if words == q.words:
+        return q, ""
+    out = _make_query(words, q.kind_hint)
+    out.kind_word = q.kind_word
+    for w in q.words:
+        if w not in words:
+            for t in terms_of_runs([w]):
+                out.terms.setdefault(t, TYPO_WEIGHT)
+    return out, " ".join(words)
 
 
 @lru_cache(maxsize=1)
@@ -564,6 +761,9 @@ def search(
     """
     limit = max(1, min(int(limit), 50))
     offset = max(0, int(offset))
+    lone = _kind_words().get(fold(query or "").strip())
+    if lone and not kind and source in (None, ""):
+        return browse(db, lone, limit, offset)  # a bare kind word names a section: list it
     q = parse_query(query)
     if q is None:
         return SearchResponse(query, [], 0, "请输入要查找的内容，例如：党费 存在问题")
@@ -577,38 +777,101 @@ def search(
     sources, problem = _resolve_source(db, source)
     if problem:
         return SearchResponse(query, [], 0, problem, kind_name)
-    docs = _docs(db)
-    if docs.count == 0:
+    index = _index(db)
+    if index.count == 0:
         from bot.corpus import ensure_bundled  # a fresh install: load the bundled templates
 
         ensure_bundled(db)
-        docs = _docs(db)
-    if docs.count == 0:
+        index = _index(db)
+    if index.count == 0:
         return SearchResponse(query, [], 0, "范文库还是空的，请先导入范文文件", kind_name)
     if q.single_char:
         q = _expand_single(db, q)
+    q, suggestion = _repair_query(db, q)
+    if not q.single_char:
+        _add_colloquial(q)
+    if q.kind_word:
+        for t in terms_of_runs([q.kind_word]):
+            q.terms.setdefault(t, KIND_WORD_WEIGHT)  # 问题 in the text matches, a little
     df = _document_frequencies(db, q.terms)
     if not df:
         return SearchResponse(query, [], 0, _not_found(query), kind_name)
     ignored = _drop_unknown_words(q, df)
-    kind_code = _KIND_CODE[kind_name] if kind_name else 0
-    scores, selected_weight = _candidates(db, docs, q, df, kind_code, sources)
-    if not scores:
-        return SearchResponse(query, [], 0, _not_found(query, kind_name), kind_name)
-    need = max(CANDIDATES, offset + limit + RERANK)
-    top, total = _top(scores, need, 0.45 * selected_weight)
-    page, passed = _rerank(db, docs, q, df, top, offset, limit)
-    if not passed:
-        return SearchResponse(query, [], 0, _not_found(query, kind_name), kind_name)
-    total = max(total, passed)
+    if _mostly_garbage(q, df):
+        return SearchResponse(query, [], 0, _not_found(query), kind_name)
+    wanted = kind_name or q.kind_hint
+    found = _run(db, index, q, df, wanted, sources, offset, limit)
+    other_kinds = False
+    if wanted and (not found[1] or found[2]):
+        # nothing (or only best-effort results) of that kind: what the other kinds have
+        others = _run(db, index, q, df, None, sources, offset, limit)
+        if others[1] and (not found[1] or not others[2]):
+            found, other_kinds = others, True
+    page, total, fallback = found
+    if not total:
+        return SearchResponse(query, [], 0, _not_found(query, wanted), kind_name or wanted)
     message = ""
     if not page:
         message = "没有更多结果了"
+    elif other_kinds:
+        message = f"没有「{wanted}」类段落，以下是其他类别"
+        if fallback:
+            message += "（可能相关）"
+    elif fallback:
+        message = FALLBACK_MESSAGE
+    elif suggestion:
+        message = f"已按“{suggestion}”查找"
     elif q.single_char:
         message = "只输入了一个字，结果可能不准，建议输入两个字以上"
     elif ignored:
         message = f"已忽略没有匹配的词：{'、'.join(ignored)}"
-    return SearchResponse(query, page, total, message, kind_name, offset)
+    return SearchResponse(
+        query, page, total, message, kind_name or wanted, offset, fallback, suggestion,
+        other_kinds,
+    )
+
+
+def _run(
+    db: Database,
+    index: Index,
+    q: _Query,
+    df: dict[str, int],
+    kind_name: str | None,
+    sources: set[int] | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[SearchResult], int, bool]:
+    """One ranking pass with a kind filter: (page, total, best-effort only)."""
+    kind_code = _KIND_CODE[kind_name] if kind_name else 0
+    idf = {t: index.idf(n) for t, n in df.items()}
+    weighted = {term_key(t): q.terms[t] * idf[t] for t in df}
+    presence = {term_key(t): idf[t] for t in q.typed if t in df}
+    need = max(CANDIDATES, offset + limit + RERANK)
+    candidates, total, _ = index.top(weighted, presence, need, kind_code, sources)
+    if not candidates:
+        return [], 0, False
+    page, passed, fallback = _rerank(db, index, q, df, candidates, offset, limit)
+    if not passed:
+        return [], 0, False
+    return page, (passed if fallback else max(total, passed)), fallback
+
+
+def _mostly_garbage(q: _Query, df: dict[str, int]) -> bool:
+    """More of the query is gibberish than matches: an honest "not found", not a fallback.
+
+    A word none of whose terms is indexed is ignored when it is an everyday word (jieba knows
+    it: 老是, 忘记) or covered by a colloquial phrase, but counts against the query when it is
+    no word at all (zzqqxx), so a lone shared bigram (存在 in zzqqxx不存在的词) is not a match.
+    """
+    grouped = {s for covered, _ in q.groups for s in covered}
+    known = garbage = 0.0
+    for seg in q.segments:
+        terms = terms_of_runs([seg])
+        share = sum(t in df for t in terms) / len(terms) if terms else 0.0
+        known += len(seg) * share
+        if len(seg) >= 2 and seg not in grouped and not segmenter().frequency(seg)[0]:
+            garbage += len(seg) * (1 - share)
+    return garbage > known
 
 
 def _drop_unknown_words(q: _Query, df: dict[str, int]) -> list[str]:
@@ -623,6 +886,7 @@ def _drop_unknown_words(q: _Query, df: dict[str, int]) -> list[str]:
         return []
     ignored = [w for w in q.words if w not in known]
     q.words = known
+    q.segments = _segments(known)
     q.typed = list(dict.fromkeys(terms_of_runs(known)))
     return ignored
 
@@ -641,107 +905,37 @@ def _expand_single(db: Database, q: _Query) -> _Query:
     ).fetchall()
     terms = {c: 1.0}
     terms.update({str(r[0]): 1.0 for r in rows})
-    return _Query(q.words, terms, [c], [], q.kind_hint, True)
+    return _Query(q.words, terms, [c], [c], [], q.kind_hint, True)
 
 
 def _document_frequencies(db: Database, terms: dict[str, float]) -> dict[str, int]:
-    keys = list(terms)
+    index = _index(db)
     out: dict[str, int] = {}
-    for s in range(0, len(keys), 500):
-        part = keys[s : s + 500]
-        marks = ",".join("?" * len(part))
-        for term, df in db.conn.execute(
-            f"SELECT term, df FROM search_terms WHERE term IN ({marks}) AND df > 0", part
-        ):
-            out[str(term)] = int(df)
+    for term in terms:
+        df = index.df(term_key(term))
+        if df:
+            out[term] = df
     return out
-
-
-def _candidates(
-    db: Database,
-    docs: _Docs,
-    q: _Query,
-    df: dict[str, int],
-    kind_code: int,
-    sources: set[int] | None,
-) -> tuple[dict[int, float], float]:
-    """Sum of idf over the rarest query terms a paragraph contains (filters applied).
-
-    Set operations run in C: only paragraphs already holding a rarer term are touched one by
-    one, which keeps a query over 100k paragraphs at a few milliseconds.
-    """
-    n = docs.count
-    allowed: set[int] | None = None
-    if kind_code:
-        allowed = docs.kind_ids.get(kind_code, set())
-    if sources is not None:
-        srcs = docs.source
-        in_sources = {p for p in range(len(srcs)) if srcs[p] in sources}
-        allowed = in_sources if allowed is None else allowed & in_sources
-    scores: dict[int, float] = {}
-    read = 0
-    weight_sum = 0.0
-    for term in sorted(df, key=lambda t: df[t]):
-        if read and read + df[term] > BUDGET:
-            break
-        w = _idf(df[term], n) * q.terms[term]
-        weight_sum += w
-        ids: set[int] = set()
-        for (blob,) in db.conn.execute("SELECT ids FROM search_postings WHERE term = ?", (term,)):
-            chunk = _unpack(blob)
-            read += len(chunk)
-            ids.update(chunk)
-            if read >= BUDGET:
-                break  # a very common first term: a sample of its paragraphs is enough
-        if allowed is not None:
-            ids &= allowed
-        if not scores:
-            scores = dict.fromkeys(ids, w)
-            continue
-        common = ids & scores.keys()
-        for pid in common:
-            scores[pid] += w
-        if len(common) < len(ids):
-            scores.update(dict.fromkeys(ids - common, w))
-    return scores, weight_sum
-
-
-def _top(scores: dict[int, float], need: int, floor: float) -> tuple[list[int], int]:
-    """The ``need`` best-scoring ids and how many reach ``floor``.
-
-    Scores are sums of a few idf values, so there are few distinct ones: counting them (in C)
-    finds the cut-off without sorting tens of thousands of candidates.
-    """
-    histogram = Counter(scores.values())
-    total = sum(c for v, c in histogram.items() if v >= floor)
-    if len(scores) <= need:
-        return list(scores), total
-    cut, taken = 0.0, 0
-    for value in sorted(histogram, reverse=True):
-        cut, taken = value, taken + histogram[value]
-        if taken >= need:
-            break
-    above = [p for p, s in scores.items() if s > cut]
-    ties = (p for p, s in scores.items() if s == cut)
-    above.extend(islice(ties, need - len(above)))
-    return above, total
 
 
 def _rerank(
     db: Database,
-    docs: _Docs,
+    index: Index,
     q: _Query,
     df: dict[str, int],
-    pids: list[int],
+    candidates: list[tuple[int, float, int]],
     offset: int,
     limit: int,
-) -> tuple[list[SearchResult], int]:
-    """Exact BM25 over every query term, coverage and rapidfuzz on the candidates.
+) -> tuple[list[SearchResult], int, bool]:
+    """Coverage of the query's words and rapidfuzz on the best BM25 candidates.
 
-    Returns the requested page and how many candidates passed the relevance floor.
+    Returns the requested page, how many candidates passed the relevance floor and whether
+    none did, so the page holds the best-effort (BM25) results below it instead.
     """
-    if not pids:
-        return [], 0
+    if not candidates:
+        return [], 0, False
+    bm25_of = {pid: score for pid, score, _ in candidates}
+    pids = list(bm25_of)
     marks = ",".join("?" * len(pids))
     # the heading is matched with the text, as it is indexed (see ``_doc_row``)
     rows = [
@@ -752,50 +946,42 @@ def _rerank(
             pids,
         )
     ]
-    n = docs.count
-    idf = {t: _idf(df[t], n) for t in q.terms if t in df}
-    # a term found nowhere (a bigram across two words, a typo) weighs like the strongest known
-    # one: it lowers coverage without drowning the words that do match
-    unknown = max(idf.values(), default=1.0)
-    idf.update({t: unknown for t in q.terms if t not in idf})
-    typed_weight = sum(idf[t] for t in q.typed if t in idf) or 1.0
+    idf = {t: index.idf(df[t]) for t in q.terms if t in df}
+    units = _units(q, idf)
+    unit_weight = sum(w for w, _ in units) or 1.0
+    wanted = {t for _, alts in units for alt in alts for t in alt}
     scored: list[tuple[float, float, str, dict[str, Any]]] = []
-    lengths, avgdl = docs.length, docs.avgdl
     for row in rows:
-        pid = row["id"]
-        if pid >= len(lengths) or not lengths[pid]:
-            continue  # removed since the candidates were read
         folded = row["folded"]
         matched = f"{folded}\n{row['heading']}" if row["heading"] else folded
-        norm = K1 * (1 - B + B * lengths[pid] / avgdl)
-        bm25 = 0.0
-        present: set[str] = set()
-        for t, w in q.terms.items():
-            tf = matched.count(t)
-            if tf:
-                present.add(t)
-                bm25 += w * idf[t] * tf * (K1 + 1) / (tf + norm)
-        for typed_form, other in q.expansions:
-            if other in matched:
-                present.update(terms_of_runs([typed_form]))
-        coverage = sum(idf[t] for t in q.typed if t in present) / typed_weight
-        scored.append((bm25, coverage, matched, row))
+        present = {t for t in wanted if t in matched}
+        coverage = _coverage(units, present, idf) / unit_weight
+        scored.append((bm25_of[row["id"]], coverage, matched, row))
     if not scored:
-        return [], 0
+        return [], 0, False
     best_bm25 = max(s[0] for s in scored) or 1.0
     scored.sort(key=lambda x: 0.45 * x[0] / best_bm25 + 0.35 * x[1], reverse=True)
     pool = scored[: max(RERANK, offset + limit)]
     words = [w for w in q.words if w]
     wlen = sum(len(w) for w in words) or 1
+    lens = np.array([len(w) for w in words], dtype=np.float32)
+    ratios = process.cdist(
+        words, [m for _, _, m, _ in pool], scorer=fuzz.partial_ratio, dtype=np.float32
+    )
+    fuzzies = (lens @ ratios / wlen / 100.0).tolist() if words else [0.0] * len(pool)
     final: list[tuple[float, int, str, dict[str, Any]]] = []
-    for bm25, coverage, matched, row in pool:
-        fuzzy = sum(fuzz.partial_ratio(w, matched) * len(w) for w in words) / wlen / 100.0
-        if coverage < 0.45 and fuzzy < 0.8:
-            continue
+    weak: list[tuple[float, int, str, dict[str, Any]]] = []
+    for (bm25, coverage, _matched, row), fuzzy in zip(pool, fuzzies, strict=True):
         score = 0.45 * bm25 / best_bm25 + 0.35 * coverage + 0.2 * fuzzy
         if q.kind_hint and row["kind"] == q.kind_hint:
             score += 0.25
-        final.append((score, int(row["id"]), row["folded"], row))
+        elif row["kind"] in q.prefer_kinds:
+            score += 0.1
+        entry = (score, int(row["id"]), row["folded"], row)
+        (weak if coverage < 0.45 and fuzzy < 0.8 else final).append(entry)
+    fallback = not final and bool(weak)
+    if fallback:
+        final = weak  # below the cut-off: best effort, flagged by the caller
     final.sort(key=lambda x: (-x[0], x[1]))
     chosen = final[offset : offset + limit]
     full = {r["id"]: r for r in _fetch(db, [pid for _, pid, _, _ in chosen])} if chosen else {}
@@ -804,7 +990,54 @@ def _rerank(
         for score, pid, folded, _ in chosen
         if pid in full
     ]
-    return page, len(final)
+    return page, len(final), fallback
+
+
+Unit = tuple[float, list[list[str]]]
+
+
+def _units(q: _Query, idf: dict[str, float]) -> list[Unit]:
+    """What coverage counts: the query's jieba words, each as alternative term lists.
+
+    Only terms found in the index count, so a bigram across two words (老是没 → 是没) or an
+    unknown word never sinks the query; a stopword counts for nothing. A synonym is an
+    alternative to the word it replaces, and the words a colloquial phrase covers make one unit
+    whose alternatives are the formal phrases it means.
+    """
+
+    def known(text: str) -> list[str]:
+        return [t for t in dict.fromkeys(terms_of_runs(runs(text))) if t in idf]
+
+    def mass(terms: list[str]) -> float:
+        return sum(idf[t] for t in terms)
+
+    grouped = {s for covered, _ in q.groups for s in covered}
+    units: list[Unit] = []
+    for seg in dict.fromkeys(q.segments):
+        if seg in grouped or seg in STOPWORDS or seg in QUESTION_WORDS:
+            continue
+        alts = [known(seg)] + [known(o) for t, o in q.expansions if t in seg or seg in t]
+        alts = [a for a in alts if a]
+        if alts:
+            units.append((mass(alts[0]), alts))
+    for covered, means in q.groups:
+        alts = [a for a in [known(m) for m in means] + [known("".join(covered))] if a]
+        if alts:
+            units.append((sum(mass(a) for a in alts) / len(alts), alts))
+    return units
+
+
+def _coverage(units: list[Unit], present: set[str], idf: dict[str, float]) -> float:
+    """Weighted share of the units a paragraph covers (the best alternative of each)."""
+    total = 0.0
+    for weight, alts in units:
+        best = 0.0
+        for alt in alts:
+            got = sum(idf[t] for t in alt if t in present)
+            if got:
+                best = max(best, got / sum(idf[t] for t in alt))
+        total += weight * best
+    return total
 
 
 def _fetch(db: Database, pids: list[int]) -> list[dict[str, Any]]:
@@ -861,8 +1094,7 @@ def _spans(folded: str, q: _Query, cap: int = 40) -> list[tuple[int, int]]:
 
 def similar(db: Database, text: str, limit: int = 5) -> list[tuple[int, str]]:
     """Paragraphs sharing the most of ``text``'s rarest terms (near-duplicate candidates)."""
-    docs = _docs(db)
-    if docs.count == 0:
+    if _index(db).count == 0:
         return []
     counts = index_terms(text)
     df = _document_frequencies(db, dict.fromkeys(counts, 1.0))

@@ -328,6 +328,18 @@ def fix_homophones(text: str) -> str:
     return "".join(out)
 
 
+def repair_typos(norm: str) -> list[str]:
+    """Segment normalised text into words, repairing pinyin-IME typos on the way.
+
+    The one typo repair both matchers use: rules questions (:func:`tokens`) and template
+    search queries (``bot.search``). Three-to-six character terms are repaired by their pinyin
+    (:func:`fix_homophones`), two-character ones where jieba shows the slip
+    (``_repair_pairs``). Every repair keeps the length, so ``"".join`` of the words is the
+    input without its spaces.
+    """
+    return _repair_pairs(segmenter().cut(fix_homophones(norm)))
+
+
 def _repair_pairs(words: Iterable[str]) -> list[str]:
     """Repair two-character IME slips: 换/界→换届, 党/棵→党课, 现期→限期, 党非→党费.
 
@@ -436,9 +448,8 @@ def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
 @lru_cache(maxsize=8192)
 def _tokens(text: str, keep_stopwords: bool) -> tuple[str, ...]:
     # cached: the rules matcher re-reads the same KB texts whenever it is rebuilt
-    norm = fix_homophones(normalize(text))
     out: list[str] = []
-    for w in _repair_pairs(segmenter().cut(norm)):
+    for w in repair_typos(normalize(text)):
         w = canonical(w)
         if not keep_stopwords and (w in STOPWORDS or w.isspace()):
             continue
