@@ -341,6 +341,7 @@ class TickReport:
     deactivated: list[int] = field(default_factory=list)
     migrated: list[tuple[int, int]] = field(default_factory=list)
     contended: int = 0  # claimed by another tick meanwhile
+    notices: int = 0  # 台账 and 发展党员 notices sent by the front end's tick (bot.meetings.notices)
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from datetime import datetime
 
+from sqlite_utils import Database
 from telegram.error import ChatMigrated, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import reminders
 from bot.app.views.reminder import reminder_buttons
+from bot.meetings import notices
 from bot.replies import Reply
 from handlers import common
 
@@ -39,13 +42,32 @@ async def run_tick(app: Application) -> reminders.TickReport:
     now = app.bot_data["clock"]()
     lock: asyncio.Lock = app.bot_data.setdefault("tick_lock", asyncio.Lock())
     async with lock:
-        return await reminders.atick(
+        report = await reminders.atick(
             db,
             now,
             lambda chat_id, text: _deliver(context, chat_id, text),
             offload=common.core,
             send_reminder=lambda chat_id, text, rem: _deliver(context, chat_id, text, rem),
         )
+        report.notices = await _send_notices(context, db, now)
+        return report
+
+
+async def _send_notices(context: ContextTypes.DEFAULT_TYPE, db: Database, now: datetime) -> int:
+    """台账 gaps and 发展党员 deadlines: claimed, sent, marked, like the meeting reminders."""
+    sent = 0
+    for notice in await common.core(notices.due, db, now):
+        if not await common.core(notices.claim, db, notice, now):
+            continue
+        outcome = await _deliver(context, notice.chat_id, notice.text)
+        if outcome.status is reminders.SendStatus.SENT:
+            await common.core(notices.mark_sent, db, notice, now)
+            sent += 1
+        else:
+            await common.core(notices.release, db, notice)
+            if outcome.status is not reminders.SendStatus.RETRY:
+                await common.core(reminders.deactivate_chat, db, notice.chat_id, outcome.status.value)
+    return sent
 
 
 async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:

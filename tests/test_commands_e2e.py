@@ -95,3 +95,34 @@ async def test_reminder_held_button_records_the_meeting_in_the_ledger(bot: Harne
     msgs = await bot.fake.wait_for_messages(u.id, before + 1)
     assert "已记入台账：主题党日 2026-12-04" in (msgs[-1].text or "")
     assert "12-04" in await _say(bot.fake, u.id, "/taizhang", u)
+
+
+async def test_ledger_gap_and_timeline_deadline_notices_are_sent_once_across_a_restart(
+    bot: Harness,  # noqa: F811
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from handlers.tick import run_tick
+
+    tz = ZoneInfo("Asia/Shanghai")
+    u = _user(bot.fake)
+    await _say(bot.fake, u.id, "/jilu 支委会 2026-11-20 研究发展对象", u)
+    await _say(bot.fake, u.id, "/fazhan 小王 申请 2026-11-25", u)
+    bot.clock.now = datetime(2026, 12, 22, 8, 0, tzinfo=tz)
+    assert bot.app is not None
+    assert (await run_tick(bot.app)).notices == 0  # not before 09:00 local time
+    bot.clock.now = datetime(2026, 12, 22, 9, 30, tzinfo=tz)
+    report = await run_tick(bot.app)
+    texts = [m.text or "" for m in bot.fake.messages(u.id)]
+    gaps = [t for t in texts if t.startswith("台账提醒") and "党员大会" in t]
+    limits = [t for t in texts if t.startswith("发展党员提醒") and "小王" in t and "谈话" in t]
+    assert len(gaps) == 1 and "四季度" in gaps[0]
+    assert len(limits) == 1 and "2026-12-25" in limits[0]
+    assert report.notices >= 2
+    await bot.stop()
+    await bot.start()
+    assert bot.app is not None
+    assert (await run_tick(bot.app)).notices == 0
+    texts = [m.text or "" for m in bot.fake.messages(u.id)]
+    assert sum(t.startswith("台账提醒") and "党员大会" in t for t in texts) == 1
