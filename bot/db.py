@@ -488,3 +488,18 @@ def _search_log(db: Database) -> None:
         END;
         """
     )
+
+
+@MIGRATIONS(name="0013_huanjie")
+def _huanjie(db: Database) -> None:
+    db.executescript(
+        """
+        -- the chat's own organisation and its last election, for 换届 reminders
+        CREATE TABLE huanjie (
+            chat_id     INTEGER PRIMARY KEY,
+            org_kind    TEXT NOT NULL,             -- 党支部 / 党总支 / 村/社区党组织 / 基层党委
+            elected     TEXT NOT NULL,             -- ISO date (month precision: the 1st)
+            updated_at  TEXT NOT NULL DEFAULT (datetime('now'))
+        );
+        """
+    )

@@ -126,3 +126,33 @@ async def test_ledger_gap_and_timeline_deadline_notices_are_sent_once_across_a_r
     assert (await run_tick(bot.app)).notices == 0
     texts = [m.text or "" for m in bot.fake.messages(u.id)]
     assert sum(t.startswith("台账提醒") and "党员大会" in t for t in texts) == 1
+
+
+async def test_huanjie_is_kept_and_reminded_and_timeline_limits_export_as_ics(bot: Harness) -> None:  # noqa: F811
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Calendar
+
+    from handlers.tick import run_tick
+
+    tz = ZoneInfo("Asia/Shanghai")
+    u = _user(bot.fake)
+    text = await _say(bot.fake, u.id, "/huanjie 2024-03 支部", u)
+    assert "2027年3月" in text and "已记下" in text
+    assert "2027年3月" in await _say(bot.fake, u.id, "/huanjie", u)
+    bot.clock.now = datetime(2026, 12, 1, 10, 0, tzinfo=tz)  # 3 months before 2027-03
+    assert bot.app is not None
+    await run_tick(bot.app)
+    await run_tick(bot.app)
+    reminders = [m.text or "" for m in bot.fake.messages(u.id) if (m.text or "").startswith("换届提醒")]
+    assert len(reminders) == 1 and "选举方案" in reminders[0]
+    await _say(bot.fake, u.id, "/fazhan 小李 积极分子 2026-05-01", u)
+    before = len(bot.fake.documents(u.id))
+    bot.fake.send_text(u.id, "/fazhan ics", user=u)
+    await bot.fake.wait_for(lambda: len(bot.fake.documents(u.id)) > before or None)
+    doc = bot.fake.documents(u.id)[-1].document
+    assert doc is not None
+    events = Calendar.from_ical(doc.data).walk("VEVENT")
+    assert any("小李：列为发展对象（最早）" in str(e["summary"]) and e.decoded("dtstart").isoformat() == "2027-05-01"
+               for e in events)

@@ -14,7 +14,9 @@ from datetime import date
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from sqlite_utils import Database
 
+from bot.db import write
 from bot.facts.store import fact
 
 #: Canonical kinds → the fact holding the term.
@@ -174,3 +176,22 @@ def render(h: Huanjie) -> str:
         lines.extend(f"  {item}" for item in r.prepare)
     lines.append("依据：" + h.basis[0])
     return "\n".join(lines)
+
+
+# --- the chat's own term, for reminders ----------------------------------------------------
+
+
+def save(db: Database, chat_id: int, elected: date, org_kind: str) -> None:
+    """Remember the chat's organisation and last election (one per chat; a new one replaces)."""
+    with write(db):
+        db.execute(
+            """INSERT INTO huanjie (chat_id, org_kind, elected) VALUES (?, ?, ?)
+               ON CONFLICT (chat_id) DO UPDATE SET org_kind = excluded.org_kind,
+                   elected = excluded.elected, updated_at = datetime('now')""",
+            [chat_id, org_kind, elected.isoformat()],
+        )
+
+
+def saved(db: Database, chat_id: int) -> tuple[date, str] | None:
+    row = db.execute("SELECT elected, org_kind FROM huanjie WHERE chat_id = ?", [chat_id]).fetchone()
+    return (date.fromisoformat(row[0]), str(row[1])) if row else None

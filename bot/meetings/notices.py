@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time
 from sqlite_utils import Database
 
 from bot.db import write
-from bot.meetings import ledger, tracking
+from bot.meetings import huanjie, ledger, tracking
 from bot.schedule import zone
 
 SEND_FROM = time(9, 0)
@@ -44,7 +44,8 @@ def _chats(db: Database) -> Iterator[tuple[int, str | None, date]]:
         """SELECT c.chat_id, c.tz, date(c.created_at) FROM chats c
            WHERE c.active = 1 AND (
                EXISTS (SELECT 1 FROM meetings m WHERE m.chat_id = c.chat_id)
-            OR EXISTS (SELECT 1 FROM timelines t WHERE t.chat_id = c.chat_id))"""
+            OR EXISTS (SELECT 1 FROM timelines t WHERE t.chat_id = c.chat_id)
+            OR EXISTS (SELECT 1 FROM huanjie h WHERE h.chat_id = c.chat_id))"""
     ).fetchall()
     for chat_id, tz, created in rows:
         yield int(chat_id), tz, date.fromisoformat(created)
@@ -63,6 +64,7 @@ def due(db: Database, now: datetime) -> list[Notice]:
                 out.append(Notice(chat_id, f"台账:{w.kind}", w.period, w.when, w.text(today)))
         for person in tracking.people(db, chat_id):
             out.extend(_limits(chat_id, person, today))
+        out.extend(_term(db, chat_id, today))
     return [n for n in out if not _recorded(db, n)]
 
 
@@ -78,6 +80,20 @@ def _limits(chat_id: int, person: tracking.Person, today: date) -> Iterator[Noti
             text = f"发展党员提醒：{person.label} 的「{step.step}」{when}。{step.note}\n依据：{step.basis}"
             yield Notice(chat_id, f"发展:{person.label}:{step.step}", step.due.isoformat(), lead, text)
         return  # only the next deadline
+
+
+def _term(db: Database, chat_id: int, today: date) -> Iterator[Notice]:
+    """换届: the kept term's reminder dates (3 months and 1 month before, the due month), each
+    sent on its day or within a week after (a bot that was down catches up)."""
+    kept = huanjie.saved(db, chat_id)
+    if kept is None:
+        return
+    term = huanjie.due(kept[0], kept[1], today=today)
+    for r in term.reminders:
+        if 0 <= (today - r.when).days <= 7:
+            steps = "\n".join(f"· {p}" for p in r.prepare)
+            text = f"换届提醒（{term.org}，{r.label}，届满 {term.due_month}）：\n{steps}"
+            yield Notice(chat_id, "换届", r.when.isoformat(), "0d", text)
 
 
 def _recorded(db: Database, n: Notice) -> bool:

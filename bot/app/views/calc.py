@@ -57,14 +57,25 @@ def pick_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply
 
 
 def huanjie(core: Core, req: Request) -> list[Reply]:
-    """/huanjie 2023-03 支部: the term, the due month, the latest extension, what to prepare."""
+    """/huanjie 2023-03 支部: the term, the due month, the latest extension, what to prepare;
+    the chat's own term is kept, and reminded 3 months and 1 month before and in the due month.
+    /huanjie alone shows the kept one."""
     words = req.text.split()
+    if not words:
+        kept = huanjie_core.saved(core.db, req.chat_id)
+        if kept is None:
+            return [Reply(HUANJIE_USAGE)]
+        return [Reply(huanjie_core.render(huanjie_core.due(kept[0], kept[1], today=req.today)))]
     if len(words) < 2:
         return [Reply(HUANJIE_USAGE)]
+    if req.group and not req.can_manage:
+        return [Reply("在群里只有群管理员可以设置换届时间；大家都可以用 /huanjie 查看。")]
     try:
         elected = huanjie_core.parse_elected(words[0])
         kind = huanjie_core.parse_kind(" ".join(words[1:]))
         result = huanjie_core.due(elected, kind, today=req.today)
     except huanjie_core.HuanjieError as exc:
         return [Reply(f"{exc}\n{HUANJIE_USAGE}")]
-    return [Reply(huanjie_core.render(result))]
+    huanjie_core.save(core.db, req.chat_id, elected, kind)
+    where = "本群" if req.group else "你"
+    return [Reply(huanjie_core.render(result), footer=f"已记下，届满前3个月、1个月和当月会提醒{where}。")]

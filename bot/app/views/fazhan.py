@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from bot.app import buttons
 from bot.meetings import timeline, tracking
 from bot.meetings.ledger import LedgerError, find_date
-from bot.replies import Button, Reply
+from bot.replies import Button, Document, Reply
 
 if TYPE_CHECKING:
     from bot.app.core import Core, Request
@@ -19,7 +19,7 @@ USAGE = (
     "用法：/fazhan 称呼 阶段 日期\n"
     "例如：/fazhan 小王 积极分子 2026-05-01\n"
     "阶段：申请、积极分子、发展对象、预备党员、转正；之后再发 /fazhan 小王 发展对象 2027-05-08 记录新的一步。\n"
-    "只发 /fazhan 查看正在跟踪的人。"
+    "只发 /fazhan 查看正在跟踪的人；/fazhan ics 导出时限日历。"
 )
 
 
@@ -60,6 +60,8 @@ def _person_buttons(p: tracking.Person) -> list[Button]:
 def fazhan(core: Core, req: Request) -> list[Reply]:
     if not req.text.strip():
         return listing(core, req)
+    if req.text.strip().lower() in {"ics", "日历", "导出"}:
+        return ics(core, req)
     try:
         label, stage, day = _parse(req.text, req)
         person = tracking.enter(core.db, req.chat_id, label, stage, day)
@@ -99,3 +101,31 @@ def person_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Rep
         return [Reply(toast="已取消")]
     tracking.remove(core.db, req.chat_id, pid)
     return [Reply(f"已删除「{person.label}」。", toast="已删除")]
+
+
+def ics(core: Core, req: Request) -> list[Reply]:
+    """The legal limits and earliest dates of everyone followed, as all-day calendar events."""
+    from icalendar import Calendar, Event
+
+    people = tracking.people(core.db, req.chat_id)
+    if not people:
+        return [Reply("还没有跟踪的人。\n" + USAGE)]
+    cal = Calendar()
+    cal.add("prodid", "-//dangwu//fazhan//ZH")
+    cal.add("version", "2.0")
+    for p in people:
+        for step in p.plan(req.today):
+            if step.done is not None:
+                continue
+            for when, what in ((step.due, "时限"), (step.earliest, "最早")):
+                if when is None:
+                    continue
+                event = Event()
+                event.add("uid", f"fazhan-{req.chat_id}-{p.id}-{step.step}-{what}@dangwu")
+                event.add("summary", f"{p.label}：{step.step}（{what}）")
+                event.add("dtstart", when)
+                event.add("dtstamp", req.now)
+                event.add("description", f"{step.note}\n依据：{step.basis}")
+                cal.add_component(event)
+    data = cal.to_ical()
+    return [Reply(document=Document("fazhan.ics", data, "发展党员各步骤的时限，可导入手机日历"))]
