@@ -1137,3 +1137,45 @@ def render_schedules(db: Database, chat_id: int, today: date, count: int = 3) ->
         )
         return f"还没有设置会议日程。可以这样设置：\n{examples}"
     return "\n\n".join(render_schedule(s, today, count) for s in schedules)
+
+
+# --- one occurrence cancelled or moved (the rule stays) --------------------------------------
+
+MOVED_SUFFIX = "（改期）"
+
+
+def cancel_occurrence(db: Database, chat_id: int, kind: str, day: date, reason: str, *, now: datetime) -> bool:
+    """Skip every reminder of one meeting; the rule and the other meetings stay. The skips go
+    into the same claim log as sent reminders, so the tick can never send them. False when the
+    chat has no such schedule."""
+    sched = get_schedule(db, chat_id, kind)
+    if sched is None:
+        return False
+    tz = zone(sched.tz)
+    stamp = _ts(now)
+    with write(db):
+        for lead in sched.leads:
+            db.execute(
+                """INSERT OR IGNORE INTO reminders_sent
+                       (chat_id, kind, occurrence, lead, status, fire_at, detail, claimed_at, done_at)
+                   VALUES (?, ?, ?, ?, 'skipped', ?, ?, ?, ?)""",
+                [chat_id, kind, day.isoformat(), lead.key, _ts(fire_at(day, lead, tz)),
+                 f"本次取消：{reason}"[:200], stamp, stamp],
+            )
+        _recompute(db, chat_id, kind, lower=_parse_ts(stamp))
+    return True
+
+
+def move_occurrence(
+    db: Database, chat_id: int, kind: str, day: date, new_day: date, *, now: datetime
+) -> Schedule | None:
+    """Move one meeting to ``new_day``: its reminders are skipped and a one-off schedule
+    "<kind>（改期）" reminds of the new date with the same lead times. None without such a
+    schedule."""
+    sched = get_schedule(db, chat_id, kind)
+    if sched is None:
+        return None
+    cancel_occurrence(db, chat_id, kind, day, f"改期到{new_day.isoformat()}", now=now)
+    one_off = f"{new_day.year}年{new_day.month}月{new_day.day}日"
+    moved_kind = kind.removesuffix(MOVED_SUFFIX) + MOVED_SUFFIX
+    return save_schedule(db, chat_id, moved_kind, one_off, leads=sched.leads, now=now)

@@ -108,3 +108,18 @@ def test_forged_button_gets_the_stale_answer(console: Console) -> None:
     replies = console.core.handle(Request(chat_id=0, user_id=0, now=NOW, data="sc:a:99"))
     assert [r.toast for r in replies] == ["这个按钮已失效，请重新发送命令。"]
     assert buttons.SCHED_ADD.decode("sc:a:99") is None
+
+
+def test_console_lead_times_per_meeting_kind(console: Console) -> None:
+    _say(console, "/schedule 支委会 每月10日")
+    _say(console, "/schedules")
+    assert "已经设置为" in _press(console, "✏️ 支委会")
+    assert "选择支委会的提醒时间" in _press(console, "⏰ 支委会提醒时间")
+    assert "已改为：提前7天" in _press(console, "提前7天")
+    sched = console.core.db.execute(
+        "SELECT leads FROM schedules WHERE chat_id = 0 AND kind = '支委会'"
+    ).fetchone()[0]
+    other = console.core.db.execute(
+        "SELECT leads FROM schedules WHERE chat_id = 0 AND kind != '支委会'"
+    ).fetchall()
+    assert sched.startswith("7d") and all(not row[0].startswith("7d") for row in other)

@@ -156,3 +156,35 @@ async def test_huanjie_is_kept_and_reminded_and_timeline_limits_export_as_ics(bo
     events = Calendar.from_ical(doc.data).walk("VEVENT")
     assert any("小李：列为发展对象（最早）" in str(e["summary"]) and e.decoded("dtstart").isoformat() == "2027-05-01"
                for e in events)
+
+
+async def test_reminder_reschedule_and_cancel_move_one_meeting_only(bot: Harness) -> None:  # noqa: F811
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from handlers.tick import run_tick
+
+    tz = ZoneInfo("Asia/Shanghai")
+    u = _user(bot.fake)
+    await _say(bot.fake, u.id, "/partyday 每月4日", u)
+    bot.clock.now = datetime(2026, 12, 1, 9, 0, 30, tzinfo=tz)
+    assert bot.app is not None
+    assert len((await run_tick(bot.app)).sent) == 1
+    text = await _press(bot, u.id, "⏰ 改期", u)
+    assert "改到哪天" in text
+    text = await _press(bot, u.id, "12月11日", u)  # a week later
+    assert "改到2026年12月11日" in text
+    bot.clock.now = datetime(2026, 12, 4, 8, 0, 30, tzinfo=tz)  # the old day's 08:00 reminder
+    assert (await run_tick(bot.app)).sent == []
+    bot.clock.now = datetime(2026, 12, 8, 9, 0, 30, tzinfo=tz)  # 3 days before the new day
+    sent = (await run_tick(bot.app)).sent
+    assert [(r.kind, r.occurrence.isoformat()) for r in sent] == [("主题党日（改期）", "2026-12-11")]
+    # next month: cancelled with a reason from the reminder's ❌
+    bot.clock.now = datetime(2027, 1, 1, 9, 0, 30, tzinfo=tz)
+    assert [r.occurrence.isoformat() for r in (await run_tick(bot.app)).sent] == ["2027-01-04"]
+    assert "原因" in await _press(bot, u.id, "❌ 本次取消", u)
+    assert "已取消" in await _press(bot, u.id, "人员不齐", u)
+    bot.clock.now = datetime(2027, 1, 4, 8, 0, 30, tzinfo=tz)
+    assert (await run_tick(bot.app)).sent == []
+    bot.clock.now = datetime(2027, 2, 1, 9, 0, 30, tzinfo=tz)
+    assert [r.occurrence.isoformat() for r in (await run_tick(bot.app)).sent] == ["2027-02-04"]

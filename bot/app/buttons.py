@@ -59,3 +59,11 @@ LEDGER_DELETE = Codec("lg", Choice("x", "y"), Int(1))
 LEDGER_EXPORT = Codec("lg", Choice("e"), Int(2000, 2100))
 # under a meeting reminder: ✅ 已召开 (ledger kind index, meeting date as YYYYMMDD)
 REMINDER_HELD = Codec("rh", Int(0, 6), Field(r"20\d{6}"))
+# under a meeting reminder: ⏰ 改期 (schedule id, meeting date; then a new date) and ❌ 本次取消
+RESCHEDULE = Codec("rm", Int(1), Field(r"20\d{6}"))
+RESCHEDULE_TO = Codec("rm", Int(1), Field(r"20\d{6}"), Field(r"20\d{6}"))
+CANCEL = Codec("rx", Int(1), Field(r"20\d{6}"))
+CANCEL_REASON = Codec("rx", Int(1), Field(r"20\d{6}"), Int(0, 3))
+# lead times of one meeting kind: the menu, then a choice
+KIND_LEADS_MENU = Codec("sl", Int(0, _LAST_MEETING))
+KIND_LEADS = Codec("sl", Int(0, _LAST_MEETING), Int(0, len(LEAD_OPTIONS) - 1))

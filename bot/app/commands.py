@@ -21,6 +21,8 @@ COMMANDS: tuple[Command, ...] = (
             usage="/partyday 每月第一个周五", manage=True),
     Command("schedule", meetings.schedule, "设置其他会议（支委会、党员大会…）",
             usage="/schedule 支委会 每月第一个工作日", manage=True),
+    Command("gaiqi", reminder.gaiqi, "会议改期一次（规则不变）", usage="/gaiqi 主题党日 本月改到15号",
+            manage=True),
     Command("schedules", meetings.schedules, "全部日程，添加/修改/停止，提醒时间"),
     Command("ics", meetings.ics, "导出日历文件（.ics）"),
     Command("tz", meetings.tz, "查看/设置时区", usage="/tz 乌鲁木齐", manage=True),
@@ -62,11 +64,17 @@ BUTTONS: tuple[ButtonRoute, ...] = (
     ButtonRoute(buttons.SCHED_PICK, meetings.pick_button, manage=True),
     ButtonRoute(buttons.LEADS_MENU, meetings.leads_menu, manage=True),
     ButtonRoute(buttons.LEADS, meetings.leads_button, manage=True),
+    ButtonRoute(buttons.KIND_LEADS_MENU, meetings.kind_leads_button, manage=True),
+    ButtonRoute(buttons.KIND_LEADS, meetings.kind_leads_button, manage=True),
     ButtonRoute(buttons.CALC_PICK, calc.pick_button),
     ButtonRoute(buttons.PERSON, fazhan.person_button),
     ButtonRoute(buttons.LEDGER_DELETE, ledger.ledger_button),
     ButtonRoute(buttons.LEDGER_EXPORT, ledger.ledger_button),
     ButtonRoute(buttons.REMINDER_HELD, reminder.held_button),
+    ButtonRoute(buttons.RESCHEDULE, reminder.reschedule_button, manage=True),
+    ButtonRoute(buttons.RESCHEDULE_TO, reminder.reschedule_button, manage=True),
+    ButtonRoute(buttons.CANCEL, reminder.cancel_button, manage=True),
+    ButtonRoute(buttons.CANCEL_REASON, reminder.cancel_button, manage=True),
 )
 
 

@@ -105,7 +105,12 @@ def schedule_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[R
     suggested = reminders.SUGGESTED_RULES[kind]
     if current is not None and current.active and action in {"a", "e"}:
         rows = [[Button(f"改为：{suggested}", data=buttons.SCHED_SUGGESTED.encode("r", index))]]
-        rows.append([Button(f"停止 {kind}", data=buttons.SCHED_STOP.encode("s", index))])
+        rows.append(
+            [
+                Button(f"⏰ {kind}提醒时间", data=buttons.KIND_LEADS_MENU.encode(index)),
+                Button(f"停止 {kind}", data=buttons.SCHED_STOP.encode("s", index)),
+            ]
+        )
         text = f"{kind}已经设置为：{current.rule_text}\n要修改，请发送：/schedule {kind} 新规则"
         return [Reply(text, buttons=rows if current.rule_text != suggested else rows[1:])]
     verb = "设置" if action == "r" else "添加"
@@ -161,3 +166,19 @@ def ics(core: Core, req: Request) -> list[Reply]:
         return [Reply("还没有日程可导出。先用 /partyday 每月第一个周五 设置。")]
     data = reminders.chat_ics(core.db, req.chat_id, _today(core, req), count=12)
     return [Reply(document=Document("dangri.ics", data, "党日及三会一课日程，可导入手机日历"))]
+
+
+def kind_leads_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply]:
+    """Lead times of one meeting kind (支委会 the day before, 党员大会 a week before …)."""
+    if not req.can_manage:
+        return [Reply(toast=ADMIN_ONLY, alert=True)]
+    kind = KINDS[fields[0]]
+    sched = reminders.get_schedule(core.db, req.chat_id, kind)
+    if sched is None:
+        return [Reply(toast=f"没有设置{kind}。")]
+    if len(fields) == 1:
+        rows = [[Button(o, data=buttons.KIND_LEADS.encode(fields[0], i))] for i, o in enumerate(buttons.LEAD_OPTIONS)]
+        return [Reply(f"选择{kind}的提醒时间：", buttons=rows)]
+    option = buttons.LEAD_OPTIONS[fields[1]]
+    reminders.save_schedule(core.db, req.chat_id, kind, sched.rule_text, leads=option, now=req.now)
+    return [Reply(f"{kind}的提醒时间已改为：{option}")]

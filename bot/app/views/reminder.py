@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot import reminders
 from bot.app import buttons
 from bot.meetings import ledger
 from bot.replies import Button, Reply
+from bot.schedule import RuleError, fmt_date, parse_move
 
 _KINDS = list(ledger.KINDS)  # the button carries an index into the ledger's kinds
 
 if TYPE_CHECKING:
     from bot.app.core import Core, Request
-    from bot.reminders import DueReminder
 
 
-def reminder_buttons(rem: DueReminder) -> list[list[Button]]:
-    """✅ 已召开 for the kinds the 台账 keeps (a custom meeting kind gets no button)."""
+def reminder_buttons(rem: reminders.DueReminder) -> list[list[Button]]:
+    """✅ 已召开 (for the kinds the 台账 keeps), ⏰ 改期 and ❌ 本次取消 under a reminder."""
+    day = rem.occurrence.strftime("%Y%m%d")
+    row = [
+        Button("⏰ 改期", data=buttons.RESCHEDULE.encode(rem.schedule_id, day)),
+        Button("❌ 本次取消", data=buttons.CANCEL.encode(rem.schedule_id, day)),
+    ]
     try:
         kind = ledger.canonical_kind(rem.kind)
     except ledger.LedgerError:
-        return []
-    day = rem.occurrence.strftime("%Y%m%d")
-    return [[Button("✅ 已召开", data=buttons.REMINDER_HELD.encode(_KINDS.index(kind), day))]]
+        return [row]
+    return [[Button("✅ 已召开", data=buttons.REMINDER_HELD.encode(_KINDS.index(kind), day)), *row]]
 
 
 def held_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply]:
@@ -36,3 +41,80 @@ def held_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply
     meeting = ledger.record(core.db, req.chat_id, kind, day, source="reminder")
     more = f"/jilu {kind} {day.isoformat()} 议题 应到N 实到M 主持人X"
     return [Reply(f"已记入台账：{meeting.kind} {day.isoformat()}\n补充议题和人数（可选）：\n{more}", toast="已记入台账")]
+
+
+CANCEL_REASONS = ("工作冲突", "节假日/放假", "人员不齐", "其他原因")
+ADMIN_ONLY = "在群里只有群管理员可以改期或取消；大家都可以查看。"
+
+
+def _schedule(core: Core, req: Request, sid: int) -> reminders.Schedule | None:
+    return next((s for s in reminders.list_schedules(core.db, req.chat_id) if s.id == sid), None)
+
+
+def _day(text: str) -> date:
+    return datetime.strptime(text, "%Y%m%d").date()
+
+
+def reschedule_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply]:
+    """⏰ 改期: offer a few new dates; any other date by /gaiqi. Only this meeting moves."""
+    if not req.can_manage:
+        return [Reply(toast=ADMIN_ONLY, alert=True)]
+    sid, day_text = fields[0], fields[1]
+    sched = _schedule(core, req, sid)
+    if sched is None:
+        return [Reply(toast="这个日程已不存在。")]
+    day = _day(day_text)
+    if len(fields) == 3:
+        new_day = _day(fields[2])
+        moved = reminders.move_occurrence(core.db, req.chat_id, sched.kind, day, new_day, now=req.now)
+        if moved is None:
+            return [Reply(toast="这个日程已不存在。")]
+        text = f"已把{fmt_date(day)}的{sched.kind}改到{fmt_date(new_day)}，规则不变，按新日期提醒。"
+        return [Reply(text, toast="已改期")]
+    choices = [d for d in (day + timedelta(days=1), day + timedelta(days=2), day + timedelta(days=7)) if d >= req.today]
+    rows = [[Button(f"改到 {fmt_date(d)}", data=buttons.RESCHEDULE_TO.encode(sid, day_text, d.strftime("%Y%m%d")))] for d in choices]
+    hint = f"其他日期请发送：/gaiqi {sched.kind} {day.month}月{day.day}日 改到 X月X日"
+    return [Reply(f"{fmt_date(day)}的{sched.kind}改到哪天？只改这一次，规则不变。\n{hint}", buttons=rows)]
+
+
+def cancel_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply]:
+    """❌ 本次取消: ask the reason, then skip this meeting's reminders (the rule stays)."""
+    if not req.can_manage:
+        return [Reply(toast=ADMIN_ONLY, alert=True)]
+    sid, day_text = fields[0], fields[1]
+    sched = _schedule(core, req, sid)
+    if sched is None:
+        return [Reply(toast="这个日程已不存在。")]
+    day = _day(day_text)
+    if len(fields) == 2:
+        rows = [[Button(r, data=buttons.CANCEL_REASON.encode(sid, day_text, i))] for i, r in enumerate(CANCEL_REASONS)]
+        return [Reply(f"取消{fmt_date(day)}的{sched.kind}，原因是？", buttons=rows)]
+    reason = CANCEL_REASONS[fields[2]]
+    reminders.cancel_occurrence(core.db, req.chat_id, sched.kind, day, reason, now=req.now)
+    text = f"已取消{fmt_date(day)}的{sched.kind}（{reason}），规则不变，下次照常提醒。"
+    return [Reply(text, toast="已取消本次")]
+
+
+def gaiqi(core: Core, req: Request) -> list[Reply]:
+    """/gaiqi 主题党日 本月改到15号 — move one meeting (the rule stays)."""
+    usage = "用法：/gaiqi 会议 改到日期，例如：/gaiqi 主题党日 本月改到15号、/gaiqi 支委会 这次改到12月18日"
+    text = req.text.strip()
+    if not text:
+        return [Reply(usage)]
+    if not req.can_manage:
+        return [Reply(ADMIN_ONLY)]
+    kind, _, rest = text.partition(" ")
+    sched = reminders.get_schedule(core.db, req.chat_id, kind) if rest else None
+    try:
+        move = parse_move(rest if sched else text, req.today)
+    except RuleError as exc:
+        return [Reply(str(exc))]
+    if sched is None:
+        sched = reminders.get_schedule(core.db, req.chat_id, move.kind or "主题党日")
+    if sched is None:
+        return [Reply("没有找到这个会议的日程。先用 /schedules 查看，或写明会议名称。\n" + usage)]
+    occ = move.target(sched.rule, req.today)
+    if occ is None:
+        return [Reply(f"{sched.kind}在{move.which}没有会议，无法改期。")]
+    reminders.move_occurrence(core.db, req.chat_id, sched.kind, occ.date, move.new_date, now=req.now)
+    return [Reply(f"已把{fmt_date(occ.date)}的{sched.kind}改到{fmt_date(move.new_date)}，规则不变，按新日期提醒。")]
