@@ -282,14 +282,14 @@ def _ingest_file(db: Database, name: str, path: str, data: bytes, origin: str) -
         doc = parse_bytes(name, data)
     except ParseError as exc:
         return FileReport(name, "failed", str(exc))
-    except Exception as exc:  # a parser bug must not stop a folder import
+    except Exception as exc:  # noqa: BLE001 — a parser bug must not stop a folder import
         return FileReport(name, "failed", f"解析出错（{type(exc).__name__}）")
     if not doc.paragraphs:
         return FileReport(name, "failed", "没有找到可用的段落", spam_dropped=doc.spam_dropped)
     try:
         report = _store(db, name, path, sha, origin, doc.paragraphs, doc.spam_dropped,
                         doc.fragments_dropped)
-    except Exception as exc:  # rolled back by transaction(); report, keep going
+    except Exception as exc:  # noqa: BLE001 — rolled back by write(); report the file, keep going
         return FileReport(name, "failed", f"写入数据库失败（{type(exc).__name__}: {exc}）")
     # duplicates are counted apart (the text is stored already); the check is on the parse
     report.source_chars, report.lost_chars = doc.source_chars, doc.lost_chars

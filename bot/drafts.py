@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -362,7 +363,7 @@ def get_org(db: Database, user_id: int) -> str | None:
         row = db.conn.execute(
             "SELECT org_name FROM chats WHERE chat_id = ?", (int(user_id),)
         ).fetchone()
-    except Exception:  # chats table missing in a partial test database
+    except sqlite3.OperationalError:  # chats table missing in a partial test database
         return None
     return str(row[0]) if row and row[0] else None
 

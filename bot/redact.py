@@ -26,7 +26,7 @@ def redact(text: str, secrets: set[str]) -> str:
 def _redacted(record: logging.LogRecord, secrets: set[str]) -> logging.LogRecord:
     try:
         message = record.getMessage()
-    except Exception:  # a bad format string: keep the raw message rather than lose the line
+    except (TypeError, ValueError):  # a bad format string: keep the raw message, not lose the line
         message = str(record.msg)
     record.msg, record.args = redact(message, secrets), None
     if record.exc_info and record.exc_info[0] is not None:

@@ -551,7 +551,7 @@ def _bundled_book() -> RuleBook:
             book = RuleBook.__new__(RuleBook)
             book.__dict__.update(pickle.loads(blob))
             return book
-        except Exception:
+        except Exception:  # noqa: BLE001 — any unreadable cache is rebuilt below
             pass
     book = RuleBook(load_rules())
     state = {k: v for k, v in book.__dict__.items() if k != "_keyness"}

@@ -185,7 +185,7 @@ def _estimated_holidays(year: int) -> dict[date, str]:
     """Statutory holidays computable by rule, for years without official data (never raises)."""
     try:
         data = pyholidays.country_holidays("CN", years=year, language="zh_CN")
-    except Exception:  # an unsupported year or locale must not break scheduling
+    except Exception:  # noqa: BLE001 — an unsupported year or locale must not break scheduling
         return {}
     return {d: re.sub(r"（.*?）|\(.*?\)", "", name).strip() or name for d, name in data.items()}
 

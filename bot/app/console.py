@@ -105,7 +105,7 @@ def run_console(settings: Settings, stdin: TextIO | None = None, stdout: TextIO 
             break
         try:
             out = console.render(console.handle(line))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 — the console survives any one bad message
             out = f"出错了，请换个说法再试。（{type(exc).__name__}）"
         stdout.write(("助手> " if interactive else "") + out + "\n")
         if not interactive:
