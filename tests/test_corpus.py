@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -414,14 +413,7 @@ def _pdf(text: str) -> bytes:
     return out
 
 
-def test_pdf_without_pypdf_is_a_clear_error(db, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "pypdf", None)
-    with pytest.raises(CorpusError, match="PDF"):
-        ingest_bytes(db, "a.pdf", _pdf("hello"))
-
-
 def test_pdf_text_extraction(db) -> None:
-    pytest.importorskip("pypdf", reason="pypdf is optional (PDF import)")
     summary = ingest_bytes(db, "latin.pdf", _pdf("Branch work summary: monthly study sessions held."))
     assert summary.paragraphs == 1
     with pytest.raises(CorpusError, match="扫描件"):

@@ -224,7 +224,6 @@ def test_paging(db) -> None:
 )
 def test_nasty_queries_never_raise(db, query: str) -> None:
     resp = search(db, query)
-    assert isinstance(resp, SearchResponse)
     assert resp.results or resp.message
     assert db.conn.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0] > 0
 
