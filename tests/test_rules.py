@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlite_utils import Database
 
-from benchmarks.rules_cv import FOLDS, GUARD_FOLD, cross_validate_fold, held_out_variant_failures
+from benchmarks.rules_cv import FOLDS, GUARD_FOLD, cross_validate_fold
 from bot.cli import main
 from bot.rules import Answer, NoAnswer, RuleBook, answer_dict, load_rules, teach
 
@@ -50,19 +50,18 @@ def test_huge_input_is_still_answered(book: RuleBook) -> None:
     assert isinstance(result, Answer) and result.rule.id == "zzsh.zhiweihui_pinci"
 
 
-def test_entries_generalise_to_a_held_out_variant() -> None:
-    """Hold out every entry's last variant, build the matcher without them, ask each held-out one
-    (all at once: one build; see ``benchmarks.rules_cv.held_out_variant_failures``)."""
-    failures = held_out_variant_failures(load_rules())
-    assert not failures, "\n".join(failures)
-
-
 def test_variants_generalise_in_one_cross_validation_fold() -> None:
-    """One fold of the 4-fold cross-validation over every question variant of the KB, against the
-    thresholds all four folds must meet. ``python -m benchmarks.rules_cv`` runs all four (one
-    matcher build each, too slow for ``make test``) and prints the per-fold figures."""
-    result = cross_validate_fold(load_rules(), GUARD_FOLD, FOLDS)
-    assert result.asked > 800
+    """Fold 0 of the 4-fold cross-validation over the KB's question variants (one matcher build):
+    its figures must meet the thresholds all four folds must meet, and every entry's last variant,
+    held out with a quarter of the others, must be answered with its entry.
+
+    ``python -m benchmarks.rules_cv`` runs all four folds and the held-out-last-variant check
+    alone (a build each, too slow for ``make test``) and prints their figures.
+    """
+    rules = load_rules()
+    result = cross_validate_fold(rules, GUARD_FOLD, FOLDS)
+    assert result.asked >= sum(len(r.questions) for r in rules) // FOLDS
+    assert not result.last_variant_misses, "\n".join(result.last_variant_misses)
     assert not result.failures(), result.line()
 
 
