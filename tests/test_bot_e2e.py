@@ -69,14 +69,20 @@ class Harness:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
+async def bot(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Harness]:
+    """The bot on a copy of the database its first start leaves (bundled templates imported);
+    on an empty database for tests marked ``empty_db``."""
+    if request.node.get_closest_marker("empty_db"):
+        db_path = tmp_path / "bot.db"
+    else:
+        db_path = request.getfixturevalue("seeded_db_path")
     fake = FakeTelegram()
     await fake.start()
     settings = Settings(
         token=fake.token,
         api_base_url=fake.base_url,
         api_file_url=fake.base_file_url,
-        db_path=tmp_path / "bot.db",
+        db_path=db_path,
         admin_ids=frozenset({ADMIN}),
     )
     h = Harness(fake, settings, Clock())
@@ -153,6 +159,7 @@ async def test_group_only_answers_when_addressed(bot: Harness) -> None:
     assert "党龄" in text
 
 
+@pytest.mark.empty_db  # the first start on an empty database imports the bundled templates
 async def test_fanwen_paging_filter_and_stale_button(bot: Harness) -> None:
     u = _user(bot.fake)
     text = await _say(bot.fake, u.id, "/fanwen 三会一课 存在问题", u)
