@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,8 +45,8 @@ class Harness:
         if context.error is not None:
             self.errors.append(context.error)
 
-    async def start(self, **overrides: object) -> Application:
-        settings = replace(self.settings, **overrides)  # type: ignore[arg-type]
+    async def start(self, **overrides: Any) -> Application:
+        settings = replace(self.settings, **overrides)
         app = build_application(settings, clock=self.clock)
         app.add_error_handler(self._record)
         app.bot_data["auto_tick"] = False  # tests drive the tick with the injected clock
@@ -68,14 +69,20 @@ class Harness:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
+async def bot(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Harness]:
+    """The bot on a copy of the database its first start leaves (bundled templates imported);
+    on an empty database for tests marked ``empty_db``."""
+    if request.node.get_closest_marker("empty_db"):
+        db_path = tmp_path / "bot.db"
+    else:
+        db_path = request.getfixturevalue("seeded_db_path")
     fake = FakeTelegram()
     await fake.start()
     settings = Settings(
         token=fake.token,
         api_base_url=fake.base_url,
         api_file_url=fake.base_file_url,
-        db_path=tmp_path / "bot.db",
+        db_path=db_path,
         admin_ids=frozenset({ADMIN}),
     )
     h = Harness(fake, settings, Clock())
@@ -95,11 +102,13 @@ def _user(fake: FakeTelegram, uid: int = 1001, name: str = "王书记") -> FakeU
     return fake.make_user(name, user_id=uid)
 
 
-async def _say(fake: FakeTelegram, chat_id: int, text: str, user: FakeUser, **kw: object) -> str:
+async def _say(fake: FakeTelegram, chat_id: int, text: str, user: FakeUser, **kw: Any) -> str:
     before = len(fake.messages(chat_id))
-    fake.send_text(chat_id, text, user=user, **kw)  # type: ignore[arg-type]
+    fake.send_text(chat_id, text, user=user, **kw)
     msgs = await fake.wait_for_messages(chat_id, before + 1)
-    return msgs[-1].text
+    reply = msgs[-1].text
+    assert reply is not None, f"the reply has no text: {msgs[-1]}"
+    return reply
 
 
 async def test_start_help_and_menu(bot: Harness) -> None:
@@ -150,6 +159,7 @@ async def test_group_only_answers_when_addressed(bot: Harness) -> None:
     assert "党龄" in text
 
 
+@pytest.mark.empty_db  # the first start on an empty database imports the bundled templates
 async def test_fanwen_paging_filter_and_stale_button(bot: Harness) -> None:
     u = _user(bot.fake)
     text = await _say(bot.fake, u.id, "/fanwen 三会一课 存在问题", u)
@@ -158,7 +168,7 @@ async def test_fanwen_paging_filter_and_stale_button(bot: Harness) -> None:
     assert any(d.startswith("d:a:") for d in msg.callback_data)
     bot.fake.press_button(u.id, msg.message_id, "fw:p:1", user=u)
     await bot.fake.wait_for(lambda: bot.fake.message(u.id, msg.message_id).edit_count or None)
-    assert "范文 2/" in bot.fake.message(u.id, msg.message_id).text
+    assert "范文 2/" in (bot.fake.message(u.id, msg.message_id).text or "")
     filt = next(d for d in msg.callback_data if d.startswith("fw:k:"))
     edits = bot.fake.message(u.id, msg.message_id).edit_count
     bot.fake.press_button(u.id, msg.message_id, filt, user=u)
@@ -205,7 +215,9 @@ async def test_partyday_admins_only_in_groups_ics_and_reminder(bot: Harness) -> 
     before = len(bot.fake.documents(group.id))
     bot.fake.send_text(group.id, "/ics", user=member)
     await bot.fake.wait_for(lambda: len(bot.fake.documents(group.id)) > before or None)
-    cal = Calendar.from_ical(bot.fake.documents(group.id)[-1].document.data)  # type: ignore[union-attr]
+    ics = bot.fake.documents(group.id)[-1].document
+    assert ics is not None
+    cal = Calendar.from_ical(ics.data)
     events = [c for c in cal.walk("VEVENT")]
     assert len(events) == 12
     # the reminder 3 days before (2026-12-01 09:00), then a restart, then the same moment again
@@ -213,7 +225,7 @@ async def test_partyday_admins_only_in_groups_ics_and_reminder(bot: Harness) -> 
     assert bot.app is not None
     report = await run_tick(bot.app)
     assert len(report.sent) == 1
-    reminder = bot.fake.messages(group.id)[-1].text
+    reminder = bot.fake.messages(group.id)[-1].text or ""
     assert "主题党日" in reminder and "12月4日" in reminder
     await bot.stop()
     await bot.start()
@@ -255,7 +267,7 @@ async def test_error_handler_apologises_and_reports_to_admins_once_a_minute(bot:
     text = await _say(bot.fake, u.id, "支委会多久开一次", u)
     assert "抱歉" in text
     reports = await bot.fake.wait_for_messages(admin.id, 1)
-    report = reports[-1].text
+    report = reports[-1].text or ""
     assert "出错报告" in report and "BadRequest" in report and "message" in report
     assert "支委会" not in report and bot.fake.token not in report
     bot.fake.fail_next("sendMessage", 400, "Bad Request: something unexpected")
@@ -387,7 +399,8 @@ async def test_draft_basket_to_word_and_text(bot: Harness) -> None:
     await _press(bot, u.id, basket.message_id, "d:w", u)
     await bot.fake.wait_for(lambda: len(bot.fake.documents(u.id)) > before or None)
     sent = bot.fake.documents(u.id)[-1].document
-    assert sent is not None and sent.filename.endswith(".docx") and "红星村党支部" in sent.filename
+    assert sent is not None and sent.filename is not None
+    assert sent.filename.endswith(".docx") and "红星村党支部" in sent.filename
     doc = Document(io.BytesIO(sent.data))
     paras = [p for p in doc.paragraphs if p.text.strip()]
     texts = [p.text for p in paras]

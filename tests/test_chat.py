@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from bot.app.console import run_console
 from bot.config import Settings
@@ -14,7 +15,7 @@ def _run(text: str, settings: Settings) -> str:
     return out.getvalue()
 
 
-def test_piped_questions_get_one_reply_each(tmp_path) -> None:
+def test_piped_questions_get_one_reply_each(tmp_path: Path) -> None:
     settings = Settings(db_path=tmp_path / "c.db")
     out = _run("支委会多久开一次\n今天天气怎么样\n/nosuch\n\n", settings)
     blocks = out.split("---\n")
@@ -25,7 +26,7 @@ def test_piped_questions_get_one_reply_each(tmp_path) -> None:
     assert "请输入" in blocks[3]
 
 
-def test_number_presses_a_button_of_the_last_reply(tmp_path) -> None:
+def test_number_presses_a_button_of_the_last_reply(tmp_path: Path) -> None:
     settings = Settings(db_path=tmp_path / "c.db")
     out = _run("党费\n1\n", settings)
     first, second = out.split("---\n")[:2]
@@ -33,7 +34,7 @@ def test_number_presses_a_button_of_the_last_reply(tmp_path) -> None:
     assert second.strip()
 
 
-def test_console_searches_templates_and_sets_partyday(tmp_path) -> None:
+def test_console_searches_templates_and_sets_partyday(tmp_path: Path) -> None:
     settings = Settings(db_path=tmp_path / "c.db")
     out = _run("/fanwen 党费 存在问题\n/partyday 每月第一个周五\n/partyday\n/partyday 每月第八个周五\n", settings)
     blocks = out.split("---\n")

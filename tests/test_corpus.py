@@ -7,10 +7,12 @@ from __future__ import annotations
 import io
 import json
 import re
-import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlite_utils import Database
 
 from bot import corpus
 from bot.corpus import (
@@ -24,9 +26,9 @@ from bot.corpus import (
     resolve_kind,
     text_hash,
 )
-from bot.db import open_db
 from bot.docparse import (
     Line,
+    ParsedDoc,
     ParseError,
     classify,
     decode,
@@ -60,14 +62,7 @@ SUMMARY = """二〇二四年XX党支部工作总结
 """
 
 
-@pytest.fixture
-def db(tmp_path: Path):
-    database = open_db(tmp_path / "t.db")
-    yield database
-    database.conn.close()
-
-
-def _count(db, table: str) -> int:
+def _count(db: Database, table: str) -> int:
     return int(db.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
 
@@ -286,7 +281,7 @@ def test_placeholders() -> None:
 # --- database import -----------------------------------------------------------------------
 
 
-def test_ingest_folder_summary_and_idempotent(db, tmp_path: Path) -> None:
+def test_ingest_folder_summary_and_idempotent(db: Database, tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "a.txt").write_text(SUMMARY, encoding="utf-8")
@@ -306,7 +301,7 @@ def test_ingest_folder_summary_and_idempotent(db, tmp_path: Path) -> None:
     assert _count(db, "sources") == 2
 
 
-def test_duplicates_within_and_across_files(db, tmp_path: Path) -> None:
+def test_duplicates_within_and_across_files(db: Database, tmp_path: Path) -> None:
     para = "支部坚持每月开展主题党日活动，组织党员学习党章党规，开展志愿服务，党员参与率明显提升。"
     near = para.replace("明显提升", "显著提升")
     text = f"一、主要做法\n{para}\n{para}\n{near}\n另外一段完全不同的内容，讲的是党费收缴和台账管理工作的情况。\n"
@@ -324,7 +319,7 @@ def test_text_hash_ignores_punctuation_and_script() -> None:
     assert text_hash("党费收缴，按月进行。") == text_hash("黨費收繳 按月進行")
 
 
-def test_changed_file_replaces_its_earlier_version(db, tmp_path: Path) -> None:
+def test_changed_file_replaces_its_earlier_version(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "plan.txt"
     path.write_text(SUMMARY, encoding="utf-8")
     ingest_paths(db, [path])
@@ -353,7 +348,7 @@ def _docx_bytes() -> bytes:
     return buf.getvalue()
 
 
-def test_docx_import_headings_and_tables(db) -> None:
+def test_docx_import_headings_and_tables(db: Database) -> None:
     summary = ingest_bytes(db, "总结.docx", _docx_bytes())
     assert summary.imported == 1
     rows = db.conn.execute("SELECT heading, kind, text FROM paragraphs ORDER BY position").fetchall()
@@ -364,7 +359,7 @@ def test_docx_import_headings_and_tables(db) -> None:
     assert src.origin == "upload" and src.name == "总结.docx"
 
 
-def test_markdown_import(db) -> None:
+def test_markdown_import(db: Database) -> None:
     md = "# 支部工作计划\n\n## 下一步打算\n\n**明年**将按照计划开展党员轮训，做到全员覆盖、学用结合。\n"
     ingest_bytes(db, "plan.md", md.encode())
     row = db.conn.execute("SELECT heading, kind, text FROM paragraphs").fetchone()
@@ -383,7 +378,7 @@ def test_markdown_import(db) -> None:
     ],
 )
 def test_broken_files_raise_clear_error_and_write_nothing(
-    db, name: str, data: bytes, message: str
+    db: Database, name: str, data: bytes, message: str
 ) -> None:
     with pytest.raises(CorpusError, match=message):
         ingest_bytes(db, name, data)
@@ -414,14 +409,7 @@ def _pdf(text: str) -> bytes:
     return out
 
 
-def test_pdf_without_pypdf_is_a_clear_error(db, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "pypdf", None)
-    with pytest.raises(CorpusError, match="PDF"):
-        ingest_bytes(db, "a.pdf", _pdf("hello"))
-
-
-def test_pdf_text_extraction(db) -> None:
-    pytest.importorskip("pypdf", reason="pypdf is optional (PDF import)")
+def test_pdf_text_extraction(db: Database) -> None:
     summary = ingest_bytes(db, "latin.pdf", _pdf("Branch work summary: monthly study sessions held."))
     assert summary.paragraphs == 1
     with pytest.raises(CorpusError, match="扫描件"):
@@ -430,7 +418,7 @@ def test_pdf_text_extraction(db) -> None:
         ingest_bytes(db, "broken.pdf", b"%PDF-1.4\n garbage")
 
 
-def test_bad_file_in_folder_does_not_stop_import(db, tmp_path: Path) -> None:
+def test_bad_file_in_folder_does_not_stop_import(db: Database, tmp_path: Path) -> None:
     (tmp_path / "a.docx").write_bytes(b"garbage")
     (tmp_path / "b.txt").write_text(SUMMARY, encoding="utf-8")
     summary = ingest_paths(db, [tmp_path, tmp_path / "missing.txt"])
@@ -439,8 +427,8 @@ def test_bad_file_in_folder_does_not_stop_import(db, tmp_path: Path) -> None:
     assert "✗ a.docx" in summary.text()
 
 
-def test_failure_mid_file_rolls_back(db, monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(_db) -> int:
+def test_failure_mid_file_rolls_back(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(_db: Database) -> int:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(corpus, "sync", boom)
@@ -450,7 +438,7 @@ def test_failure_mid_file_rolls_back(db, monkeypatch: pytest.MonkeyPatch) -> Non
     assert _count(db, "search_pending") == 0
 
 
-def test_remove_source(db) -> None:
+def test_remove_source(db: Database) -> None:
     summary = ingest_bytes(db, "a.txt", SUMMARY.encode())
     sid = summary.reports[0].source_id
     assert sid is not None
@@ -467,7 +455,7 @@ def test_remove_source(db) -> None:
 
 
 def test_bundled_templates_load_once_and_follow_changes(
-    db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tpl = tmp_path / "templates"
     tpl.mkdir()
@@ -494,7 +482,7 @@ def test_bundled_templates_load_once_and_follow_changes(
     assert search(db, "党费 公开").results[0].source == "内置范文·存在问题"
 
 
-def test_real_bundled_templates_are_searchable(db) -> None:
+def test_real_bundled_templates_are_searchable(db: Database) -> None:
     ensure_bundled(db)
     kinds = {r[0] for r in db.conn.execute("SELECT DISTINCT kind FROM paragraphs")}
     assert kinds <= set(KINDS)
@@ -510,14 +498,14 @@ SPAM_MARKERS = ("客服", "本文档", "淘文库", "会员群", "订阅立享",
 
 
 @pytest.fixture(scope="module")
-def real_docs():
+def real_docs() -> dict[str, ParsedDoc]:
     if not CORPUS.is_dir():
         pytest.skip(f"real 范文 collection not found at {CORPUS}")
     return {f.name[:3]: parse_bytes(f.name, f.read_bytes()) for f in sorted(CORPUS.glob("*.txt"))}
 
 
 @needs_corpus
-def test_real_corpus_has_no_spam(real_docs) -> None:
+def test_real_corpus_has_no_spam(real_docs: dict[str, ParsedDoc]) -> None:
     for doc in real_docs.values():
         for p in doc.paragraphs:
             assert not any(m in p.text for m in SPAM_MARKERS), p.text[:20]
@@ -526,7 +514,7 @@ def test_real_corpus_has_no_spam(real_docs) -> None:
 
 
 @needs_corpus
-def test_real_corpus_wrapped_file_is_rejoined(real_docs) -> None:
+def test_real_corpus_wrapped_file_is_rejoined(real_docs: dict[str, ParsedDoc]) -> None:
     doc = real_docs["001"]
     assert doc.wrap_width is not None
     assert real_docs["000"].wrap_width is None
@@ -549,7 +537,7 @@ def test_real_corpus_wrapped_file_is_rejoined(real_docs) -> None:
 
 
 @needs_corpus
-def test_real_corpus_headings(real_docs) -> None:
+def test_real_corpus_headings(real_docs: dict[str, ParsedDoc]) -> None:
     assert {"一、工作开展情况", "二、存在问题", "三、下一步工作思路"} <= set(real_docs["000"].headings)
     assert {"一、主要工作", "二、存在问题", "三、努力方向"} <= set(real_docs["004"].headings)
     assert "三、存在问题和下步打算" in real_docs["001"].headings
@@ -558,7 +546,7 @@ def test_real_corpus_headings(real_docs) -> None:
 
 
 @needs_corpus
-def test_real_corpus_counts_are_stable(db, real_docs) -> None:
+def test_real_corpus_counts_are_stable(db: Database, real_docs: dict[str, ParsedDoc]) -> None:
     counts = {k: len(d.paragraphs) for k, d in real_docs.items()}
     again = {f.name[:3]: len(parse_bytes(f.name, f.read_bytes()).paragraphs)
              for f in sorted(CORPUS.glob("*.txt"))}
@@ -585,7 +573,7 @@ def test_classifier_accuracy_on_dev_set() -> None:
 # --- Word tables ----------------------------------------------------------------------------
 
 
-def _docx_of(build) -> bytes:
+def _docx_of(build: Callable[[Any], None]) -> bytes:
     import docx
 
     d = docx.Document()
@@ -598,7 +586,7 @@ def _docx_of(build) -> bytes:
 def test_docx_plain_table_keeps_every_cell() -> None:
     from bot.docparse import extract
 
-    def build(d) -> None:
+    def build(d: Any) -> None:
         t = d.add_table(rows=3, cols=3)
         for r in range(3):
             for c in range(3):
@@ -613,7 +601,7 @@ def test_docx_plain_table_keeps_every_cell() -> None:
 def test_docx_merged_cells_are_read_once() -> None:
     from bot.docparse import extract
 
-    def build(d) -> None:
+    def build(d: Any) -> None:
         t = d.add_table(rows=3, cols=3)
         for r in range(3):
             for c in range(3):
@@ -626,8 +614,8 @@ def test_docx_merged_cells_are_read_once() -> None:
         assert text.count(cell) == 1, cell
 
 
-def test_docx_checklist_rows_keep_column_names(db) -> None:
-    def build(d) -> None:
+def test_docx_checklist_rows_keep_column_names(db: Database) -> None:
+    def build(d: Any) -> None:
         d.add_heading("整改清单", level=1)
         t = d.add_table(rows=3, cols=4)
         for c, label in enumerate(("序号", "问题", "整改措施", "责任人")):
@@ -755,7 +743,7 @@ def test_spaces_between_items_are_kept() -> None:
     assert tidy("时间：5月 地点 ：党员活动室") == "时间：5月地点：党员活动室"
 
 
-def test_old_word_files_get_a_clear_message(db) -> None:
+def test_old_word_files_get_a_clear_message(db: Database) -> None:
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
     for name in ("村支部总结.doc", "改了扩展名.docx", "金山.wps"):
         with pytest.raises(CorpusError, match=re.escape("暂不支持旧版 .doc，请在 Word/WPS 里另存为 .docx 再发")):
@@ -767,7 +755,7 @@ def test_old_word_files_get_a_clear_message(db) -> None:
 # --- fidelity -------------------------------------------------------------------------------
 
 
-def test_import_reports_lost_text(db, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_reports_lost_text(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot import docparse
 
     ok = ingest_bytes(db, "a.txt", SUMMARY.encode())
@@ -842,7 +830,7 @@ def test_a_title_taken_for_a_heading_does_not_decide_blindly() -> None:
 
 
 def test_identical_bundled_and_imported_paragraphs_merge(
-    db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shared = "XX党支部党费收缴不够规范，部分党员未按月交纳党费，存在集中补交的情况。"
     tpl = tmp_path / "templates"

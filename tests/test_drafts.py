@@ -11,6 +11,8 @@ import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml.ns import qn
 from docx.shared import Pt
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 from sqlite_utils import Database
 
 from bot import drafts
@@ -76,7 +78,11 @@ def _open(data: bytes) -> docx.document.Document:
     return docx.Document(io.BytesIO(data))
 
 
-def _east_asia(run: docx.text.run.Run) -> str | None:
+def _style_name(p: Paragraph) -> str | None:
+    return p.style.name if p.style is not None else None
+
+
+def _east_asia(run: Run) -> str | None:
     rpr = run._r.rPr
     rfonts = rpr.find(qn("w:rFonts")) if rpr is not None else None
     return rfonts.get(qn("w:eastAsia")) if rfonts is not None else None
@@ -288,7 +294,7 @@ def test_export_docx_layout(db: Database, paras: dict[str, int]) -> None:
     assert {_east_asia(r) for r in title.runs} == {"宋体"}
     assert doc.core_properties.title == title.text
 
-    headings = [p.text for p in ps if p.style is not None and p.style.name == "Heading 1"]
+    headings = [p.text for p in ps if _style_name(p) == "Heading 1"]
     assert headings == [
         "一、主要做法及成效",
         "二、存在的问题",
@@ -296,7 +302,7 @@ def test_export_docx_layout(db: Database, paras: dict[str, int]) -> None:
         "四、整改措施",
         "五、下一步工作打算",
     ]
-    assert {_east_asia(r) for p in ps if p.style.name == "Heading 1" for r in p.runs} == {"黑体"}
+    assert {_east_asia(r) for p in ps if _style_name(p) == "Heading 1" for r in p.runs} == {"黑体"}
 
     body = [p for p in ps[1:] if p.style is not None and p.style.name == "Normal"]
     texts = [p.text for p in body]
@@ -309,9 +315,12 @@ def test_export_docx_layout(db: Database, paras: dict[str, int]) -> None:
     assert order.index("二、存在的问题"[:6]) < order.index(PROBLEM[:6]) < order.index("三、问题产生的"[:6])
     for p in body:
         assert p.paragraph_format.first_line_indent == Pt(32)
-        assert p._p.pPr.find(qn("w:ind")).get(qn("w:firstLineChars")) == "200"
+        ppr = p._p.pPr
+        ind = ppr.find(qn("w:ind")) if ppr is not None else None
+        assert ind is not None and ind.get(qn("w:firstLineChars")) == "200"
         assert {_east_asia(r) for r in p.runs} == {"仿宋"}
         assert {r.font.size for r in p.runs} == {Pt(16)}
+        assert p.style is not None
         assert p.style.paragraph_format.line_spacing == Pt(28)  # exact 28 pt, from Normal
 
     highlighted = [r.text for p in body for r in p.runs if r.font.highlight_color == WD_COLOR_INDEX.YELLOW]
@@ -334,7 +343,7 @@ def test_export_docx_default_title_is_highlighted_and_named_safely(
     title = _open(out.data).paragraphs[0]
     assert [r.text for r in title.runs if r.font.highlight_color == WD_COLOR_INDEX.YELLOW] == ["XX"]
     # one kind only: one heading, numbered 一
-    headings = [p.text for p in _open(out.data).paragraphs if p.style.name == "Heading 1"]
+    headings = [p.text for p in _open(out.data).paragraphs if _style_name(p) == "Heading 1"]
     assert headings == ["一、存在的问题"]
 
 
@@ -363,7 +372,7 @@ def test_bundled_paragraphs_export(db: Database) -> None:
         assert drafts.add(db, USER, pid).added
     drafts.set_org(db, USER, "红星村党支部")
     doc = _open(drafts.export_docx(db, USER, TODAY).data)
-    assert len([p for p in doc.paragraphs if p.style.name == "Heading 1"]) == 5
+    assert len([p for p in doc.paragraphs if _style_name(p) == "Heading 1"]) == 5
 
 
 def test_empty_basket(db: Database) -> None:

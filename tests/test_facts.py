@@ -72,7 +72,7 @@ def test_rounding_down_is_configurable() -> None:
     assert c.value == Decimal("75.01")
     assert "分以下舍去" in c.working
     with pytest.raises(ValueError):
-        monthly_dues(5001, "在职", rounding="up")  # type: ignore[arg-type]
+        monthly_dues(5001, "在职", rounding="up")  # type: ignore[arg-type]  # an invalid mode on purpose
 
 
 def test_band_edge_warnings() -> None:

@@ -14,7 +14,6 @@ from bot.cli import main
 from bot.db import open_db
 from bot.feedback import (
     FeedbackError,
-    Stats,
     attach,
     log_question,
     log_search,
@@ -33,12 +32,6 @@ TS = "%Y-%m-%d %H:%M:%S"
 QUESTIONS = ["支委会多久开一次", "支委会多长时间开一次", "党费怎么交", VAGUE, "今天天气怎么样"]
 
 
-@pytest.fixture
-def fresh_book(book: RuleBook) -> RuleBook:
-    """A private matcher: attach() teaches it, which must not leak into other tests."""
-    return RuleBook(book.rules)
-
-
 def _ask(db: Database, book: RuleBook, question: str) -> None:
     log_question(db, question, book.answer(question))
 
@@ -53,12 +46,12 @@ def test_unanswered_lists_declined_questions_by_count(db: Database, book: RuleBo
     assert items[0].count == 3
 
 
-def test_suggestions_are_the_closest_rules(fresh_book: RuleBook) -> None:
-    rules = suggestions_for(fresh_book, VAGUE)
+def test_suggestions_are_the_closest_rules(book: RuleBook) -> None:
+    rules = suggestions_for(book, VAGUE)
     assert len(rules) == 3
     assert TARGET in [r.id for r in rules]
-    assert [r.id for r in suggestions_for(fresh_book, VAGUE, n=1)] == [rules[0].id]
-    assert suggestions_for(fresh_book, "", n=3) == []
+    assert [r.id for r in suggestions_for(book, VAGUE, n=1)] == [rules[0].id]
+    assert suggestions_for(book, "", n=3) == []
 
 
 def test_attach_teaches_at_once_and_resolves(db: Database, fresh_book: RuleBook) -> None:
@@ -154,7 +147,7 @@ def test_stats_counts_the_window(db: Database, book: RuleBook) -> None:
     _window_rows(db, now)
 
     s = stats(db, now, book=book)
-    assert isinstance(s, Stats) and s.days == 30
+    assert s.days == 30
     assert s.questions == 5
     expected = sum(isinstance(book.answer(q), Answer) for q in QUESTIONS)
     assert s.answered == expected and 0 < s.answered < 5
@@ -192,17 +185,20 @@ def test_stats_empty_database(db: Database) -> None:
 
 
 def test_cli_rules_export_end_to_end(
-    tmp_path: Path, fresh_book: RuleBook, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, book: RuleBook, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`dangwu rules export` writes what admins taught, reviewable YAML keyed by rule id."""
     db = open_db(os.environ["DANGWU_DB"])  # the database the CLI reads (set by conftest)
-    _ask(db, fresh_book, VAGUE)
+    _ask(db, book, VAGUE)
     (item,) = unanswered(db)
-    attach(db, fresh_book, item.id, TARGET, 1)
-    attach(db, fresh_book, item.id, TARGET, 1)  # twice: stored once
+    # only the stored rows matter here (the in-memory effect of teaching is
+    # test_attach_teaches_at_once_and_resolves'): a two-entry matcher refits in milliseconds
+    small = RuleBook([book.by_id[TARGET], book.by_id["df.jiaona_shijian"]])
+    attach(db, small, item.id, TARGET, 1)
+    attach(db, small, item.id, TARGET, 1)  # twice: stored once
     from bot.rules import teach
 
-    teach(db, fresh_book, "df.jiaona_shijian", "党费几号之前要交", 1)
+    teach(db, small, "df.jiaona_shijian", "党费几号之前要交", 1)
     db.conn.close()
 
     out = tmp_path / "review" / "overrides.yaml"

@@ -102,8 +102,10 @@ async def test_fuzz_never_crashes_and_always_answers(bot: Harness) -> None:  # n
         for uid, n in expected.items():
             if n:
                 want = before[uid] + n
-                await fake.wait_for(lambda uid=uid, want=want: len(fake.messages(uid)) >= want or None,
-                                    timeout=30)
+                def arrived(uid: int = uid, want: int = want) -> bool | None:
+                    return len(fake.messages(uid)) >= want or None
+
+                await fake.wait_for(arrived, timeout=30)
         slowest = max(slowest, time.monotonic() - batch_start)
         private_sent.update({uid: private_sent.get(uid, 0) + n for uid, n in expected.items()})
     await asyncio.sleep(0.5)

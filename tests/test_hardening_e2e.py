@@ -138,7 +138,7 @@ async def test_stale_add_button_never_replaces_a_custom_schedule(bot: Harness) -
     await _say(bot.fake, u.id, "/schedule 支委会 每月10日", u)
     bot.fake.press_button(u.id, old.message_id, add, user=u)
     msgs = await bot.fake.wait_for_messages(u.id, len(bot.fake.messages(u.id)) + 1)
-    assert "已经设置为：每月10日" in msgs[-1].text
+    assert "已经设置为：每月10日" in (msgs[-1].text or "")
     assert bot.app is not None
     rule = bot.app.bot_data["db"].execute(
         "SELECT rule_text FROM schedules WHERE chat_id = ? AND kind = '支委会'", [u.id]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
 from sqlite_utils import Database
 
+from benchmarks.rules_cv import FOLDS, GUARD_FOLD, cross_validate_fold
 from bot.cli import main
 from bot.rules import Answer, NoAnswer, RuleBook, answer_dict, load_rules, teach
 
@@ -42,66 +42,35 @@ def test_out_of_scope_and_nonexistent_rules_are_declined(book: RuleBook, questio
 def test_empty_or_symbol_only_input_is_declined_without_error(book: RuleBook, question: str) -> None:
     result = book.answer(question)
     assert isinstance(result, NoAnswer)
+    assert result.suggestions == ()
 
 
-def test_huge_input_does_not_crash(book: RuleBook) -> None:
+def test_huge_input_is_still_answered(book: RuleBook) -> None:
     result = book.answer("支委会多久开一次" * 500)
-    assert isinstance(result, Answer | NoAnswer)
+    assert isinstance(result, Answer) and result.rule.id == "zzsh.zhiweihui_pinci"
 
 
-def test_entries_generalise_to_a_held_out_variant() -> None:
-    """Hold out every entry's last variant, build the matcher without them, ask each held-out one.
+def test_variants_generalise_in_one_cross_validation_fold() -> None:
+    """Fold 0 of the 4-fold cross-validation over the KB's question variants (one matcher build):
+    its figures must meet the thresholds all four folds must meet, and every entry's last variant,
+    held out with a quarter of the others, must be answered with its entry.
 
-    All are held out at once (one build instead of one per entry), which is stricter: no entry
-    keeps the others' held-out wording either. Which variant is held out matters (the first
-    variant of each entry: 122/126; the eighth: 115/126), so the cross-validation test below
-    measures every variant.
+    ``python -m benchmarks.rules_cv`` runs all four folds and the held-out-last-variant check
+    alone (a build each, too slow for ``make test``) and prints their figures.
     """
     rules = load_rules()
-    trimmed = RuleBook([dataclasses.replace(r, questions=r.questions[:-1]) for r in rules])
-    failures = []
-    for held in rules:
-        result = trimmed.answer(held.questions[-1])
-        if not (isinstance(result, Answer) and result.rule.id == held.id):
-            got = result.rule.id if isinstance(result, Answer) else None
-            failures.append(f"{held.id}: {held.questions[-1]} → {got} ({result.confidence:.2f})")
-    assert not failures, "\n".join(failures)
+    result = cross_validate_fold(rules, GUARD_FOLD, FOLDS)
+    assert result.asked >= sum(len(r.questions) for r in rules) // FOLDS
+    assert not result.last_variant_misses, "\n".join(result.last_variant_misses)
+    assert not result.failures(), result.line()
 
 
-def test_every_variant_generalises_in_cross_validation() -> None:
-    """4-fold cross-validation over all ~3,800 question variants of the knowledge base.
-
-    Fold j rebuilds the matcher without every variant whose position is j mod 4 and asks them.
-    Measured: right entry ranked first 94.9% (96.3% before the 16 entries on 农村/国企/机关/高校,
-    申诉, 信教, 去世, 失联, 违纪 and irregular 发展 cases, which border older entries), answered
-    with it 93.x%, wrong answers < 3%.
-    """
-    rules = load_rules()
-    folds = 4
-    n = ranked_first = answered_right = answered_wrong = 0
-    for j in range(folds):
-        book = RuleBook(
-            [dataclasses.replace(r, questions=tuple(q for k, q in enumerate(r.questions) if k % folds != j)) for r in rules]
-        )
-        for r in rules:
-            for q in r.questions[j::folds]:
-                n += 1
-                ranked_first += book.rules[book.scores(q)[0][1]].id == r.id
-                result = book.answer(q)
-                if isinstance(result, Answer):
-                    answered_right += result.rule.id == r.id
-                    answered_wrong += result.rule.id != r.id
-    assert ranked_first / n >= 0.945
-    assert answered_right / n >= 0.92
-    assert answered_wrong / n <= 0.03
-
-
-def test_taught_variant_takes_effect_immediately(db: Database) -> None:
-    book = RuleBook(load_rules())
-    question = "咱支部那个每月必须搞的活动日是哪天"
+def test_taught_variant_takes_effect_immediately(db: Database, fresh_book: RuleBook) -> None:
+    question = "咱们每月那天大伙一块儿学习干活的日子"  # declined by the bundled KB
     rule_id = "zzsh.zhuti_dangri"
-    teach(db, book, rule_id, question, user_id=1)
-    result = book.answer(question)
+    assert isinstance(fresh_book.answer(question), NoAnswer)
+    teach(db, fresh_book, rule_id, question, user_id=1)
+    result = fresh_book.answer(question)
     assert isinstance(result, Answer) and result.rule.id == rule_id
     stored = list(db["rule_overrides"].rows)
     assert stored[0]["rule_id"] == rule_id and stored[0]["question"] == question
@@ -133,9 +102,11 @@ def test_cli_ask_plain_prints_citation(capsys: pytest.CaptureFixture[str]) -> No
     assert "依据：《" in out
 
 
-def test_cli_rules_warm_builds_the_start_up_cache(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_rules_warm_builds_the_start_up_cache(
+    book: RuleBook, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["rules", "warm"]) == 0
-    assert f"{len(load_rules())} 条规则" in capsys.readouterr().out
+    assert f"知识库已就绪：{len(book.rules)} 条规则" in capsys.readouterr().out
 
 
 def test_confidence_model_matches_the_evidence(book: RuleBook) -> None:

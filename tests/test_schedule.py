@@ -834,10 +834,12 @@ def test_parse_move() -> None:
 
 def test_move_target_picks_the_occurrence() -> None:
     rule = parse_rule("每月第一个周五")
-    assert parse_move("这次改到12月18日", TODAY).target(rule, TODAY).date == D("2026-12-04")
+    this = parse_move("这次改到12月18日", TODAY).target(rule, TODAY)
+    assert this is not None and this.date == D("2026-12-04")
     nxt = parse_move("下个月改到1月8日", TODAY).target(rule, TODAY)
     assert nxt is not None and nxt.original_date == D("2027-01-01")  # 元旦 → shifted to 1-04
-    assert parse_move("12月4日那次改到12月8日", TODAY).target(rule, TODAY).date == TODAY
+    named = parse_move("12月4日那次改到12月8日", TODAY).target(rule, TODAY)
+    assert named is not None and named.date == TODAY
     assert parse_move("12月5日那次改到12月8日", TODAY).target(rule, TODAY) is None
 
 

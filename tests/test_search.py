@@ -8,9 +8,11 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from bot.cli import main as cli_main
 from bot.corpus import ingest_bytes, remove_source
@@ -49,7 +51,7 @@ DOC_B = """发展党员工作情况
 
 
 @pytest.fixture
-def db(tmp_path: Path):
+def db(tmp_path: Path) -> Iterator[Database]:
     database = open_db(tmp_path / "s.db")
     ingest_bytes(database, "a.txt", DOC_A.encode(), origin="import")
     ingest_bytes(database, "b.txt", DOC_B.encode(), origin="import")
@@ -69,7 +71,7 @@ def test_index_terms_are_bigrams_of_folded_runs() -> None:
     assert index_terms("支部 X 名") == {"支部": 1, "x": 1, "名": 1}
 
 
-def test_index_is_persisted_and_reused(db, tmp_path: Path) -> None:
+def test_index_is_persisted_and_reused(db: Database, tmp_path: Path) -> None:
     stats = index_stats(db)
     assert stats["paragraphs"] == db.conn.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
     reopened = open_db(tmp_path / "s.db")
@@ -78,7 +80,7 @@ def test_index_is_persisted_and_reused(db, tmp_path: Path) -> None:
     reopened.conn.close()
 
 
-def test_rebuild_gives_same_results(db) -> None:
+def test_rebuild_gives_same_results(db: Database) -> None:
     before = [(r.id, round(r.score, 6)) for r in search(db, "党费 收缴", limit=10).results]
     stats = index_stats(db)
     rebuild_index(db)
@@ -86,7 +88,7 @@ def test_rebuild_gives_same_results(db) -> None:
     assert [(r.id, round(r.score, 6)) for r in search(db, "党费 收缴", limit=10).results] == before
 
 
-def test_index_follows_direct_sql_changes(db, tmp_path: Path) -> None:
+def test_index_follows_direct_sql_changes(db: Database, tmp_path: Path) -> None:
     other = open_db(tmp_path / "s.db")  # a second process/connection
     assert search(other, "志愿服务").results
     with db.conn:
@@ -105,12 +107,12 @@ def test_index_follows_direct_sql_changes(db, tmp_path: Path) -> None:
     assert db.conn.execute("SELECT COUNT(*) FROM search_dead").fetchone()[0] == 0
 
 
-def test_remove_source_leaves_no_postings(db) -> None:
+def test_remove_source_leaves_no_postings(db: Database) -> None:
     sid = db.conn.execute("SELECT id FROM sources WHERE name = 'a.txt'").fetchone()[0]
     remove_source(db, sid)
     left = db.conn.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
     assert index_stats(db)["paragraphs"] == left
-    ids = set()
+    ids: set[int] = set()
     for (blob,) in db.conn.execute("SELECT ids FROM search_postings"):
         from array import array
 
@@ -124,7 +126,7 @@ def test_remove_source_leaves_no_postings(db) -> None:
     )
 
 
-def test_similar_finds_near_duplicates(db) -> None:
+def test_similar_finds_near_duplicates(db: Database) -> None:
     found = similar(db, "建立流动党员党费提醒机制，每月通报党费交纳情况，杜绝集中补交。")
     assert found and "提醒机制" in found[0][1]
 
@@ -132,14 +134,14 @@ def test_similar_finds_near_duplicates(db) -> None:
 # --- ranking and results -------------------------------------------------------------------
 
 
-def test_two_character_queries(db) -> None:
+def test_two_character_queries(db: Database) -> None:
     resp = search(db, "党费")
     assert resp.results and all("党费" in r.text for r in resp.results)
     assert resp.total >= 3
     assert search(db, "支部").results
 
 
-def test_result_fields(db) -> None:
+def test_result_fields(db: Database) -> None:
     r = search(db, "党费收缴").results[0]
     assert r.id > 0 and r.source == "a.txt" and r.kind in ("主要做法", "存在问题", "整改措施")
     assert "›" in r.heading and r.score > 0
@@ -150,19 +152,19 @@ def test_result_fields(db) -> None:
     json.dumps(d, ensure_ascii=False)
 
 
-def test_placeholders_come_with_results(db) -> None:
+def test_placeholders_come_with_results(db: Database) -> None:
     r = next(r for r in search(db, "主题党日 志愿服务").results if "XX" in r.text)
     assert all(r.text[s:e] == t for s, e, t in r.placeholders)
     assert any(t == "XX" for _, _, t in r.placeholders)
 
 
-def test_best_match_first(db) -> None:
+def test_best_match_first(db: Database) -> None:
     assert "流动党员党费提醒机制" in search(db, "党费提醒机制").results[0].text
     assert "入口关" in search(db, "发展党员 入口关").results[0].text
     assert "支委会推迟召开" in search(db, "支委会 推迟").results[0].text
 
 
-def test_kind_filter_and_aliases(db) -> None:
+def test_kind_filter_and_aliases(db: Database) -> None:
     problems = search(db, "党费", kind="问题")
     assert problems.kind == "存在问题"
     assert problems.results and all(r.kind == "存在问题" for r in problems.results)
@@ -171,12 +173,12 @@ def test_kind_filter_and_aliases(db) -> None:
     assert bad.results == [] and "不认识" in bad.message
 
 
-def test_kind_word_in_query_is_a_hint(db) -> None:
+def test_kind_word_in_query_is_a_hint(db: Database) -> None:
     assert search(db, "党费 问题").results[0].kind == "存在问题"
     assert search(db, "党费整改措施").results[0].kind == "整改措施"
 
 
-def test_source_filter(db) -> None:
+def test_source_filter(db: Database) -> None:
     assert all(r.source == "b.txt" for r in search(db, "发展党员", source="b.txt").results)
     sid = db.conn.execute("SELECT id FROM sources WHERE name = 'a.txt'").fetchone()[0]
     assert all(r.source_id == sid for r in search(db, "党员", source=sid).results)
@@ -185,7 +187,7 @@ def test_source_filter(db) -> None:
     assert none.results == [] and "没有" in none.message
 
 
-def test_paging(db) -> None:
+def test_paging(db: Database) -> None:
     everything = search(db, "党员", limit=50)
     page2 = search(db, "党员", limit=2, offset=2)
     assert [r.id for r in page2.results] == [r.id for r in everything.results[2:4]]
@@ -222,27 +224,26 @@ def test_paging(db) -> None:
         "'; SELECT 1",
     ],
 )
-def test_nasty_queries_never_raise(db, query: str) -> None:
+def test_nasty_queries_never_raise(db: Database, query: str) -> None:
     resp = search(db, query)
-    assert isinstance(resp, SearchResponse)
     assert resp.results or resp.message
     assert db.conn.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0] > 0
 
 
-def test_traditional_fullwidth_and_operators_still_match(db) -> None:
+def test_traditional_fullwidth_and_operators_still_match(db: Database) -> None:
     for q in ("黨費", "党费\u3000收缴", "ＤＡＮＧ 党费", '"党费" AND 收缴', "党费🙂"):
         resp = search(db, q)
         assert resp.results, q
         assert "党费" in resp.results[0].text
 
 
-def test_single_character(db) -> None:
+def test_single_character(db: Database) -> None:
     resp = search(db, "费")
     assert resp.results and "一个字" in resp.message
     assert all("费" in r.text for r in resp.results)
 
 
-def test_typos(db) -> None:
+def test_typos(db: Database) -> None:
     assert "三会一课" in search(db, "三会一可").results[0].text
     assert "主题党日" in search(db, "主题党曰活动").results[0].text  # 曰 for 日
     # was: search(db, "党废") returned nothing ("错别字" message) — the empty-answer bug; the
@@ -253,7 +254,7 @@ def test_typos(db) -> None:
     assert empty.results == [] and "错别字" in empty.message
 
 
-def test_synonyms_expand(db) -> None:
+def test_synonyms_expand(db: Database) -> None:
     # 支部委员会 is written 支委会 in the text and vice versa
     assert any("支委会" in t for t in _texts(search(db, "支部委员会")))
     assert any("支部委员会" in t for t in _texts(search(db, "支委会 会议记录")))
@@ -291,7 +292,7 @@ def test_budget_keeps_common_terms_cheap(tmp_path: Path) -> None:
 # --- CLI -----------------------------------------------------------------------------------
 
 
-def test_cli_search_json_and_stdin(db, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_cli_search_json_and_stdin(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("DANGWU_DB", str(tmp_path / "s.db"))
     monkeypatch.chdir(tmp_path)
     assert cli_main(["search", "党费", "--json", "--limit", "2", "--kind", "问题"]) == 0
@@ -307,7 +308,7 @@ def test_cli_search_json_and_stdin(db, tmp_path: Path, monkeypatch, capsys) -> N
     assert "党费" in capsys.readouterr().out
 
 
-def test_cli_ingest(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_cli_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("DANGWU_DB", str(tmp_path / "cli.db"))
     monkeypatch.chdir(tmp_path)
     (tmp_path / "in").mkdir()
@@ -364,7 +365,7 @@ def test_headings_are_searched_and_purged_with_their_paragraphs(tmp_path: Path) 
 # --- never empty, typos, colloquial words, kind words ----------------------------------------
 
 
-def test_below_the_cut_off_falls_back_to_best_effort(db) -> None:
+def test_below_the_cut_off_falls_back_to_best_effort(db: Database) -> None:
     resp = search(db, "党费 推迟召开 入口关 思想汇报 志愿服务")
     assert resp.results and resp.fallback and "可能相关" in resp.message
     strict = search(db, "党费收缴")
@@ -372,7 +373,7 @@ def test_below_the_cut_off_falls_back_to_best_effort(db) -> None:
     assert search(db, "天气预报").results == []  # no shared term: still an honest "not found"
 
 
-def test_ime_typos_are_repaired_with_the_rules_repair(db) -> None:
+def test_ime_typos_are_repaired_with_the_rules_repair(db: Database) -> None:
     from bot.text import repair_typos, tokens
 
     assert repair_typos("三会一可") == ["三会一课"]
@@ -392,7 +393,7 @@ def colloquial(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_module, "COLLOQUIAL", table)
 
 
-def test_colloquial_words_add_their_formal_phrases(db, colloquial) -> None:
+def test_colloquial_words_add_their_formal_phrases(db: Database, colloquial: None) -> None:
     resp = search(db, "老是忘了交钱")  # no word of it is in any paragraph
     assert resp.results and not resp.fallback
     assert "党费" in resp.results[0].text and resp.results[0].kind == "存在问题"  # kinds: soft
@@ -400,7 +401,7 @@ def test_colloquial_words_add_their_formal_phrases(db, colloquial) -> None:
     assert near.results and "召开" in near.results[0].text
 
 
-def test_missing_colloquial_table_is_fine(db, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_missing_colloquial_table_is_fine(db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from bot import search as search_module
 
     monkeypatch.setattr(search_module, "COLLOQUIAL", tmp_path / "none.yaml")
@@ -408,14 +409,14 @@ def test_missing_colloquial_table_is_fine(db, monkeypatch: pytest.MonkeyPatch, t
     assert search(db, "老是忘了交钱").results == []
 
 
-def test_words_not_in_the_index_do_not_sink_the_query(db) -> None:
+def test_words_not_in_the_index_do_not_sink_the_query(db: Database) -> None:
     # 很多人/老是/忘记 appear in no paragraph and the bigrams across words (费很, 是忘) neither:
     # coverage counts the known words, so 党费 paragraphs pass the cut-off
     resp = search(db, "党费很多人老是忘记交")
     assert resp.results and not resp.fallback and "党费" in resp.results[0].text
 
 
-def test_kind_word_filters_and_falls_back_to_other_kinds(db) -> None:
+def test_kind_word_filters_and_falls_back_to_other_kinds(db: Database) -> None:
     filtered = search(db, "党费 问题")
     assert filtered.kind == "存在问题" and not filtered.other_kinds
     assert filtered.results and all(r.kind == "存在问题" for r in filtered.results)
@@ -426,13 +427,13 @@ def test_kind_word_filters_and_falls_back_to_other_kinds(db) -> None:
     assert explicit.other_kinds and explicit.results[0].kind == "下一步打算"
 
 
-def test_lone_kind_word_browses_that_kind(db) -> None:
+def test_lone_kind_word_browses_that_kind(db: Database) -> None:
     resp = search(db, "整改措施")
     assert resp.results and {r.kind for r in resp.results} == {"整改措施"}
     assert resp.kind == "整改措施"
 
 
-def test_snapshot_is_memory_mapped_and_follows_changes(db, tmp_path: Path, monkeypatch) -> None:
+def test_snapshot_is_memory_mapped_and_follows_changes(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot import search as search_module
     from bot import search_index
 
@@ -452,6 +453,6 @@ def test_snapshot_is_memory_mapped_and_follows_changes(db, tmp_path: Path, monke
     fresh.conn.close()
 
 
-def test_gibberish_is_not_a_fallback(db) -> None:
+def test_gibberish_is_not_a_fallback(db: Database) -> None:
     # only 存在 (and xx, a placeholder) is shared: more of the query is no word at all
     assert search(db, "zzqqxx不存在的词").results == []
