@@ -352,7 +352,16 @@ def _date_of(text: str, today: date) -> date | None:
 
 def _months_in(text: str, default: int) -> int:
     """延长半年 → 6, 二年 → 24, 一年 → 12 (the first duration in ``text``)."""
-    m = re.search(r"([一二两三半\d]+)\s*(个)?\s*(年|月)", text.split("延长")[-1] if "延长" in text else text)
+    pat = r"([一二两三半\d]+)\s*(个)?\s*(年|月)"
+    m = None
+    if "延长" in text:
+        for seg in text.split("延长")[1:]:
+            m = re.match(r"(?:了|为|到)?" + pat, seg)
+            if m:
+                m = re.search(pat, seg)
+                break
+    else:
+        m = re.search(pat, text)
     if not m:
         return default
     raw = m[1]
@@ -420,9 +429,45 @@ def date_calc(text: str, today: date) -> Calc | None:
         if "延长" in t and re.search(r"预备期|期满|转正", t):
             months = _months_in(t, 12)
             if 6 <= months <= 12:
+                head = t[: t.find("延长")]
+                if re.search(r"支部大会|通过|接收|成为预备党员|发展为", head) and not re.search(r"期满|到期|满\b|原定", head):
+                    base = int(fact("fazhan.probation.months").value)
+                    return _date_calc("extension", d, base + months, "延长后的预备期满",
+                                      f"{{start}}支部大会接收，预备期1年，再延长{months}个月（延长不少于半年、不超过1年）",
+                                      "fazhan.extension.months")
                 return _date_calc("extension", d, months, "延长后的预备期满",
                                   f"原预备期满日{{start}}延长{months}个月（延长不少于半年、不超过1年）", "fazhan.extension.months")
+        if re.search(r"审批|批准|审批完", t) and re.search(r"收到|上报|报来|报上|报送", t) and re.search(
+            r"预备党员|发展|转正|决议", t
+        ):
+            months = int(fact("fazhan.approval.months").value)
+            return _date_calc("approval", d, months, "最晚审批日",
+                              f"上级党委应在{months}个月内审批：{{start}}起{months}个月", "fazhan.approval.months")
+        if re.search(r"任期|这届|这一届|本届|届满|到期|期满|下次换届|下一届|下届", t) and re.search(
+            r"选举产生|选出|换届|当选|成立", t
+        ):
+            return _term_calc(d, t, today)
     return None
+
+
+def _term_calc(start: date, t: str, today: date) -> Calc | None:
+    from bot.meetings import huanjie
+
+    try:
+        kind = huanjie.parse_kind(re.sub(r"支委会?|支部委员会", "支部", t))
+    except huanjie.HuanjieError:
+        return None
+    h = huanjie.due(start, kind, today=today)
+    calc = Calc(kind="date", inputs={"rule": "term", "date": start.isoformat(), "org": kind})
+    calc.value = h.due
+    calc.result = f"任期届满：{h.due.year}年{h.due.month}月{h.due.day}日（{h.due.isoformat()}），{h.due.year}年换届"
+    calc.working = (
+        f"{kind}每届任期{h.term_years}年：{start.isoformat()}选出，{h.term_years}年后届满；"
+        f"延期或提前须报上级批准，一般不超过1年"
+    )
+    for b in h.basis[:2]:
+        calc.cite(b)
+    return calc
 
 
 def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
@@ -477,7 +522,7 @@ def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
 # ---------------------------------------------------------------- calculations
 
 
-_VERDICT_KINDS = {"committee", "org_form", "quorum", "elected", "resolution", "joint"}
+_VERDICT_KINDS = {"committee", "org_form", "quorum", "elected", "resolution", "joint", "vote_quorum"}
 
 
 def calculate(text: str, today: date) -> Calc | None:
@@ -513,6 +558,12 @@ def _dues(req: CalcRequest, text: str) -> Calc:
     if pre and calc.complete:
         calc.working = pre + calc.working
         calc.cite(fact("dues.base.self_employed").citation)
+    if calc.complete and isinstance(calc.value, Decimal) and re.search(r"一年|全年|每年|年度", t) and re.search(
+        r"一共|共|总共|合计|总|加起来|多少", t
+    ) and not re.search(r"年薪", t):
+        year = (calc.value * 12).quantize(Decimal("0.01"))
+        calc.result = f"{calc.result}，全年共 {year} 元"
+        calc.working += f"；全年 {_n(calc.value)} × 12 = {year} 元"
     return calc
 
 
@@ -641,12 +692,13 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
     if out_of_domain(text):
         part.declined = True
         return part
-    level = _curated("levels.yaml", text)
+    dated = _date_of(_clean(text), today) is not None
+    level = None if dated else _curated("levels.yaml", text)
     if level is not None:
         part.note = str(level["answer"])
         part.citations = [str(level["source"])]
         return part
-    if _other_level(text):
+    if _other_level(text) and not (dated and calculate(text, today) is not None):
         part.declined = part.other_level = True
         return part
     nr = _curated("no_rule.yaml", text)

@@ -47,7 +47,7 @@ def test_dues_figure_first_with_citation(rb: RuleBook, q: str, figure: str, rate
 
 
 def test_dues_without_status_asks_with_options(rb: RuleBook) -> None:
-    case = ask(rb, "每月到手5600，党费交多少")
+    case = ask(rb, "每月5600，党费交多少")
     assert case.calc is not None and not case.calc.complete
     assert [m.field for m in case.missing] == ["status"]
     assert "退休" in case.missing[0].options
@@ -199,3 +199,32 @@ def test_json_shape(rb: RuleBook) -> None:
     assert d["calc"]["result"] == "当选"
     assert d["calc"]["inputs"]["votes"] == 17
     assert d["parts"] and d["no_rule"] is False
+
+
+@pytest.mark.parametrize(
+    "q, figure",
+    [
+        ("去年八月二十号支部大会接收的预备党员，预备期哪天满", "2026-08-20"),
+        ("前年5月2日支部大会通过的预备党员，又延长了半年预备期，延长后到哪天", "2025-11-02"),
+        ("预备期本来2027年3月3日满，支部决定延长半年，延到哪天", "2027-09-03"),
+        ("党总支2025年4月1日选举产生，这一届到哪天", "2028-04-01"),
+        ("乡镇党委2022年6月6日换届，这届到哪天期满", "2027-06-06"),
+        ("党委今年9月1日收到支部报来的转正决议，最晚哪天前要审批", "2026-12-01"),
+    ],
+)
+def test_date_wordings(rb: RuleBook, q: str, figure: str) -> None:
+    case = ask(rb, q)
+    assert case.calc is not None and case.calc.complete, case.text()
+    assert figure in case.text()
+
+
+def test_vote_quorum_is_half_not_four_fifths(rb: RuleBook) -> None:
+    case = ask(rb, "有表决权的党员30人，开会来了14个，能表决吗")
+    assert case.calc is not None and case.calc.kind == "vote_quorum"
+    assert case.text().startswith("不")
+    assert "15" in case.text()
+
+
+def test_dues_yearly_total(rb: RuleBook) -> None:
+    case = ask(rb, "税后月薪六千，党费一年一共交多少")
+    assert "90" in case.text() and "1080" in case.text()
