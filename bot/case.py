@@ -295,6 +295,10 @@ def _elliptic(part: str) -> bool:
 
 
 _CLAUSE = re.compile(r"[，,。！!；;：:]")
+_DEICTIC = re.compile(
+    r"这样|那样|这么|那么|这个|那个|这种|这|那|他|她|它|我们|咱们|设|做|办|搞|弄|还是|到底|究竟|真的|"
+    r"行不行|能不能|可不可以|对不对|是不是|要不要|有没有|行吗|对吗|可以吗|能吗|好吗|吗|呢|吧|啊|呀|[?？]"
+)
 
 
 def asking_clause(text: str) -> str:
@@ -304,7 +308,11 @@ def asking_clause(text: str) -> str:
         return text
     for i in range(len(clauses) - 1, -1, -1):
         if _ASK.search(clauses[i]):
-            return clauses[i]
+            k = i
+            # “这样行吗” “能不能” “还是要选”: too little of its own — take the clause before it too
+            while k > 0 and len(_DEICTIC.sub("", "".join(clauses[k : i + 1]))) < 5:
+                k -= 1
+            return "，".join(clauses[k : i + 1])
     return text
 
 
@@ -644,6 +652,110 @@ def check_claim(text: str) -> tuple[str, str] | None:
     return (f"对，{truth}" if ok else f"不对：{truth}"), cite
 
 
+# ---------------------------------------------------------------- verdicts from the entry
+
+_CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_FRACTIONS = (
+    (r"五分之四|4/5", 0.8), (r"三分之二|2/3", 2 / 3), (r"半数|过半|一半|二分之一|1/2", 0.5),
+)
+_MIN_AFTER = re.compile(r"^(?:以上|及以上|或以上|起)")
+_MAX_AFTER = re.compile(r"^(?:以内|内)")
+_MAX_BEFORE = re.compile(r"(?:不超过|最长|最多|不得超过|至多)$")
+_MIN_BEFORE = re.compile(r"(?:不少于|至少|不低于|最少)$")
+
+
+def quantities(text: str) -> list[tuple[str, float, str]]:
+    """(kind, value, bound) for every figure: kind percent, fraction, months or count;
+    bound min (…以上, 不少于…), max (不超过…, …以内) or eq."""
+    t = normalize_numbers(_clean(text))
+    out: list[tuple[str, float, str]] = []
+
+    def bound(start: int, end: int) -> str:
+        before, after = t[max(0, start - 4) : start], t[end : end + 3]
+        if _MIN_AFTER.search(after) or _MIN_BEFORE.search(before):
+            return "min"
+        if _MAX_AFTER.search(after) or _MAX_BEFORE.search(before):
+            return "max"
+        return "eq"
+
+    for m in re.finditer(r"(\d+(?:\.\d+)?)\s*[%％]", t):
+        out.append(("percent", float(m[1]), bound(m.start(), m.end())))
+    for pat, v in _FRACTIONS:
+        for m in re.finditer(pat, t):
+            out.append(("fraction", v, bound(m.start(), m.end())))
+    for m in re.finditer(r"(\d+(?:\.\d+)?|[一二两三四五六七八九十半])\s*(个)?\s*(年半|年|月)(?!\d)", t):
+        raw = m[1]
+        if m[3] == "月" and not m[2]:
+            continue  # 3月 is a date, 3个月 a period
+        n = 0.5 if raw == "半" else float(raw) if raw[0].isdigit() else float(_CN_DIGIT[raw])
+        months = n * 12 + 6 if m[3] == "年半" else n * 12 if m[3] == "年" else n
+        out.append(("months", months, bound(m.start(), m.end())))
+    for m in re.finditer(r"(?<![\d.])(\d+)\s*(?:人|名|个|家|位)(?!月)", t):
+        out.append(("count", float(m[1]), bound(m.start(), m.end())))
+    return out
+
+
+def _first_clause(answer: str) -> str:
+    return re.split(r"[。；;]", answer, maxsplit=1)[0]
+
+
+def claim_from_entry(question: str, answer: str) -> str | None:
+    """“不对：…” / “对，…” when a stated figure (三年, 一个, 10%, 过半) can be checked against the
+    figure the matched entry opens with; None when they share no kind of figure."""
+    claimed = quantities(asking_clause(question))
+    if not claimed:
+        return None
+    head = _first_clause(answer)
+    stated = quantities(head)
+    for kind, value, _b in claimed:
+        same = [v for k, v, _ in stated if k == kind]
+        if not same:
+            continue
+        if any(abs(v - value) < 1e-9 for v in same):
+            return f"对，{head}。"
+        return f"不对：{head}。"
+    return None
+
+
+_YESNO = re.compile(r"吗[？?。！!]*$|能不能|可不可以|行不行|够不够|要不要|需不需要|用不用|算不算|是否|能否|可否")
+_PAIRS = (  # (the question asks, the entry says no, the entry says yes, no word, yes word)
+    (r"算不算|算吗|计不计|计入吗", r"不算|不计|不计入|不包括", r"算|计入|包括", "不算", "算"),
+    (
+        r"要不要|需不需要|用不用|必须.*吗|需要.*吗|要.*吗|得.*吗",
+        r"不需要|不用|无需|不必|不要求|没有要求",
+        r"需要|应当|必须|要",
+        "不需要",
+        "需要",
+    ),
+    (r".", r"不能|不得|不可以|不行|不允许|不应|没有.{0,4}权", r"可以|能|允许|应当", "不能", "能"),
+)
+
+
+def verdict_from_entry(question: str, answer: str) -> str | None:
+    """能/不能 for a yes/no question: a number in the question tested against the thresholds the
+    entry states (3人以上, 一般不超过5个), else the modal the entry's first clause uses."""
+    t = _clean(question)
+    if not _YESNO.search(t) or _CLAIM.search(t):
+        return None
+    counts = [v for k, v, _ in quantities(t) if k == "count"]
+    if len(set(counts)) > 1:
+        counts = [v for v in counts if v != 1]  # 一个联合党支部: an article, not a figure
+    limits = [(v, b) for k, v, b in quantities(answer) if k == "count" and b in ("min", "max")]
+    if len(set(counts)) == 1 and limits:
+        n = counts[0]
+        ok = all(n >= v if b == "min" else n <= v for v, b in limits)
+        return "能" if ok else "不能"
+    head = _first_clause(answer)
+    for ask, neg, pos, no, yes in _PAIRS:
+        if re.search(ask, t):
+            if re.search(neg, head):
+                return no
+            if re.search(pos, head):
+                return yes
+            return None
+    return None
+
+
 # ---------------------------------------------------------------- matching
 
 
@@ -711,6 +823,10 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
         part.calc = calc
         part.citations = list(calc.citations)
         part.verdict = _calc_verdict(calc)
+        if calc.kind == "dues" and calc.complete and _CLAIM.search(_clean(text)) and re.search(
+            r"分段|分开算|分开计算|累进|超出的|超过的部分|超出部分|超过部分", _clean(text)
+        ):
+            part.correction = "不对：党费按一个比例对全部基数计算，不分段累进。"
         given = any(
             isinstance(v, int | Decimal) and not isinstance(v, bool) for v in calc.inputs.values()
         ) or bool(calc.inputs.get("date"))
@@ -733,9 +849,18 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
             part.correction = f"要点：{key['truth']}"
             if key.get("source"):
                 part.citations.append(str(key["source"]))
+    if isinstance(result, Answer) and _requirement_question(text) and re.search(
+        r"^[^。]{0,40}(没有(统一|明确|具体)?规定|未作(统一)?规定|没有全国统一)", result.rule.answer
+    ):
+        part.no_rule = True
     if isinstance(result, Answer):
         if result.rule.citation not in part.citations:
             part.citations.append(result.rule.citation)
+        if claim is None and not result.low_confidence:
+            if _CLAIM.search(_clean(text)):
+                part.correction = claim_from_entry(text, result.rule.answer) or part.correction
+            elif part.correction is None:
+                part.verdict = verdict_from_entry(asking_clause(text), result.rule.answer)
     elif claim is None and _requirement_question(text) and not isinstance(result, Answer):
         part.no_rule = True
         part.note = "没有统一规定：全国性的党内法规对这一点没有作出具体规定，按上级党组织的要求和本单位实际掌握。"
@@ -743,8 +868,8 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
 
 
 _QUANTITY = re.compile(r"多久|几年|几个月|几次|多少|多长|年限|期限|频次|次数|多大|几岁|几人|几个人|几名")
-_REQUIRE = re.compile(r"必须|一定要|硬性|统一规定|有规定吗|有没有规定|规定.*吗|要求.*吗")
-_PARTY = re.compile(r"党|支部|支委|组织生活|三会一课|积极分子|发展对象")
+_REQUIRE = re.compile(r"必须|一定要|硬性|统一规定|有规定吗|有没有规定|规定.*吗|要求.*吗|最少要|至少要|最低要|起码要")
+_PARTY = re.compile(r"党|支部|支委|组织生活|三会一课|积极分子|发展对象|活动室|阵地")
 
 
 def _requirement_question(text: str) -> bool:
