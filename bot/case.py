@@ -877,6 +877,47 @@ def _requirement_question(text: str) -> bool:
     return bool(_REQUIRE.search(t) and _PARTY.search(t))
 
 
+_PREDICATE = re.compile(
+    r"多久|多长|多少|几|什么|啥|怎么|咋|如何|能不能|能否|可不可以|要不要|需不需要|是不是|算不算|是否|由谁|谁|"
+    r"能|可以|要|需要|必须|应当|交|开|算|影响|设|选|有|按"
+)
+
+
+def split_topic(question: str) -> tuple[str, str]:
+    """“支委会多久开一次” → (“支委会”, “多久开一次”): the subject, then what is asked about it."""
+    body = question.strip().rstrip("?？。！! ")
+    m = _PREDICATE.search(body, 2)
+    if m is None:
+        return body, ""
+    return body[: m.start()], body[m.start() :]
+
+
+def _answer_followup(
+    book: RuleBook, piece: str, before: str, today: date, facts: dict[str, Any]
+) -> Part | None:
+    """A follow-up that leans on the question before it: “党小组会呢？” asks the same thing about
+    another subject (党小组会多久开一次); “超过了成立什么” keeps the earlier subject."""
+    queries: list[str] = []
+    if _elliptic(piece):
+        subject = re.sub(r"[呢?？。！! ]+$", "", piece.strip())
+        _s, predicate = split_topic(before)
+        if predicate:
+            queries.append(subject + predicate)
+        queries.append(piece.rstrip("?？。！! ") + "，" + before)
+    else:
+        part = answer_part(book, piece, today, facts)
+        if part.answered or part.no_rule or part.declined or (part.calc is not None):
+            return part
+        subject, _p = split_topic(before)
+        queries += [subject + piece, before.rstrip("?？。！! ") + "，" + piece]
+    for q in queries:
+        part = answer_part(book, q, today, facts)
+        if part.answered or part.no_rule or part.correction:
+            part.question = piece
+            return part
+    return None
+
+
 def answer_case(book: RuleBook, question: str, today: date | None = None) -> CaseAnswer:
     """The whole message answered: one ``Part`` per question it asks."""
     today = today or date.today()
@@ -889,10 +930,9 @@ def answer_case(book: RuleBook, question: str, today: date | None = None) -> Cas
     pieces = split_question(text)
     parts: list[Part] = []
     for k, piece in enumerate(pieces):
-        query = piece
-        if k > 0 and _elliptic(piece):
-            query = piece.rstrip("?？。！! ") + "，" + pieces[k - 1]
-        part = answer_part(book, query, today, facts)
+        part = _answer_followup(book, piece, pieces[k - 1], today, facts) if k > 0 else None
+        if part is None:
+            part = answer_part(book, piece, today, facts)
         part.question = piece
         parts.append(part)
     if len(parts) > 1 and not any(p.answered or p.no_rule for p in parts):

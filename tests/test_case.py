@@ -273,3 +273,26 @@ def test_progressive_dues_claim_corrected(rb: RuleBook) -> None:
 def test_member_party_age_at_other_levels(rb: RuleBook) -> None:
     assert "5年" in ask(rb, "市委委员要有几年党龄").text()
     assert ask(rb, "延迟退休以后几岁能退休").declined
+
+
+def test_split_topic() -> None:
+    from bot.case import split_topic
+
+    assert split_topic("支委会多久开一次？") == ("支委会", "多久开一次")
+    assert split_topic("警告处分影响提拔多久") == ("警告处分", "影响提拔多久")
+    assert split_topic("预备党员算不算应到会人数") == ("预备党员", "算不算应到会人数")
+
+
+@pytest.mark.parametrize(
+    "q, second",
+    [
+        ("支委会多久开一次？还有党小组会呢？", "党小组会"),
+        ("党课多久上一次？组织生活会呢", "组织生活会"),
+        ("严重警告影响提拔多久？警告呢", "1年内"),
+    ],
+)
+def test_followup_inherits_what_was_asked(rb: RuleBook, q: str, second: str) -> None:
+    case = ask(rb, q)
+    assert len(case.parts) == 2
+    assert second in case.parts[1].text()
+    assert case.parts[0].text() != case.parts[1].text()
