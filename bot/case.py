@@ -295,6 +295,10 @@ def _elliptic(part: str) -> bool:
 
 
 _CLAUSE = re.compile(r"[，,。！!；;：:]")
+_DEICTIC = re.compile(
+    r"这样|那样|这么|那么|这个|那个|这种|这|那|他|她|它|我们|咱们|设|做|办|搞|弄|还是|到底|究竟|真的|"
+    r"行不行|能不能|可不可以|对不对|是不是|要不要|有没有|行吗|对吗|可以吗|能吗|好吗|吗|呢|吧|啊|呀|[?？]"
+)
 
 
 def asking_clause(text: str) -> str:
@@ -304,7 +308,11 @@ def asking_clause(text: str) -> str:
         return text
     for i in range(len(clauses) - 1, -1, -1):
         if _ASK.search(clauses[i]):
-            return clauses[i]
+            k = i
+            # “这样行吗” “能不能” “还是要选”: too little of its own — take the clause before it too
+            while k > 0 and len(_DEICTIC.sub("", "".join(clauses[k : i + 1]))) < 5:
+                k -= 1
+            return "，".join(clauses[k : i + 1])
     return text
 
 
@@ -352,7 +360,16 @@ def _date_of(text: str, today: date) -> date | None:
 
 def _months_in(text: str, default: int) -> int:
     """延长半年 → 6, 二年 → 24, 一年 → 12 (the first duration in ``text``)."""
-    m = re.search(r"([一二两三半\d]+)\s*(个)?\s*(年|月)", text.split("延长")[-1] if "延长" in text else text)
+    pat = r"([一二两三半\d]+)\s*(个)?\s*(年|月)"
+    m = None
+    if "延长" in text:
+        for seg in text.split("延长")[1:]:
+            m = re.match(r"(?:了|为|到)?" + pat, seg)
+            if m:
+                m = re.search(pat, seg)
+                break
+    else:
+        m = re.search(pat, text)
     if not m:
         return default
     raw = m[1]
@@ -420,9 +437,45 @@ def date_calc(text: str, today: date) -> Calc | None:
         if "延长" in t and re.search(r"预备期|期满|转正", t):
             months = _months_in(t, 12)
             if 6 <= months <= 12:
+                head = t[: t.find("延长")]
+                if re.search(r"支部大会|通过|接收|成为预备党员|发展为", head) and not re.search(r"期满|到期|满\b|原定", head):
+                    base = int(fact("fazhan.probation.months").value)
+                    return _date_calc("extension", d, base + months, "延长后的预备期满",
+                                      f"{{start}}支部大会接收，预备期1年，再延长{months}个月（延长不少于半年、不超过1年）",
+                                      "fazhan.extension.months")
                 return _date_calc("extension", d, months, "延长后的预备期满",
                                   f"原预备期满日{{start}}延长{months}个月（延长不少于半年、不超过1年）", "fazhan.extension.months")
+        if re.search(r"审批|批准|审批完", t) and re.search(r"收到|上报|报来|报上|报送", t) and re.search(
+            r"预备党员|发展|转正|决议", t
+        ):
+            months = int(fact("fazhan.approval.months").value)
+            return _date_calc("approval", d, months, "最晚审批日",
+                              f"上级党委应在{months}个月内审批：{{start}}起{months}个月", "fazhan.approval.months")
+        if re.search(r"任期|这届|这一届|本届|届满|到期|期满|下次换届|下一届|下届", t) and re.search(
+            r"选举产生|选出|换届|当选|成立", t
+        ):
+            return _term_calc(d, t, today)
     return None
+
+
+def _term_calc(start: date, t: str, today: date) -> Calc | None:
+    from bot.meetings import huanjie
+
+    try:
+        kind = huanjie.parse_kind(re.sub(r"支委会?|支部委员会", "支部", t))
+    except huanjie.HuanjieError:
+        return None
+    h = huanjie.due(start, kind, today=today)
+    calc = Calc(kind="date", inputs={"rule": "term", "date": start.isoformat(), "org": kind})
+    calc.value = h.due
+    calc.result = f"任期届满：{h.due.year}年{h.due.month}月{h.due.day}日（{h.due.isoformat()}），{h.due.year}年换届"
+    calc.working = (
+        f"{kind}每届任期{h.term_years}年：{start.isoformat()}选出，{h.term_years}年后届满；"
+        f"延期或提前须报上级批准，一般不超过1年"
+    )
+    for b in h.basis[:2]:
+        calc.cite(b)
+    return calc
 
 
 def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
@@ -477,7 +530,7 @@ def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
 # ---------------------------------------------------------------- calculations
 
 
-_VERDICT_KINDS = {"committee", "org_form", "quorum", "elected", "resolution", "joint"}
+_VERDICT_KINDS = {"committee", "org_form", "quorum", "elected", "resolution", "joint", "vote_quorum"}
 
 
 def calculate(text: str, today: date) -> Calc | None:
@@ -513,6 +566,12 @@ def _dues(req: CalcRequest, text: str) -> Calc:
     if pre and calc.complete:
         calc.working = pre + calc.working
         calc.cite(fact("dues.base.self_employed").citation)
+    if calc.complete and isinstance(calc.value, Decimal) and re.search(r"一年|全年|每年|年度", t) and re.search(
+        r"一共|共|总共|合计|总|加起来|多少", t
+    ) and not re.search(r"年薪", t):
+        year = (calc.value * 12).quantize(Decimal("0.01"))
+        calc.result = f"{calc.result}，全年共 {year} 元"
+        calc.working += f"；全年 {_n(calc.value)} × 12 = {year} 元"
     return calc
 
 
@@ -593,6 +652,110 @@ def check_claim(text: str) -> tuple[str, str] | None:
     return (f"对，{truth}" if ok else f"不对：{truth}"), cite
 
 
+# ---------------------------------------------------------------- verdicts from the entry
+
+_CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_FRACTIONS = (
+    (r"五分之四|4/5", 0.8), (r"三分之二|2/3", 2 / 3), (r"半数|过半|一半|二分之一|1/2", 0.5),
+)
+_MIN_AFTER = re.compile(r"^(?:以上|及以上|或以上|起)")
+_MAX_AFTER = re.compile(r"^(?:以内|内)")
+_MAX_BEFORE = re.compile(r"(?:不超过|最长|最多|不得超过|至多)$")
+_MIN_BEFORE = re.compile(r"(?:不少于|至少|不低于|最少)$")
+
+
+def quantities(text: str) -> list[tuple[str, float, str]]:
+    """(kind, value, bound) for every figure: kind percent, fraction, months or count;
+    bound min (…以上, 不少于…), max (不超过…, …以内) or eq."""
+    t = normalize_numbers(_clean(text))
+    out: list[tuple[str, float, str]] = []
+
+    def bound(start: int, end: int) -> str:
+        before, after = t[max(0, start - 4) : start], t[end : end + 3]
+        if _MIN_AFTER.search(after) or _MIN_BEFORE.search(before):
+            return "min"
+        if _MAX_AFTER.search(after) or _MAX_BEFORE.search(before):
+            return "max"
+        return "eq"
+
+    for m in re.finditer(r"(\d+(?:\.\d+)?)\s*[%％]", t):
+        out.append(("percent", float(m[1]), bound(m.start(), m.end())))
+    for pat, v in _FRACTIONS:
+        for m in re.finditer(pat, t):
+            out.append(("fraction", v, bound(m.start(), m.end())))
+    for m in re.finditer(r"(\d+(?:\.\d+)?|[一二两三四五六七八九十半])\s*(个)?\s*(年半|年|月)(?!\d)", t):
+        raw = m[1]
+        if m[3] == "月" and not m[2]:
+            continue  # 3月 is a date, 3个月 a period
+        n = 0.5 if raw == "半" else float(raw) if raw[0].isdigit() else float(_CN_DIGIT[raw])
+        months = n * 12 + 6 if m[3] == "年半" else n * 12 if m[3] == "年" else n
+        out.append(("months", months, bound(m.start(), m.end())))
+    for m in re.finditer(r"(?<![\d.])(\d+)\s*(?:人|名|个|家|位)(?!月)", t):
+        out.append(("count", float(m[1]), bound(m.start(), m.end())))
+    return out
+
+
+def _first_clause(answer: str) -> str:
+    return re.split(r"[。；;]", answer, maxsplit=1)[0]
+
+
+def claim_from_entry(question: str, answer: str) -> str | None:
+    """“不对：…” / “对，…” when a stated figure (三年, 一个, 10%, 过半) can be checked against the
+    figure the matched entry opens with; None when they share no kind of figure."""
+    claimed = quantities(asking_clause(question))
+    if not claimed:
+        return None
+    head = _first_clause(answer)
+    stated = quantities(head)
+    for kind, value, _b in claimed:
+        same = [v for k, v, _ in stated if k == kind]
+        if not same:
+            continue
+        if any(abs(v - value) < 1e-9 for v in same):
+            return f"对，{head}。"
+        return f"不对：{head}。"
+    return None
+
+
+_YESNO = re.compile(r"吗[？?。！!]*$|能不能|可不可以|行不行|够不够|要不要|需不需要|用不用|算不算|是否|能否|可否")
+_PAIRS = (  # (the question asks, the entry says no, the entry says yes, no word, yes word)
+    (r"算不算|算吗|计不计|计入吗", r"不算|不计|不计入|不包括", r"算|计入|包括", "不算", "算"),
+    (
+        r"要不要|需不需要|用不用|必须.*吗|需要.*吗|要.*吗|得.*吗",
+        r"不需要|不用|无需|不必|不要求|没有要求",
+        r"需要|应当|必须|要",
+        "不需要",
+        "需要",
+    ),
+    (r".", r"不能|不得|不可以|不行|不允许|不应|没有.{0,4}权", r"可以|能|允许|应当", "不能", "能"),
+)
+
+
+def verdict_from_entry(question: str, answer: str) -> str | None:
+    """能/不能 for a yes/no question: a number in the question tested against the thresholds the
+    entry states (3人以上, 一般不超过5个), else the modal the entry's first clause uses."""
+    t = _clean(question)
+    if not _YESNO.search(t) or _CLAIM.search(t):
+        return None
+    counts = [v for k, v, _ in quantities(t) if k == "count"]
+    if len(set(counts)) > 1:
+        counts = [v for v in counts if v != 1]  # 一个联合党支部: an article, not a figure
+    limits = [(v, b) for k, v, b in quantities(answer) if k == "count" and b in ("min", "max")]
+    if len(set(counts)) == 1 and limits:
+        n = counts[0]
+        ok = all(n >= v if b == "min" else n <= v for v, b in limits)
+        return "能" if ok else "不能"
+    head = _first_clause(answer)
+    for ask, neg, pos, no, yes in _PAIRS:
+        if re.search(ask, t):
+            if re.search(neg, head):
+                return no
+            if re.search(pos, head):
+                return yes
+            return None
+    return None
+
+
 # ---------------------------------------------------------------- matching
 
 
@@ -641,12 +804,13 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
     if out_of_domain(text):
         part.declined = True
         return part
-    level = _curated("levels.yaml", text)
+    dated = _date_of(_clean(text), today) is not None
+    level = None if dated else _curated("levels.yaml", text)
     if level is not None:
         part.note = str(level["answer"])
         part.citations = [str(level["source"])]
         return part
-    if _other_level(text):
+    if _other_level(text) and not (dated and calculate(text, today) is not None):
         part.declined = part.other_level = True
         return part
     nr = _curated("no_rule.yaml", text)
@@ -659,6 +823,10 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
         part.calc = calc
         part.citations = list(calc.citations)
         part.verdict = _calc_verdict(calc)
+        if calc.kind == "dues" and calc.complete and _CLAIM.search(_clean(text)) and re.search(
+            r"分段|分开算|分开计算|累进|超出的|超过的部分|超出部分|超过部分", _clean(text)
+        ):
+            part.correction = "不对：党费按一个比例对全部基数计算，不分段累进。"
         given = any(
             isinstance(v, int | Decimal) and not isinstance(v, bool) for v in calc.inputs.values()
         ) or bool(calc.inputs.get("date"))
@@ -681,9 +849,18 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
             part.correction = f"要点：{key['truth']}"
             if key.get("source"):
                 part.citations.append(str(key["source"]))
+    if isinstance(result, Answer) and _requirement_question(text) and re.search(
+        r"^[^。]{0,40}(没有(统一|明确|具体)?规定|未作(统一)?规定|没有全国统一)", result.rule.answer
+    ):
+        part.no_rule = True
     if isinstance(result, Answer):
         if result.rule.citation not in part.citations:
             part.citations.append(result.rule.citation)
+        if claim is None and not result.low_confidence:
+            if _CLAIM.search(_clean(text)):
+                part.correction = claim_from_entry(text, result.rule.answer) or part.correction
+            elif part.correction is None:
+                part.verdict = verdict_from_entry(asking_clause(text), result.rule.answer)
     elif claim is None and _requirement_question(text) and not isinstance(result, Answer):
         part.no_rule = True
         part.note = "没有统一规定：全国性的党内法规对这一点没有作出具体规定，按上级党组织的要求和本单位实际掌握。"
@@ -691,13 +868,54 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
 
 
 _QUANTITY = re.compile(r"多久|几年|几个月|几次|多少|多长|年限|期限|频次|次数|多大|几岁|几人|几个人|几名")
-_REQUIRE = re.compile(r"必须|一定要|硬性|统一规定|有规定吗|有没有规定|规定.*吗|要求.*吗")
-_PARTY = re.compile(r"党|支部|支委|组织生活|三会一课|积极分子|发展对象")
+_REQUIRE = re.compile(r"必须|一定要|硬性|统一规定|有规定吗|有没有规定|规定.*吗|要求.*吗|最少要|至少要|最低要|起码要")
+_PARTY = re.compile(r"党|支部|支委|组织生活|三会一课|积极分子|发展对象|活动室|阵地")
 
 
 def _requirement_question(text: str) -> bool:
     t = _clean(text)
     return bool(_REQUIRE.search(t) and _PARTY.search(t))
+
+
+_PREDICATE = re.compile(
+    r"多久|多长|多少|几|什么|啥|怎么|咋|如何|能不能|能否|可不可以|要不要|需不需要|是不是|算不算|是否|由谁|谁|"
+    r"能|可以|要|需要|必须|应当|交|开|算|影响|设|选|有|按"
+)
+
+
+def split_topic(question: str) -> tuple[str, str]:
+    """“支委会多久开一次” → (“支委会”, “多久开一次”): the subject, then what is asked about it."""
+    body = question.strip().rstrip("?？。！! ")
+    m = _PREDICATE.search(body, 2)
+    if m is None:
+        return body, ""
+    return body[: m.start()], body[m.start() :]
+
+
+def _answer_followup(
+    book: RuleBook, piece: str, before: str, today: date, facts: dict[str, Any]
+) -> Part | None:
+    """A follow-up that leans on the question before it: “党小组会呢？” asks the same thing about
+    another subject (党小组会多久开一次); “超过了成立什么” keeps the earlier subject."""
+    queries: list[str] = []
+    if _elliptic(piece):
+        subject = re.sub(r"[呢?？。！! ]+$", "", piece.strip())
+        _s, predicate = split_topic(before)
+        if predicate:
+            queries.append(subject + predicate)
+        queries.append(piece.rstrip("?？。！! ") + "，" + before)
+    else:
+        part = answer_part(book, piece, today, facts)
+        if part.answered or part.no_rule or part.declined or (part.calc is not None):
+            return part
+        subject, _p = split_topic(before)
+        queries += [subject + piece, before.rstrip("?？。！! ") + "，" + piece]
+    for q in queries:
+        part = answer_part(book, q, today, facts)
+        if part.answered or part.no_rule or part.correction:
+            part.question = piece
+            return part
+    return None
 
 
 def answer_case(book: RuleBook, question: str, today: date | None = None) -> CaseAnswer:
@@ -712,10 +930,9 @@ def answer_case(book: RuleBook, question: str, today: date | None = None) -> Cas
     pieces = split_question(text)
     parts: list[Part] = []
     for k, piece in enumerate(pieces):
-        query = piece
-        if k > 0 and _elliptic(piece):
-            query = piece.rstrip("?？。！! ") + "，" + pieces[k - 1]
-        part = answer_part(book, query, today, facts)
+        part = _answer_followup(book, piece, pieces[k - 1], today, facts) if k > 0 else None
+        if part is None:
+            part = answer_part(book, piece, today, facts)
         part.question = piece
         parts.append(part)
     if len(parts) > 1 and not any(p.answered or p.no_rule for p in parts):

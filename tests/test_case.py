@@ -47,7 +47,7 @@ def test_dues_figure_first_with_citation(rb: RuleBook, q: str, figure: str, rate
 
 
 def test_dues_without_status_asks_with_options(rb: RuleBook) -> None:
-    case = ask(rb, "每月到手5600，党费交多少")
+    case = ask(rb, "每月5600，党费交多少")
     assert case.calc is not None and not case.calc.complete
     assert [m.field for m in case.missing] == ["status"]
     assert "退休" in case.missing[0].options
@@ -199,3 +199,100 @@ def test_json_shape(rb: RuleBook) -> None:
     assert d["calc"]["result"] == "当选"
     assert d["calc"]["inputs"]["votes"] == 17
     assert d["parts"] and d["no_rule"] is False
+
+
+@pytest.mark.parametrize(
+    "q, figure",
+    [
+        ("去年八月二十号支部大会接收的预备党员，预备期哪天满", "2026-08-20"),
+        ("前年5月2日支部大会通过的预备党员，又延长了半年预备期，延长后到哪天", "2025-11-02"),
+        ("预备期本来2027年3月3日满，支部决定延长半年，延到哪天", "2027-09-03"),
+        ("党总支2025年4月1日选举产生，这一届到哪天", "2028-04-01"),
+        ("乡镇党委2022年6月6日换届，这届到哪天期满", "2027-06-06"),
+        ("党委今年9月1日收到支部报来的转正决议，最晚哪天前要审批", "2026-12-01"),
+    ],
+)
+def test_date_wordings(rb: RuleBook, q: str, figure: str) -> None:
+    case = ask(rb, q)
+    assert case.calc is not None and case.calc.complete, case.text()
+    assert figure in case.text()
+
+
+def test_vote_quorum_is_half_not_four_fifths(rb: RuleBook) -> None:
+    case = ask(rb, "有表决权的党员30人，开会来了14个，能表决吗")
+    assert case.calc is not None and case.calc.kind == "vote_quorum"
+    assert case.text().startswith("不")
+    assert "15" in case.text()
+
+
+def test_dues_yearly_total(rb: RuleBook) -> None:
+    case = ask(rb, "税后月薪六千，党费一年一共交多少")
+    assert "90" in case.text() and "1080" in case.text()
+
+
+def test_claim_checked_against_the_entry_figure() -> None:
+    from bot.case import claim_from_entry
+
+    assert (claim_from_entry("留党察看最长能到三年吧", "留党察看最长不超过两年。察看期间……") or "").startswith("不对")
+    assert (claim_from_entry("介绍人有一个就行吧", "要有2名正式党员作入党介绍人。") or "").startswith("不对")
+    assert (claim_from_entry("选举时到会过半就有效吧", "到会人数超过应到会人数的五分之四，会议有效。") or "").startswith("不对")
+    assert (claim_from_entry("预备期一年对吧", "预备期为1年，从支部大会通过之日算起。") or "").startswith("对，")
+    assert claim_from_entry("预备党员要交党费吧", "预备党员从支部大会通过之日起交纳党费。") is None
+
+
+def test_verdict_from_entry_thresholds_and_modals() -> None:
+    from bot.case import verdict_from_entry
+
+    rule = "有正式党员3人以上的，都应当成立党支部。党支部党员人数一般不超过50人。"
+    assert verdict_from_entry("单位有4名正式党员，能建支部吗", rule) == "能"
+    assert verdict_from_entry("9家企业合起来建一个联合支部行吗", "联合党支部覆盖的单位一般不超过5个。") == "不能"
+    assert verdict_from_entry("预备党员能当入党介绍人吗", "预备党员不能当入党介绍人。") == "不能"
+    assert verdict_from_entry("这种事要不要报批", "不需要报上级批准，支部自行决定。") == "不需要"
+    assert verdict_from_entry("党费按月交对吧", "党员应当按月交纳党费。") is None  # a claim, not a yes/no
+
+
+def test_asking_clause_takes_the_subject_before_a_bare_question() -> None:
+    from bot.case import asking_clause
+
+    assert "书记" in asking_clause("书记调走了，支委商量直接推一个人当书记，这样行吗")
+    assert asking_clause("支部有12个党员，支委会多久开一次") == "支委会多久开一次"
+
+
+@pytest.mark.parametrize(
+    "q", ["党员活动室最少要多大面积", "会议记录本必须用什么颜色", "支部每年必须组织几次参观学习"]
+)
+def test_more_no_rule_topics(rb: RuleBook, q: str) -> None:
+    assert ask(rb, q).no_rule
+
+
+def test_progressive_dues_claim_corrected(rb: RuleBook) -> None:
+    text = ask(rb, "税后4500，党费是3000以内按0.5%、超过部分按1%算吧").text()
+    assert text.startswith("不对") and "45" in text
+
+
+def test_member_party_age_at_other_levels(rb: RuleBook) -> None:
+    assert "5年" in ask(rb, "市委委员要有几年党龄").text()
+    assert ask(rb, "延迟退休以后几岁能退休").declined
+
+
+def test_split_topic() -> None:
+    from bot.case import split_topic
+
+    assert split_topic("支委会多久开一次？") == ("支委会", "多久开一次")
+    assert split_topic("警告处分影响提拔多久") == ("警告处分", "影响提拔多久")
+    assert split_topic("预备党员算不算应到会人数") == ("预备党员", "算不算应到会人数")
+
+
+@pytest.mark.parametrize(
+    "q, second",
+    [
+        ("支委会多久开一次？还有党小组会呢？", "党小组会"),
+        ("党课多久上一次？组织生活会呢", "组织生活会"),
+        ("严重警告影响提拔多久？警告呢", "1年内"),
+    ],
+)
+def test_followup_inherits_what_was_asked(rb: RuleBook, q: str, second: str) -> None:
+    case = ask(rb, q)
+    assert len(case.parts) == 2
+    assert second in case.parts[1].text()
+    assert case.parts[0].text() != case.parts[1].text()

@@ -57,10 +57,16 @@ def test_dues_own_case_without_figure_asks() -> None:
 
 
 def test_dues_amount_without_status_asks_status() -> None:
-    req = detect("每月到手4800，党费交多少", TODAY)
+    req = detect("每月4800，党费交多少", TODAY)
     assert req is not None
     assert req.inputs["amount"] == Decimal("4800")
     assert [m.field for m in req.missing] == ["status"]
+
+
+@pytest.mark.parametrize("q", ["每月到手4800，党费交多少", "税后月薪4800党费多少", "工资扣完税4800交多少党费"])
+def test_pay_words_mean_in_work(q: str) -> None:
+    req = detect(q, TODAY)
+    assert req is not None and req.inputs["status"] == "在职" and not req.missing
 
 
 def test_student_needs_no_amount() -> None:

@@ -266,6 +266,28 @@ def attend_needed(expected: int | None) -> Calc:
     return calc
 
 
+def vote_quorum(expected: int | None, present: int | None) -> Calc:
+    """党员大会 deciding by vote: at least half of those with a vote must be present."""
+    calc = Calc(kind="vote_quorum", inputs={"expected": expected, "present": present})
+    _bad(calc, "expected", expected, "应到会有表决权的正式党员是多少人？")
+    _bad(calc, "present", present, "实际到会的有表决权党员是多少人？")
+    if calc.missing:
+        return calc
+    assert expected is not None and present is not None
+    f = fact("org.branch_meeting.quorum")
+    calc.cite(f.citation)
+    half = Fraction(expected, 2)
+    need = -(-half.numerator // half.denominator)
+    ok = Fraction(present) >= half
+    calc.value = ok
+    calc.result = "可以表决" if ok else "不能表决：到会不足半数"
+    calc.working = (
+        f"应到{expected}人的半数是{num(_dec(half))}，须有半数以上有表决权的党员到会（至少{need}人），"
+        f"实到{present}人{'够' if ok else '不够'}；赞成票还须超过应到会人数的半数"
+    )
+    return calc
+
+
 def joint(units: list[int]) -> Calc:
     """Several small units pooling their 正式党员 into one 联合党支部."""
     calc = Calc(kind="joint", inputs={"units": units})

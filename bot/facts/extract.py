@@ -31,7 +31,7 @@ class CalcRequest:
 # ---------------------------------------------------------------- numbers
 
 _CN_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万亿点]+")
-_COUNTER = "人个名票元块位"
+_COUNTER = "人个名票元块位月日号"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 
 
@@ -92,6 +92,9 @@ _INCOME = re.compile(
 )
 
 
+_IN_WORK = re.compile(r"到手|税后|实发|月薪|工资|薪水|薪酬|月入|扣完|扣除")
+
+
 def _dues_request(text: str) -> CalcRequest | None:
     if not _DUES.search(text):
         return None
@@ -109,6 +112,8 @@ def _dues_request(text: str) -> CalcRequest | None:
     else:
         return None
     status = normalize_status(text)
+    if status is None and amounts and _IN_WORK.search(text):
+        status = "在职"  # 到手/税后/月薪/工资: pay from work, not a pension
     inputs: dict[str, Any] = {"status": status}
     if "预备党员" in text:
         inputs["probationary"] = True
@@ -150,7 +155,7 @@ def _counts_request(text: str) -> CalcRequest | None:
         or _int(_N + r"\s*(?:个|名|位|人)?" + _RIGHTS, text)
     )
     present = _int(
-        r"(?:实到|实际到|来了|到了|到会|出席|参会|参加|签到)(?:会)?(?:了)?(?:"
+        r"(?:实到|实际到|来了|到了|到会|出席|参会|参加|签到|(?:只|估计|大概)?(?:能|会)?来)(?:会)?(?:了)?(?:"
         + _RIGHTS
         + r")?(?:党员)?\s*"
         + _N,
@@ -183,7 +188,7 @@ def _counts_request(text: str) -> CalcRequest | None:
             return None
         miss = [] if full is not None else [Missing("full", "其中正式党员几人（预备党员不算）？")]
         return CalcRequest("committee", {"full": full, "probationary": prob}, miss)
-    if re.search(r"当选|选上|选得上", text) and (votes is not None):
+    if re.search(r"当选|选上|选得上|过半|过了半数|超过半数", text) and (votes is not None):
         miss = (
             [] if present is not None else [Missing("present", "实际到会的有选举权党员是多少人？")]
         )
@@ -199,6 +204,13 @@ def _counts_request(text: str) -> CalcRequest | None:
         return CalcRequest(
             "resolution", {"yes": yes, "expected": expected, "present": present}, miss
         )
+    if (
+        expected is not None
+        and present is not None
+        and "表决权" in text
+        and not re.search(r"选举|换届|选委员|选支委", text)
+    ):
+        return CalcRequest("vote_quorum", {"expected": expected, "present": present})
     if (
         expected is not None
         and present is not None
@@ -445,6 +457,8 @@ def compute(req: CalcRequest) -> Calc:
         return counts.joint(list(i.get("units") or []))
     if req.kind == "quorum_min":
         return counts.quorum_needed(i.get("expected"))
+    if req.kind == "vote_quorum":
+        return counts.vote_quorum(i.get("expected"), i.get("present"))
     if req.kind == "vote_min":
         return counts.attend_needed(i.get("expected"))
     raise ValueError(f"no calculator here for {req.kind!r}")
