@@ -503,3 +503,23 @@ def _huanjie(db: Database) -> None:
         );
         """
     )
+
+
+@MIGRATIONS(name="0014_attendance")
+def _attendance(db: Database) -> None:
+    db.executescript(
+        """
+        -- who pressed 参加 / 请假 under a group reminder; Telegram does not tell bots who is in
+        -- a group, so nobody is listed as "not answered"
+        CREATE TABLE attendance (
+            chat_id     INTEGER NOT NULL,
+            kind        TEXT NOT NULL,
+            occurrence  TEXT NOT NULL,             -- meeting date YYYY-MM-DD
+            user_id     INTEGER NOT NULL,
+            name        TEXT NOT NULL,
+            answer      TEXT NOT NULL,             -- 参加 / 请假
+            answered_at TEXT NOT NULL DEFAULT (datetime('now')),
+            PRIMARY KEY (chat_id, kind, occurrence, user_id)
+        );
+        """
+    )

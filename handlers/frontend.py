@@ -58,6 +58,10 @@ def _request(update: Update, context: common.Context, **fields: object) -> Reque
     if chat is None:
         return None
     uid = user.id if user else chat.id
+    msg = update.effective_message
+    replied = msg.reply_to_message if msg is not None else None
+    mine = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
+    reply_to = replied.message_id if mine and replied is not None else None
     return Request(
         chat_id=chat.id,
         user_id=uid,
@@ -65,6 +69,8 @@ def _request(update: Update, context: common.Context, **fields: object) -> Reque
         chat_type=chat.type,
         is_admin=uid in common.settings_of(context).admin_ids,
         can_manage=chat.type == ChatType.PRIVATE,
+        user_name=(user.full_name if user else "")[:32],
+        reply_to=reply_to,
         **fields,  # type: ignore[arg-type]
     )
 

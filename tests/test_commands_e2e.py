@@ -188,3 +188,42 @@ async def test_reminder_reschedule_and_cancel_move_one_meeting_only(bot: Harness
     assert (await run_tick(bot.app)).sent == []
     bot.clock.now = datetime(2027, 2, 1, 9, 0, 30, tzinfo=tz)
     assert [r.occurrence.isoformat() for r in (await run_tick(bot.app)).sent] == ["2027-02-04"]
+
+
+async def test_group_reminder_attendance_held_details_and_kind_settings(bot: Harness) -> None:  # noqa: F811
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from handlers.tick import run_tick
+    from tests.test_bot_e2e import ADMIN
+
+    tz = ZoneInfo("Asia/Shanghai")
+    admin = _user(bot.fake, ADMIN, "李书记")
+    zhang, wang = _user(bot.fake, 2001, "张三"), _user(bot.fake, 2002, "王五")
+    group = bot.fake.make_chat("group")
+    bot.fake.set_chat_admins(group.id, [ADMIN])
+    assert "已设置，到期前会提醒本群" in await _say(bot.fake, group.id, "/schedule 支委会 每月4日", admin)
+    bot.clock.now = datetime(2026, 12, 1, 9, 0, 30, tzinfo=tz)
+    assert bot.app is not None
+    assert len((await run_tick(bot.app)).sent) == 1
+    reminder = bot.fake.messages(group.id)[-1]
+    for member, label in ((zhang, "参加"), (wang, "请假")):
+        data = next(b["callback_data"] for b in reminder.buttons if label in b["text"])
+        bot.fake.press_button(group.id, reminder.message_id, data, user=member)
+    await bot.fake.wait_for(lambda: sum("已登记" in (a.text or "") for a in bot.fake.callback_answers) >= 2 or None)
+    bot.clock.now = datetime(2026, 12, 4, 20, 0, tzinfo=tz)
+    held = next(b["callback_data"] for b in reminder.buttons if "已召开" in b["text"])
+    before = len(bot.fake.messages(group.id))
+    bot.fake.press_button(group.id, reminder.message_id, held, user=admin)
+    msgs = await bot.fake.wait_for_messages(group.id, before + 1)
+    recorded = msgs[-1]
+    assert "参加 1人（张三）" in (recorded.text or "") and "请假 1人（王五）" in (recorded.text or "")
+    before = len(bot.fake.messages(group.id))
+    bot.fake.send_text(group.id, "研究发展对象 应到7 实到6 主持人李明", user=admin, reply_to=recorded.message_id)
+    msgs = await bot.fake.wait_for_messages(group.id, before + 1)
+    assert "已更新台账" in (msgs[-1].text or "") and "6/7" not in (msgs[-1].text or "")
+    assert "7/6" in (msgs[-1].text or "") and "李明" in (msgs[-1].text or "")
+    text = await _say(bot.fake, group.id, "/taizhang", admin)
+    assert "研究发展对象" in text
+    assert "不再检查支委会" in await _say(bot.fake, group.id, "/taizhang 没有支委会", admin)
+    assert "支委会：" not in await _say(bot.fake, group.id, "/taizhang", admin)

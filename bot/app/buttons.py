@@ -67,3 +67,7 @@ CANCEL_REASON = Codec("rx", Int(1), Field(r"20\d{6}"), Int(0, 3))
 # lead times of one meeting kind: the menu, then a choice
 KIND_LEADS_MENU = Codec("sl", Int(0, _LAST_MEETING))
 KIND_LEADS = Codec("sl", Int(0, _LAST_MEETING), Int(0, len(LEAD_OPTIONS) - 1))
+# under a group reminder: 参加 / 请假 (schedule id, meeting date, answer)
+ATTEND = Codec("at", Int(1), Field(r"20\d{6}"), Choice("y", "n"))
+# 台账: fill in or change a record's details by replying to the bot's message
+LEDGER_EDIT = Codec("lg", Choice("d"), Int(1))

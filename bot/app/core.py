@@ -45,6 +45,8 @@ class Request:
     is_admin: bool = False
     can_manage: bool = True
     document: tuple[str, bytes] | None = None
+    user_name: str = ""
+    reply_to: int | None = None  # the bot's message this one replies to
 
     @property
     def private(self) -> bool:
@@ -146,6 +148,9 @@ class Core:
             if cmd.admin and not req.is_admin:
                 return [Reply(views.admin.ADMIN_ONLY.get(cmd.name, "只有管理员可以使用这个命令。"))]
             return cmd.func(self, req)
+        pending = self.state(req.chat_id, req.reply_to)
+        if pending is not None and "ledger_meeting" in pending:
+            return views.ledger.details(self, req, pending["ledger_meeting"])
         return views.ask.question(self, req, req.text)
 
     # --- state behind sent buttons ------------------------------------------------------

@@ -45,14 +45,22 @@ def jilu(core: Core, req: Request) -> list[Reply]:
 
 def taizhang(core: Core, req: Request) -> list[Reply]:
     """/taizhang [年份] [导出]: gaps on top, then the year's records; 导出 sends the files."""
+    configured = set_kinds(core, req, req.text)
+    if configured is not None:
+        return configured
     m = re.search(r"(20\d\d)", req.text)
     year = int(m.group(1)) if m else req.today.year
     if "导出" in req.text or "export" in req.text.lower():
         return export(core, req, year)
     meetings = ledger.list_meetings(core.db, req.chat_id, year)
     gaps = ledger.gaps(core.db, req.chat_id, req.today, since=_since(core, req)) if year == req.today.year else []
-    rows = [[Button(f"🗑 {x.kind} {x.day.isoformat()}", data=buttons.LEDGER_DELETE.encode("x", x.id))]
-            for x in meetings[-8:]]
+    rows = [
+        [
+            Button(f"✏️ {x.kind} {x.day.month}-{x.day.day}", data=buttons.LEDGER_EDIT.encode("d", x.id)),
+            Button("🗑", data=buttons.LEDGER_DELETE.encode("x", x.id)),
+        ]
+        for x in meetings[-8:]
+    ]
     rows.append([Button(f"📄 导出{year}年台账", data=buttons.LEDGER_EXPORT.encode("e", year))])
     return [Reply(ledger.render_ledger(meetings, gaps, year), buttons=rows)]
 
@@ -89,3 +97,53 @@ def ledger_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Rep
         return [Reply(f"确定删除台账记录「{meeting.kind} {meeting.day.isoformat()}」吗？", buttons=confirm)]
     ledger.delete(core.db, req.chat_id, value)
     return [Reply(f"已删除：{meeting.kind} {meeting.day.isoformat()}", toast="已删除")]
+
+
+def details(core: Core, req: Request, meeting_id: int) -> list[Reply]:
+    """A reply to the bot's 已记入台账 message: 议题, 应到/实到, 主持人 in one line."""
+    meeting = ledger.get(core.db, req.chat_id, meeting_id)
+    if meeting is None:
+        return [Reply("这条台账记录已不存在。")]
+    d = ledger.parse_details(req.text)
+    if d.topic is None and d.expected is None and d.present is None and d.chair is None:
+        return [Reply("没看懂要补充什么。例如：研究发展对象 应到12 实到10 主持人李明")]
+    keep = ledger.KEEP
+    try:
+        m = ledger.update(
+            core.db, req.chat_id, meeting_id,
+            topic=keep if d.topic is None else d.topic,
+            expected=keep if d.expected is None else d.expected,
+            present=keep if d.present is None else d.present,
+            chair=keep if d.chair is None else d.chair,
+        )
+    except ledger.LedgerError as exc:
+        return [Reply(str(exc))]
+    parts = [f"已更新台账：{m.kind} {m.day.isoformat()}"]
+    parts += [f"议题：{m.topic}"] if m.topic else []
+    parts += [f"应到/实到：{m.attendance}"] if m.expected is not None or m.present is not None else []
+    parts += [f"主持人：{m.chair}"] if m.chair else []
+    return [Reply("\n".join(parts), state={"ledger_meeting": m.id})]
+
+
+def edit_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply]:
+    meeting = ledger.get(core.db, req.chat_id, fields[1])
+    if meeting is None:
+        return [Reply(toast="这条记录已不存在。")]
+    text = f"修改「{meeting.kind} {meeting.day.isoformat()}」：回复这条消息，写议题、应到/实到、主持人，如「研究发展对象 应到12 实到10 主持人李明」。"
+    return [Reply(text, state={"ledger_meeting": meeting.id})]
+
+
+def set_kinds(core: Core, req: Request, text: str) -> list[Reply] | None:
+    """"/taizhang 没有支委会" (a branch of fewer than 7 has none) or "/taizhang 有支委会"."""
+    m = re.match(r"^(没有|不设|无|有|恢复)\s*(.+)$", text.strip())
+    if m is None:
+        return None
+    try:
+        kind = ledger.canonical_kind(m.group(2))
+    except ledger.LedgerError as exc:
+        return [Reply(str(exc))]
+    if not req.can_manage:
+        return [Reply("在群里只有群管理员可以修改台账设置。")]
+    enabled = m.group(1) in ("有", "恢复")
+    ledger.set_kind_enabled(core.db, req.chat_id, kind, enabled)
+    return [Reply(f"已设置：{'检查' if enabled else '不再检查'}{kind}的缺开。")]

@@ -65,7 +65,7 @@ def schedule(core: Core, req: Request) -> list[Reply]:
     if rule_text.lower() in STOP_WORDS:
         ok = reminders.set_schedule_active(core.db, req.chat_id, kind, False, now=req.now)
         return [Reply(f"已停止{kind}提醒。" if ok else f"没有设置{kind}。")]
-    return _save(core, req, kind, rule_text, "已设置。")
+    return _save(core, req, kind, rule_text, _set_message(req))
 
 
 def _schedules_buttons(existing: set[str]) -> list[list[Button]]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import reminders
 from bot.app import buttons
-from bot.meetings import ledger
+from bot.meetings import attendance, ledger
 from bot.replies import Button, Reply
 from bot.schedule import RuleError, fmt_date, parse_move
 
@@ -24,11 +24,20 @@ def reminder_buttons(rem: reminders.DueReminder) -> list[list[Button]]:
         Button("⏰ 改期", data=buttons.RESCHEDULE.encode(rem.schedule_id, day)),
         Button("❌ 本次取消", data=buttons.CANCEL.encode(rem.schedule_id, day)),
     ]
+    rows = [row]
+    if rem.chat_id < 0:  # a group: members say whether they come
+        rows.append(
+            [
+                Button("🙋 参加", data=buttons.ATTEND.encode(rem.schedule_id, day, "y")),
+                Button("请假", data=buttons.ATTEND.encode(rem.schedule_id, day, "n")),
+            ]
+        )
     try:
         kind = ledger.canonical_kind(rem.kind)
     except ledger.LedgerError:
-        return [row]
-    return [[Button("✅ 已召开", data=buttons.REMINDER_HELD.encode(_KINDS.index(kind), day)), *row]]
+        return rows
+    rows[0].insert(0, Button("✅ 已召开", data=buttons.REMINDER_HELD.encode(_KINDS.index(kind), day)))
+    return rows
 
 
 def held_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply]:
@@ -39,8 +48,26 @@ def held_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply
     if day > req.today:
         return [Reply(toast=f"{kind}定在 {day.isoformat()}，开完后再点。", alert=True)]
     meeting = ledger.record(core.db, req.chat_id, kind, day, source="reminder")
-    more = f"/jilu {kind} {day.isoformat()} 议题 应到N 实到M 主持人X"
-    return [Reply(f"已记入台账：{meeting.kind} {day.isoformat()}\n补充议题和人数（可选）：\n{more}", toast="已记入台账")]
+    lines = [f"已记入台账：{meeting.kind} {day.isoformat()}"]
+    came = attendance.summary(core.db, req.chat_id, kind, day)
+    if came:
+        lines.append(came)
+    lines.append(DETAILS_HINT)
+    return [Reply("\n".join(lines), toast="已记入台账", state={"ledger_meeting": meeting.id})]
+
+
+DETAILS_HINT = "补充议题、人数和主持人（可选）：回复这条消息，如「研究发展对象 应到12 实到10 主持人李明」。"
+
+
+def attend_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply]:
+    """参加 / 请假 under a group reminder: recorded per member; pressing again changes it."""
+    sid, day_text, choice = fields
+    sched = _schedule(core, req, sid)
+    if sched is None:
+        return [Reply(toast="这个日程已不存在。")]
+    answer = "参加" if choice == "y" else "请假"
+    attendance.answer(core.db, req.chat_id, sched.kind, _day(day_text), req.user_id, req.user_name, answer)
+    return [Reply(toast=f"已登记：{answer}")]
 
 
 CANCEL_REASONS = ("工作冲突", "节假日/放假", "人员不齐", "其他原因")
