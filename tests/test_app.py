@@ -123,3 +123,10 @@ def test_console_lead_times_per_meeting_kind(console: Console) -> None:
         "SELECT leads FROM schedules WHERE chat_id = 0 AND kind != '支委会'"
     ).fetchall()
     assert sched.startswith("7d") and all(not row[0].startswith("7d") for row in other)
+
+
+def test_console_partyday_moves_one_meeting_in_words(console: Console) -> None:
+    _say(console, "/partyday 每月第一个周五")
+    out = _say(console, "/partyday 下个月改到15号")
+    assert "改到" in out and "规则不变" in out
+    assert "每月第一个周五" in _say(console, "/partyday")

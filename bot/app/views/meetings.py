@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot import reminders
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
 KINDS = buttons.MEETING_KINDS
 ADMIN_ONLY = "在群里只有群管理员可以修改日程；大家都可以查看。"
 STOP_WORDS = {"off", "stop", "关闭", "停止", "取消"}
+_MOVE_WORDS = re.compile(r"改到|改期|改在|改为|推迟到|提前到|调到|调整到")
 
 
 def _today(core: Core, req: Request) -> Any:
@@ -48,6 +51,10 @@ def partyday(core: Core, req: Request) -> list[Reply]:
         return [Reply(reminders.render_schedule(sched, _today(core, req), 3))]
     if not req.can_manage:
         return [Reply(ADMIN_ONLY)]
+    if _MOVE_WORDS.search(arg):  # 本月改到15号: one meeting moves, the rule stays
+        from bot.app.views.reminder import gaiqi
+
+        return gaiqi(core, replace(req, text=f"主题党日 {arg}"))
     if arg.lower() in STOP_WORDS:
         stopped = reminders.set_schedule_active(core.db, req.chat_id, "主题党日", False, now=req.now)
         return [Reply("已停止主题党日提醒。" if stopped else "没有设置主题党日。")]
@@ -62,6 +69,10 @@ def schedule(core: Core, req: Request) -> list[Reply]:
         return [Reply("用法：/schedule 会议名称 规则\n例如：/schedule 支委会 每月第一个工作日")]
     if not req.can_manage:
         return [Reply(ADMIN_ONLY)]
+    if _MOVE_WORDS.search(rule_text):
+        from bot.app.views.reminder import gaiqi
+
+        return gaiqi(core, replace(req, text=f"{kind} {rule_text}"))
     if rule_text.lower() in STOP_WORDS:
         ok = reminders.set_schedule_active(core.db, req.chat_id, kind, False, now=req.now)
         return [Reply(f"已停止{kind}提醒。" if ok else f"没有设置{kind}。")]
