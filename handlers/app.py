@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import multiprocessing
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +40,7 @@ from bot.app.core import Core
 from bot.config import Settings
 from bot.corpus import ensure_bundled
 from bot.db import open_db, write
-from bot.rules import RuleBook, load_rulebook
+from bot.rules import RuleBook, load_rulebook, use_fit_process
 from handlers import common, frontend, tick
 
 log = logging.getLogger(__name__)
@@ -224,6 +226,11 @@ async def post_init(app: Application) -> None:
     if "book" not in app.bot_data:
         app.bot_data["book"] = await asyncio.to_thread(load_rulebook, app.bot_data["db"])
     await asyncio.to_thread(_warm, app.bot_data["book"])
+    # a taught variant's classifier refit runs in its own process (started on first use), so
+    # it never competes for this process's GIL with other users' questions
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+    app.bot_data["fit_pool"] = pool
+    use_fit_process(pool)
     await asyncio.to_thread(ensure_bundled, app.bot_data["db"])
     app.bot_data["core"] = Core(settings, app.bot_data["db"], app.bot_data["book"])
     for hook in app.bot_data.get("post_init_hooks", []):
@@ -232,6 +239,10 @@ async def post_init(app: Application) -> None:
 
 
 async def post_shutdown(app: Application) -> None:
+    pool = app.bot_data.pop("fit_pool", None)
+    if pool is not None:
+        use_fit_process(None)
+        pool.shutdown(wait=False, cancel_futures=True)
     db = app.bot_data.get("db")
     if db is not None and app.bot_data.get("owns_db", True):
         db.conn.close()
