@@ -12,7 +12,7 @@ Application is started the way ``tests/test_bot_e2e.py`` starts it (``build_appl
    the 30 msg/s limiter (it would cap replies at ~30/s by design); one extra run keeps the
    default limiter to show that cap, and one sends updates one at a time (idle latency).
 2. Reminder fan-out: 10,000 private chats with a 主题党日 schedule saved directly with
-   ``bot.reminders.save_schedule`` (one transaction), clock set to a moment when every chat is
+   ``bot.meetings.reminders.save_schedule`` (one transaction), clock set to a moment when every chat is
    due, one ``run_tick`` with the Application's bot. At 30 msg/s that takes ~333 s, so the
    full-scale run uses an ``AIORateLimiter`` raised to 10,000 msg/s
    (``build_application(rate_limiter=...)``); the tick awaits each send in turn, so that run
@@ -56,9 +56,9 @@ from zoneinfo import ZoneInfo
 from telegram.ext import AIORateLimiter, Application
 
 from bot.config import Settings
-from bot.corpus import ensure_bundled
 from bot.db import open_db
-from bot.reminders import save_schedule
+from bot.fanwen.corpus import ensure_bundled
+from bot.meetings.reminders import save_schedule
 from handlers.app import build_application, post_init
 from handlers.tick import run_tick
 from tests.fake_telegram import FakeTelegram

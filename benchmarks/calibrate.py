@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.rules import CONFIDENCE_MODEL, Rule, RuleBook, load_rules
+from bot.rules.engine import CONFIDENCE_MODEL, Rule, RuleBook, load_rules
 
 OFFTOPIC = Path(__file__).with_name("calibration_offtopic.txt")
 FOLDS = 10

@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.corpus import text_hash
-from bot.docparse import KINDS, parse_bytes
+from bot.fanwen.corpus import text_hash
+from bot.fanwen.docparse import KINDS, parse_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"

@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from bot import schedule
 from bot.db import open_db
-from bot.reminders import SendOutcome, due, save_schedule, startup, tick
-from bot.schedule import iter_occurrences, parse_rule
+from bot.meetings import schedule
+from bot.meetings.reminders import SendOutcome, due, save_schedule, startup, tick
+from bot.meetings.schedule import iter_occurrences, parse_rule
 
 SH = ZoneInfo("Asia/Shanghai")
 #: Schedules are saved the evening before the first reminders fire, so the database is in the
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--chats", type=int, default=10_000)
     args = ap.parse_args(argv)
-    logging.getLogger("bot.reminders").setLevel(logging.ERROR)  # skip lines would flood stdout
+    logging.getLogger("bot.meetings.reminders").setLevel(logging.ERROR)  # skip lines would flood stdout
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         db = open_db(Path(tmp) / "bench.db")

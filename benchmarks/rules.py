@@ -4,7 +4,7 @@
 out-of-scope / non-existent-rule questions, answer latency p50/p95 and start-up time.
 Each line of ``benchmarks/rules_eval.jsonl`` is ``{"q": question, "expect": rule id or null, "tag": ...}``.
 
-``python -m benchmarks.rules --situational [FILE]`` grades whole answers (``bot.case.answer_case``)
+``python -m benchmarks.rules --situational [FILE]`` grades whole answers (``bot.rules.case.answer_case``)
 on a situational set (default the dev set) as benchmarks/SITUATIONAL_FORMAT.md says, per kind.
 """
 
@@ -59,7 +59,7 @@ def _opening_verdict(text: str) -> str | None:
 
 def grade_case(row: dict[str, object], case: object) -> tuple[bool, str]:
     """(correct, why) for one situational line and the bot's CaseAnswer."""
-    from bot.case import CaseAnswer
+    from bot.rules.case import CaseAnswer
 
     assert isinstance(case, CaseAnswer)
     text = grade_norm(case.text())
@@ -107,8 +107,8 @@ def grade_case(row: dict[str, object], case: object) -> tuple[bool, str]:
 def situational(path: Path, verbose: bool) -> int:
     from datetime import date
 
-    from bot.case import answer_case
-    from bot.rules import load_rulebook
+    from bot.rules.case import answer_case
+    from bot.rules.engine import load_rulebook
 
     book = load_rulebook()
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         return situational(args.situational, args.verbose)
 
     t0 = time.perf_counter()
-    from bot.rules import Answer, load_rulebook
+    from bot.rules.engine import Answer, load_rulebook
 
     book = load_rulebook()
     book.answer("支委会多久开一次")  # first call pays the segmenter's lazy start

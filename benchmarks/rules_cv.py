@@ -30,7 +30,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.rules import Answer, Rule, RuleBook, load_rules
+from bot.rules.engine import Answer, Rule, RuleBook, load_rules
 
 FOLDS = 4
 #: The fold ``make test`` checks, against the thresholds all folds together must meet (fold 3

@@ -1,7 +1,7 @@
 """Template search benchmark: latency, start-up, memory and quality at 1k / 10k / 100k paragraphs.
 
 Corpora are built at run time from ../shared/corpus (never stored in the repository): the real
-paragraphs as imported by ``bot.corpus`` plus synthetic ones made by recombining sentences of
+paragraphs as imported by ``bot.fanwen.corpus`` plus synthetic ones made by recombining sentences of
 real paragraphs of the same kind. Quality uses the dev queries below (our own words); a result
 is relevant when it satisfies the query's automatic rule (keywords it must contain, kinds).
 
@@ -129,8 +129,8 @@ _SENT = re.compile(r"[^。！？；]+[。！？；]")
 
 def real_paragraphs(db_path: Path) -> list[tuple[str, str, str]]:
     """Import ../shared/corpus with the real pipeline; (text, kind, heading) of what was kept."""
-    from bot.corpus import ingest_paths
     from bot.db import open_db
+    from bot.fanwen.corpus import ingest_paths
 
     db = open_db(db_path)
     ingest_paths(db, [CORPUS])
@@ -161,8 +161,8 @@ def synthetic(real: list[tuple[str, str, str]], n: int, seed: int = 7) -> list[t
 
 def build(path: Path, paragraphs: list[tuple[str, str, str]]) -> dict[str, float]:
     """Write paragraphs with plain SQL, then time building the index (bot.search)."""
-    from bot.corpus import text_hash
     from bot.db import open_db
+    from bot.fanwen.corpus import text_hash
     from bot.search import index_stats, rebuild_index
 
     db = open_db(path)
@@ -273,7 +273,7 @@ def query_rfscan(path: str, rounds: int) -> dict[str, Any]:
 
     from rapidfuzz import fuzz, process
 
-    from bot.docparse import resolve_kind
+    from bot.fanwen.docparse import resolve_kind
     from bot.text import fold
 
     conn = sqlite3.connect(path)
@@ -301,7 +301,7 @@ def query_fts(path: str, rounds: int) -> dict[str, Any]:
     """Baseline: FTS5 trigram index (built here, timed), phrase query per word, bm25 rank."""
     import sqlite3
 
-    from bot.docparse import resolve_kind
+    from bot.fanwen.docparse import resolve_kind
     from bot.text import fold
 
     conn = sqlite3.connect(path)
@@ -387,7 +387,7 @@ class Bm25sBaseline:
     def run(self, dq: DevQuery, limit: int) -> list[tuple[str, str]]:
         from rapidfuzz import fuzz, process
 
-        from bot.docparse import resolve_kind
+        from bot.fanwen.docparse import resolve_kind
 
         q = self.fold(dq.q)
         tokens = [t for t in _bigrams(q) if t in self.retriever.vocab_dict]

@@ -38,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--set", choices=("heldout", "dev"), default="heldout")
     args = ap.parse_args(argv)
-    from bot.corpus import ensure_bundled, ingest_paths
     from bot.db import open_db
+    from bot.fanwen.corpus import ensure_bundled, ingest_paths
     from bot.search import search
 
     queries = load(args.set)

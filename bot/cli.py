@@ -27,8 +27,8 @@ def _json_line(obj: object) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.case import answer_case, case_dict
-    from bot.rules import load_rulebook
+    from bot.rules.case import answer_case, case_dict
+    from bot.rules.engine import load_rulebook
 
     book = load_rulebook(db_path=settings.db_path)
     today = datetime.now(settings.tz).date()
@@ -51,7 +51,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_rules_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db import open_db
-    from bot.rules import export_overrides
+    from bot.rules.engine import export_overrides
 
     db = open_db(settings.db_path)
     written = export_overrides(db, args.out)
@@ -64,7 +64,7 @@ def cmd_rules_warm(args: argparse.Namespace, settings: Settings) -> int:
     first start, so that start is as fast as every later one; ``make`` runs it after installing."""
     import time
 
-    from bot.rules import load_rulebook
+    from bot.rules.engine import load_rulebook
 
     t0 = time.perf_counter()
     book = load_rulebook()
@@ -112,8 +112,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.corpus import CorpusError, ensure_bundled, ingest_paths, list_sources, remove_source
     from bot.db import open_db
+    from bot.fanwen.corpus import (
+        CorpusError,
+        ensure_bundled,
+        ingest_paths,
+        list_sources,
+        remove_source,
+    )
 
     db = open_db(settings.db_path)
     if args.list:
@@ -156,8 +162,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.corpus import ensure_bundled
     from bot.db import open_db
+    from bot.fanwen.corpus import ensure_bundled
     from bot.search import SearchResponse, search
 
     db = open_db(settings.db_path)
@@ -192,7 +198,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_schedule_next(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.schedule import RuleError, next_dates, parse_rule, parse_start
+    from bot.meetings.schedule import RuleError, next_dates, parse_rule, parse_start
 
     try:
         rule = parse_rule(args.rule)
@@ -214,7 +220,14 @@ def cmd_schedule_next(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_schedule_ics(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from bot.schedule import DEFAULT_LEADS, RuleError, parse_leads, parse_rule, parse_start, to_ics
+    from bot.meetings.schedule import (
+        DEFAULT_LEADS,
+        RuleError,
+        parse_leads,
+        parse_rule,
+        parse_start,
+        to_ics,
+    )
 
     try:
         rule = parse_rule(args.rule)
@@ -238,8 +251,8 @@ def cmd_schedule_add(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
 
     from bot.db import open_db
-    from bot.reminders import chat_today, render_schedule, save_schedule
-    from bot.schedule import RuleError
+    from bot.meetings.reminders import chat_today, render_schedule, save_schedule
+    from bot.meetings.schedule import RuleError
 
     db = open_db(settings.db_path)
     try:
@@ -255,7 +268,7 @@ def cmd_schedule_list(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
 
     from bot.db import open_db
-    from bot.reminders import chat_today, render_schedules
+    from bot.meetings.reminders import chat_today, render_schedules
 
     db = open_db(settings.db_path)
     today = chat_today(db, args.chat_id, datetime.now(UTC))
@@ -268,7 +281,7 @@ def cmd_remind_due(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from bot.db import open_db
-    from bot.reminders import due
+    from bot.meetings.reminders import due
 
     if args.at:
         try:

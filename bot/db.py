@@ -310,7 +310,7 @@ def _drafts(db: Database) -> None:
             user_id      INTEGER NOT NULL,
             paragraph_id INTEGER,                     -- paragraphs.id when added (may be gone)
             para_hash    TEXT NOT NULL,               -- paragraphs.hash: one copy per user
-            kind         TEXT NOT NULL,               -- section kind, bot.docparse.KINDS
+            kind         TEXT NOT NULL,               -- section kind, bot.fanwen.docparse.KINDS
             position     INTEGER NOT NULL,            -- order within (user, kind)
             text         TEXT NOT NULL,               -- snapshot
             placeholders TEXT NOT NULL DEFAULT '[]',  -- snapshot, JSON [[start, end, text], ...]

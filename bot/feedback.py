@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 
 from bot.db import write
-from bot.rules import Answer, Result, Rule, RuleBook, teach
+from bot.rules.engine import Answer, Result, Rule, RuleBook, teach
 from bot.text import normalize
 
 
@@ -182,7 +182,7 @@ class Stats:
         return self.answered / self.questions if self.questions else 0.0
 
 
-_TS = "%Y-%m-%d %H:%M:%S"  # datetime('now') and bot.reminders store UTC in this form
+_TS = "%Y-%m-%d %H:%M:%S"  # datetime('now') and bot.meetings.reminders store UTC in this form
 
 
 def stats(db: Database, now: datetime, days: int = 30, book: RuleBook | None = None) -> Stats:

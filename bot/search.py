@@ -45,7 +45,7 @@ from sqlite_utils import Database
 
 from bot import search_index
 from bot.db import write
-from bot.docparse import KINDS, kind_book, resolve_kind
+from bot.fanwen.docparse import KINDS, kind_book, resolve_kind
 from bot.search_index import KIND_CODE, Index, term_key
 from bot.text import (
     DICT_DIR,
@@ -779,7 +779,7 @@ def search(
         return SearchResponse(query, [], 0, problem, kind_name)
     index = _index(db)
     if index.count == 0:
-        from bot.corpus import ensure_bundled  # a fresh install: load the bundled templates
+        from bot.fanwen.corpus import ensure_bundled  # a fresh install: load the bundled templates
 
         ensure_bundled(db)
         index = _index(db)

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlite_utils import Database
 
-from bot.docparse import KINDS
+from bot.fanwen.docparse import KINDS
 from bot.text import fold
 
 K1, B = 1.2, 0.75

@@ -35,12 +35,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import redact, reminders
+from bot import redact
 from bot.app.core import Core
 from bot.config import Settings
-from bot.corpus import ensure_bundled
 from bot.db import open_db, write
-from bot.rules import RuleBook, load_rulebook, use_fit_process
+from bot.fanwen.corpus import ensure_bundled
+from bot.meetings import reminders
+from bot.rules.engine import RuleBook, load_rulebook, use_fit_process
 from handlers import common, frontend, tick
 
 log = logging.getLogger(__name__)

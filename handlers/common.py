@@ -27,7 +27,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 from bot.app.codec import Codec
 from bot.config import Settings
 from bot.replies import Reply, split_text
-from bot.rules import RuleBook
+from bot.rules.engine import RuleBook
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,8 @@ from sqlite_utils import Database
 from telegram.error import ChatMigrated, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import reminders
 from bot.app.views.reminder import reminder_buttons
-from bot.meetings import notices
+from bot.meetings import notices, reminders
 from bot.replies import Reply
 from handlers import common
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from bot.corpus import ensure_bundled
 from bot.db import open_db
-from bot.rules import RuleBook, load_rulebook
+from bot.fanwen.corpus import ensure_bundled
+from bot.rules.engine import RuleBook, load_rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"

@@ -1,4 +1,4 @@
-"""Whole-message answers (bot.case): figures, missing inputs, two parts, corrections, declines.
+"""Whole-message answers (bot.rules.case): figures, missing inputs, two parts, corrections, declines.
 
 The questions are written for these tests, not taken from the evaluation sets.
 """
@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from bot.case import CaseAnswer, answer_case, case_dict, split_question
-from bot.rules import RuleBook, load_rulebook
+from bot.rules.case import CaseAnswer, answer_case, case_dict, split_question
+from bot.rules.engine import RuleBook, load_rulebook
 
 TODAY = date(2026, 5, 10)
 
@@ -231,7 +231,7 @@ def test_dues_yearly_total(rb: RuleBook) -> None:
 
 
 def test_claim_checked_against_the_entry_figure() -> None:
-    from bot.case import claim_from_entry
+    from bot.rules.case import claim_from_entry
 
     assert (claim_from_entry("留党察看最长能到三年吧", "留党察看最长不超过两年。察看期间……") or "").startswith("不对")
     assert (claim_from_entry("介绍人有一个就行吧", "要有2名正式党员作入党介绍人。") or "").startswith("不对")
@@ -241,7 +241,7 @@ def test_claim_checked_against_the_entry_figure() -> None:
 
 
 def test_verdict_from_entry_thresholds_and_modals() -> None:
-    from bot.case import verdict_from_entry
+    from bot.rules.case import verdict_from_entry
 
     rule = "有正式党员3人以上的，都应当成立党支部。党支部党员人数一般不超过50人。"
     assert verdict_from_entry("单位有4名正式党员，能建支部吗", rule) == "能"
@@ -252,7 +252,7 @@ def test_verdict_from_entry_thresholds_and_modals() -> None:
 
 
 def test_asking_clause_takes_the_subject_before_a_bare_question() -> None:
-    from bot.case import asking_clause
+    from bot.rules.case import asking_clause
 
     assert "书记" in asking_clause("书记调走了，支委商量直接推一个人当书记，这样行吗")
     assert asking_clause("支部有12个党员，支委会多久开一次") == "支委会多久开一次"
@@ -276,7 +276,7 @@ def test_member_party_age_at_other_levels(rb: RuleBook) -> None:
 
 
 def test_split_topic() -> None:
-    from bot.case import split_topic
+    from bot.rules.case import split_topic
 
     assert split_topic("支委会多久开一次？") == ("支委会", "多久开一次")
     assert split_topic("警告处分影响提拔多久") == ("警告处分", "影响提拔多久")

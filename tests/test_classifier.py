@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from bot.classifier import SoftmaxClassifier
+from bot.rules.classifier import SoftmaxClassifier
 
 DOCS = [
     (0, ["学时", "党员", "每年"], 1.0),

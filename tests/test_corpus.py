@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from bot import corpus
-from bot.corpus import (
+from bot.fanwen import corpus
+from bot.fanwen.corpus import (
     KINDS,
     CorpusError,
     ensure_bundled,
@@ -26,7 +26,7 @@ from bot.corpus import (
     resolve_kind,
     text_hash,
 )
-from bot.docparse import (
+from bot.fanwen.docparse import (
     Line,
     ParsedDoc,
     ParseError,
@@ -584,7 +584,7 @@ def _docx_of(build: Callable[[Any], None]) -> bytes:
 
 
 def test_docx_plain_table_keeps_every_cell() -> None:
-    from bot.docparse import extract
+    from bot.fanwen.docparse import extract
 
     def build(d: Any) -> None:
         t = d.add_table(rows=3, cols=3)
@@ -599,7 +599,7 @@ def test_docx_plain_table_keeps_every_cell() -> None:
 
 
 def test_docx_merged_cells_are_read_once() -> None:
-    from bot.docparse import extract
+    from bot.fanwen.docparse import extract
 
     def build(d: Any) -> None:
         t = d.add_table(rows=3, cols=3)
@@ -711,7 +711,7 @@ def test_one_line_document_is_split_at_run_in_headings(text: str) -> None:
 
 
 def test_numbers_inside_a_sentence_are_not_run_in_headings() -> None:
-    from bot.docparse import split_run_in
+    from bot.fanwen.docparse import split_run_in
 
     line = "支部共完成1、2两个季度的学习任务，召开党员大会三次，组织党员开展志愿服务活动十余次，效果良好。"
     assert split_run_in(line) == [line]
@@ -730,7 +730,7 @@ def test_numbers_inside_a_sentence_are_not_run_in_headings() -> None:
     ],
 )
 def test_site_debris_is_removed_from_lines(line: str, kept: str) -> None:
-    from bot.docparse import clean_lines
+    from bot.fanwen.docparse import clean_lines
 
     lines, dropped = clean_lines([Line(line)])
     assert [x.text for x in lines if x.text] == ([kept] if kept else [])
@@ -756,7 +756,7 @@ def test_old_word_files_get_a_clear_message(db: Database) -> None:
 
 
 def test_import_reports_lost_text(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot import docparse
+    from bot.fanwen import docparse
 
     ok = ingest_bytes(db, "a.txt", SUMMARY.encode())
     report = ok.reports[0]
@@ -819,7 +819,7 @@ def test_problem_word_in_an_action_heading_does_not_make_problems() -> None:
 
 
 def test_a_title_taken_for_a_heading_does_not_decide_blindly() -> None:
-    from bot.docparse import classify
+    from bot.fanwen.docparse import classify
 
     body = "今年以来，支部先后组织集中学习十二次，开展主题党日活动十次，党员参与率明显提升。"
     assert classify(body, ["关于XX党支部落实巡察整改措施的报告"]) == "主要做法"

@@ -15,10 +15,10 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from sqlite_utils import Database
 
-from bot import drafts
-from bot.corpus import ensure_bundled, remove_source, text_hash
-from bot.docparse import KINDS, find_placeholders, parse_bytes
-from bot.drafts import DraftError, Segment, fill
+from bot.fanwen import drafts
+from bot.fanwen.corpus import ensure_bundled, remove_source, text_hash
+from bot.fanwen.docparse import KINDS, find_placeholders, parse_bytes
+from bot.fanwen.drafts import DraftError, Segment, fill
 from bot.replies import MAX_CALLBACK_BYTES, MAX_MESSAGE
 
 TODAY = date(2026, 6, 1)

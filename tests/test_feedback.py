@@ -23,7 +23,7 @@ from bot.feedback import (
     suggestions_for,
     unanswered,
 )
-from bot.rules import Answer, NoAnswer, RuleBook, load_rulebook
+from bot.rules.engine import Answer, NoAnswer, RuleBook, load_rulebook
 
 #: Declined by the bundled knowledge base; belongs to 支委会 frequency.
 VAGUE = "支委们一般隔多久凑一块儿"
@@ -196,7 +196,7 @@ def test_cli_rules_export_end_to_end(
     small = RuleBook([book.by_id[TARGET], book.by_id["df.jiaona_shijian"]])
     attach(db, small, item.id, TARGET, 1)
     attach(db, small, item.id, TARGET, 1)  # twice: stored once
-    from bot.rules import teach
+    from bot.rules.engine import teach
 
     teach(db, small, "df.jiaona_shijian", "党费几号之前要交", 1)
     db.conn.close()

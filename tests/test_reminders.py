@@ -22,7 +22,7 @@ from sqlite_utils import Database
 
 from bot.cli import main
 from bot.db import open_db
-from bot.reminders import (
+from bot.meetings.reminders import (
     KIND_RULE_IDS,
     PAST_REASON,
     RULES_DIR,
@@ -48,7 +48,15 @@ from bot.reminders import (
     startup,
     tick,
 )
-from bot.schedule import Lead, RuleError, fire_at, next_dates, official_years, parse_rule, zone
+from bot.meetings.schedule import (
+    Lead,
+    RuleError,
+    fire_at,
+    next_dates,
+    official_years,
+    parse_rule,
+    zone,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 CHAT = -100123
@@ -164,7 +172,7 @@ def test_missed_meeting_is_skipped_with_a_log_line(
     partyday: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     send = Recorder()
-    with caplog.at_level(logging.WARNING, logger="bot.reminders"):
+    with caplog.at_level(logging.WARNING, logger="bot.meetings.reminders"):
         report = tick(partyday, local("2026-01-05 10:00"), send)
     assert send.calls == []
     assert {r.skip_reason for r in report.skipped} == {PAST_REASON}

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from benchmarks.rules_cv import FOLDS, GUARD_FOLD, cross_validate_fold
 from bot.cli import main
-from bot.rules import Answer, NoAnswer, RuleBook, answer_dict, load_rules, teach
+from bot.rules.engine import Answer, NoAnswer, RuleBook, answer_dict, load_rules, teach
 
 # (question as a branch secretary types it, expected entry id prefix + a word its title must contain)
 EXAMPLES = [
@@ -112,7 +112,7 @@ def test_cli_rules_warm_builds_the_start_up_cache(
 def test_confidence_model_matches_the_evidence(book: RuleBook) -> None:
     """knowledge/dict/confidence.json must be refitted (benchmarks/calibrate.py) when the
     evidence vector changes; a stale model would silently mis-calibrate every answer."""
-    from bot.rules import CONFIDENCE_MODEL
+    from bot.rules.engine import CONFIDENCE_MODEL
 
     model = json.loads(CONFIDENCE_MODEL.read_text("utf-8"))
     found = book._rank("支委会多久开一次")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.rules import RULES_DIR, KnowledgeError, load_rules
+from bot.rules.engine import RULES_DIR, KnowledgeError, load_rules
 
 FILES = {
     "zuzhi_shenghuo.yaml": "zzsh.",

@@ -17,7 +17,7 @@ import pytest
 from icalendar import Calendar
 
 from bot.cli import main
-from bot.schedule import (
+from bot.meetings.schedule import (
     DEFAULT_LEADS,
     AmbiguousRule,
     HolidayPolicy,

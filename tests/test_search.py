@@ -15,8 +15,8 @@ import pytest
 from sqlite_utils import Database
 
 from bot.cli import main as cli_main
-from bot.corpus import ingest_bytes, remove_source
 from bot.db import open_db
+from bot.fanwen.corpus import ingest_bytes, remove_source
 from bot.search import (
     BUDGET,
     SearchResponse,
@@ -268,7 +268,7 @@ def test_fresh_database_loads_bundled_templates(tmp_path: Path) -> None:
 
 
 def test_empty_database_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot import corpus
+    from bot.fanwen import corpus
 
     (tmp_path / "none").mkdir()
     monkeypatch.setattr(corpus, "TEMPLATES", tmp_path / "none")
@@ -330,8 +330,8 @@ def test_cli_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pyt
 
 
 def test_browse_lists_a_whole_section(tmp_path: Path) -> None:
-    from bot.corpus import ensure_bundled
     from bot.db import open_db
+    from bot.fanwen.corpus import ensure_bundled
     from bot.search import browse
 
     db = open_db(tmp_path / "b.db")

@@ -16,6 +16,7 @@ import pytest
 from bot.cli import main
 from bot.facts.store import fact
 from bot.meetings import huanjie as hj
+from bot.meetings.schedule import day_info, official_years
 from bot.meetings.timeline import (
     ORDER,
     Step,
@@ -30,7 +31,6 @@ from bot.meetings.timeline import (
     workday_on_or_after,
     workdays_before,
 )
-from bot.schedule import day_info, official_years
 
 D = date.fromisoformat
 TODAY = D("2026-06-01")

@@ -7,8 +7,8 @@ reaches a feature: the front end answers it as stale.
 from __future__ import annotations
 
 from bot.app.codec import RULE_ID, SIGN, Choice, Codec, Field, Int
-from bot.corpus import KINDS
-from bot.reminders import SUGGESTED_RULES
+from bot.fanwen.corpus import KINDS
+from bot.meetings.reminders import SUGGESTED_RULES
 
 MEETING_KINDS = tuple(SUGGESTED_RULES)  # 主题党日 支委会 党员大会 党小组会 党课 组织生活会
 LEAD_OPTIONS = ("提前3天 9:00，当天 8:00", "提前1天 9:00，当天 8:00", "提前7天 9:00，提前1天 9:00")
@@ -19,7 +19,7 @@ _LAST_MEETING = len(MEETING_KINDS) - 1
 RULE = Codec("r", RULE_ID)
 FEEDBACK = Codec("fb", SIGN, RULE_ID)
 EXAMPLE = Codec("ex", Choice("ask", "pd"))
-# a missing calculator input: index into bot.case.MISSING_OPTIONS, re-asked with the last question
+# a missing calculator input: index into bot.rules.case.MISSING_OPTIONS, re-asked with the last question
 CASE_OPTION = Codec("cm", Int(0, 9))
 # template search: a page, a kind filter (index into KINDS, or - for all), the last question
 FW_PAGE = Codec("fw", Choice("p"), Int(0, PAGE_LIMIT - 1))

@@ -24,9 +24,9 @@ class Console:
     """Line-based chat over :class:`Core`; numbers press the buttons of the last replies."""
 
     def __init__(self, settings: Settings, export_dir: Path | None = None) -> None:
-        from bot.corpus import ensure_bundled
         from bot.db import open_db
-        from bot.rules import load_rulebook
+        from bot.fanwen.corpus import ensure_bundled
+        from bot.rules.engine import load_rulebook
 
         self.settings = settings
         db = open_db(settings.db_path)

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from bot.app.codec import Codec
 from bot.config import Settings
 from bot.replies import Reply
-from bot.rules import RuleBook
+from bot.rules.engine import RuleBook
 
 #: How many sent messages keep their button state (a search's query) in memory.
 MAX_STATES = 2000

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from bot.db import write
 from bot.meetings import huanjie, ledger, tracking
-from bot.schedule import zone
+from bot.meetings.schedule import zone
 
 SEND_FROM = time(9, 0)
 LIMIT_LEAD_DAYS = 7

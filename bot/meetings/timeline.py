@@ -10,7 +10,7 @@ Three tracks are kept apart on every ``Step``:
   earlier suggestions otherwise.
 
 Month limits use ``relativedelta`` (an application on 1月31日 is talked to by 2月28日), periods in
-working days use the official calendar with 调休 (``bot.schedule.day_info``); a count that touches a
+working days use the official calendar with 调休 (``bot.meetings.schedule.day_info``); a count that touches a
 year the State Council has not published yet is marked ``provisional``. Limits and citations come
 from ``knowledge/facts/fazhan.yaml``.
 """
@@ -27,7 +27,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from bot.facts.store import Fact, fact
-from bot.schedule import day_info
+from bot.meetings.schedule import day_info
 
 STAGES = ("申请", "积极分子", "发展对象", "预备党员", "转正")
 STATUSES = ("done", "ok", "early", "overdue", "pending")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.app import buttons
-from bot.corpus import CorpusError, ingest_bytes, list_sources, remove_source
+from bot.fanwen.corpus import CorpusError, ingest_bytes, list_sources, remove_source
 from bot.feedback import FeedbackError, attach, render_stats, stats, suggestions_for, unanswered
 from bot.replies import Button, Reply
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.app import buttons
-from bot.case import MISSING_OPTIONS, CaseAnswer, answer_case
 from bot.feedback import log_question, record_vote
 from bot.replies import Button, Reply
-from bot.rules import Answer, NoAnswer, Result, Rule
+from bot.rules.case import MISSING_OPTIONS, CaseAnswer, answer_case
+from bot.rules.engine import Answer, NoAnswer, Result, Rule
 
 if TYPE_CHECKING:
     from bot.app.core import Core, Request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot import drafts
+from bot.fanwen import drafts
 from bot.feedback import record_vote
 from bot.replies import Reply
 

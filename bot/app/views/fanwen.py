@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.app import buttons
-from bot.corpus import KINDS, resolve_kind
+from bot.fanwen.corpus import KINDS, resolve_kind
 from bot.feedback import log_search
 from bot.replies import Button, Reply
 from bot.search import SearchResponse, SearchResult, browse, search

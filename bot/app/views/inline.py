@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.rules import Answer
+from bot.rules.engine import Answer
 from bot.search import search
 
 if TYPE_CHECKING:

@@ -6,10 +6,10 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from bot import reminders
 from bot.app import buttons
+from bot.meetings import reminders
+from bot.meetings.schedule import AmbiguousRule, RuleError
 from bot.replies import Button, Document, Reply
-from bot.schedule import AmbiguousRule, RuleError
 
 if TYPE_CHECKING:
     from bot.app.core import Core, Request

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot import reminders
 from bot.app import buttons
-from bot.meetings import attendance, ledger
+from bot.meetings import attendance, ledger, reminders
+from bot.meetings.schedule import RuleError, fmt_date, parse_move
 from bot.replies import Button, Reply
-from bot.schedule import RuleError, fmt_date, parse_move
 
 _KINDS = list(ledger.KINDS)  # the button carries an index into the ledger's kinds
 

@@ -7,7 +7,7 @@ document pasted twice. This module is the pure pipeline
     bytes → decode → lines → drop spam → re-join wrapped lines → headings → paragraphs
           → kind (开头 … 其他) → placeholders (XX镇, 某某, blanks)
 
-so it can be tested on strings; :mod:`bot.corpus` adds de-duplication and the database.
+so it can be tested on strings; :mod:`bot.fanwen.corpus` adds de-duplication and the database.
 Patterns and cue words live in ``knowledge/dict/spam.yaml`` and ``knowledge/dict/kinds.yaml``.
 """
 

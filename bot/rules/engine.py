@@ -9,7 +9,7 @@ Scoring reads the same canonical word sequence (see ``bot.text.tokens``) several
   whether the words that separate entries from each other (多久 vs 几个人) agree;
 * nearest variant: overlap with the entry's closest question variant, exact (IDF-weighted Dice)
   and fuzzy (rapidfuzz, which tolerates typos, word order and extra context);
-* learned: Naive Bayes and a softmax classifier (``bot.classifier``) trained on the entries' own
+* learned: Naive Bayes and a softmax classifier (``bot.rules.classifier``) trained on the entries' own
   variants, which learn which words decide between neighbouring entries.
 
 A logistic model over that evidence (``calibrated``) turns it into the probability of being right.
@@ -37,8 +37,8 @@ from rapidfuzz import fuzz, process
 from scipy.sparse import csr_matrix
 
 from bot import KNOWLEDGE
-from bot.classifier import SoftmaxClassifier
 from bot.db import write
+from bot.rules.classifier import SoftmaxClassifier
 from bot.text import (
     DICT_DIR,
     QUESTION_WORDS,
@@ -397,7 +397,7 @@ class RuleBook:
         for f in nb_feats:
             for i, x in self._nb_post[f]:
                 nb[i] += x
-        # the trained classifier's log-probabilities (see bot.classifier)
+        # the trained classifier's log-probabilities (see bot.rules.classifier)
         lp = [0.0] * n_entries if self._clf is None else self._clf.log_proba(q_all).tolist()
         nb_best = max(nb) if nb else 0.0
         lp_best = max(lp) if lp else 0.0

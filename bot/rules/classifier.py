@@ -1,6 +1,6 @@
 """A small discriminative classifier over the rules' own wording: which entry is this question for?
 
-The lexical matcher in ``bot.rules`` scores how much of a question an entry covers; it cannot
+The lexical matcher in ``bot.rules.engine`` scores how much of a question an entry covers; it cannot
 learn that, say, 学时 decides between two entries while 不够 or 怎么办 decide nothing. A
 multinomial logistic regression trained on every entry's question variants, title, keywords and
 answer learns exactly those weights from the knowledge base itself. Its log-probabilities are one

@@ -1,6 +1,6 @@
 """The template corpus: import 范文 files into the database, bundled defaults, sources.
 
-Parsing (spam, re-wrapping, headings, kinds, placeholders) is :mod:`bot.docparse`; this module
+Parsing (spam, re-wrapping, headings, kinds, placeholders) is :mod:`bot.fanwen.docparse`; this module
 adds what needs the database: de-duplication against what is already stored, one transaction
 per file (a broken file never leaves half its paragraphs behind), the search index update in
 that same transaction, and the bundled ``knowledge/templates/*.md`` paragraphs.
@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 from sqlite_utils import Database
 
 from bot import KNOWLEDGE, ROOT
-from bot.docparse import (
+from bot.fanwen.docparse import (
     KINDS,
     OTHER,
     SUPPORTED,

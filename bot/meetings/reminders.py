@@ -62,7 +62,7 @@ from sqlite_utils import Database
 from bot import KNOWLEDGE
 from bot.config import DEFAULT_TZ
 from bot.db import write
-from bot.schedule import (
+from bot.meetings.schedule import (
     DEFAULT_LEADS,
     IcsEntry,
     Lead,

@@ -37,7 +37,7 @@ from docx.text.run import Run
 from sqlite_utils import Database
 
 from bot.db import write
-from bot.docparse import KINDS, OTHER, find_placeholders
+from bot.fanwen.docparse import KINDS, OTHER, find_placeholders
 from bot.replies import Button, Document, Reply, split_text
 
 __all__ = [

@@ -33,7 +33,7 @@ from bot.facts.calc import Calc, Missing
 from bot.facts.dues import monthly_dues
 from bot.facts.extract import CalcRequest, compute, detect, normalize_numbers
 from bot.facts.store import fact
-from bot.rules import Answer, NoAnswer, Result, RuleBook
+from bot.rules.engine import Answer, NoAnswer, Result, RuleBook
 
 CASE_DIR = KNOWLEDGE / "case"
 
@@ -165,7 +165,7 @@ MISSING_OPTIONS = ("在职", "退休", "农民", "学生", "下岗失业/低保"
 
 def case_dict(case: CaseAnswer) -> dict[str, Any]:
     """The JSON shape of ``dangwu ask --json``: the old fields plus parts, calc and no_rule."""
-    from bot.rules import answer_dict
+    from bot.rules.engine import answer_dict
 
     first = next((p.result for p in case.parts if p.result is not None), None)
     if first is None:
