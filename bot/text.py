@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import cn2an
 import yaml
 from opencc import OpenCC
 
@@ -519,3 +520,23 @@ def fold(text: str) -> str:
     so a span found in the folded text is the same span in the original.
     """
     return text.translate(_fold_table())
+
+
+# --- Chinese numerals (one place, by cn2an) ------------------------------------------------
+
+
+def cn_int(text: str) -> int | None:
+    """"12", "十二", "两", "二〇二六" → the number (cn2an); None when it is not one."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        value = cn2an.cn2an(text.replace("〇", "零"), "smart")
+    except (ValueError, KeyError, TypeError):
+        return None
+    return int(value) if float(value).is_integer() else None
+
+
+def cn_numeral(n: int) -> str:
+    """12 → 十二 (the numbering of headings and lists in exported reports)."""
+    return str(cn2an.an2cn(n))

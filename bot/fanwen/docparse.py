@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from bot.text import DICT_DIR, fold
+from bot.text import DICT_DIR, cn_int, fold
 
 #: Section kinds in the order users see them.
 KINDS: tuple[str, ...] = ("开头", "主要做法", "存在问题", "原因分析", "整改措施", "下一步打算", "结尾", "其他")
@@ -704,7 +704,6 @@ _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("circ", re.compile(r"^[①-⑳]\s*")),
     ("ord", re.compile(rf"^第{_CN}{{1,3}}(?:部分|章|节)?\s*[,，、:：.．]\s*")),
 )
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 _LIST_TYPES = frozenset({"pcn", "cn", "pnum", "num", "circ", "ord", "bare"})
 #: Openings of a document body; in a compilation they start a new document.
 _OPENER = re.compile(r"^(为(深入|全面|认真|进一步|切实)|根据|按照|今年以来|近年来|一年来|半年来|20\S{0,3}年以来)")
@@ -731,16 +730,7 @@ def _marker_number(marker: str) -> int | None:
     cn = re.search(rf"{_CN}+", marker)
     if not cn:
         return None
-    s = cn.group(0)
-    if s == "十":
-        return 10
-    if s.startswith("十"):
-        return 10 + _CN_DIGITS.get(s[-1], 0)
-    if len(s) == 2 and s.endswith("十"):
-        return _CN_DIGITS.get(s[0], 0) * 10
-    if len(s) == 3 and s[1] == "十":
-        return _CN_DIGITS.get(s[0], 0) * 10 + _CN_DIGITS.get(s[2], 0)
-    return _CN_DIGITS.get(s[0])
+    return cn_int(cn.group(0))
 
 
 def _meaningful(text: str) -> int:
@@ -782,7 +772,7 @@ def _bare_runs(lines: list[Line]) -> set[int]:
     expect = 1
     for i, line in enumerate(lines):
         m = _BARE.match(line.text)
-        n = _CN_DIGITS.get(m.group(1)) if m and marker_of(line.text) is None else None
+        n = cn_int(m.group(1)) if m and marker_of(line.text) is None else None
         if n is not None and n == expect and len(line.text) > 12:
             run.append(i)
             expect += 1
@@ -900,9 +890,9 @@ def structure(lines: list[Line]) -> tuple[list[_Block], list[str]]:
         mk = marker_of(text)
         if mk is None and idx in bare:
             if text[1] in _BARE_WORD:
-                mk = ("bare", "", _CN_DIGITS.get(text[0]))
+                mk = ("bare", "", cn_int(text[0]))
             else:
-                mk = ("bare", f"（{text[0]}）", _CN_DIGITS.get(text[0]))
+                mk = ("bare", f"（{text[0]}）", cn_int(text[0]))
                 text = f"（{text[0]}）{text[1:]}"
         if mk is not None:
             mtype, marker, number = mk

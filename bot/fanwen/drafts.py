@@ -39,6 +39,7 @@ from sqlite_utils import Database
 from bot.db import write
 from bot.fanwen.docparse import KINDS, OTHER, find_placeholders
 from bot.replies import Button, Document, Reply, split_text
+from bot.text import cn_numeral
 
 __all__ = [
     "MAX_ITEMS",
@@ -95,7 +96,6 @@ SECTION_TITLES: dict[str, str] = {
     "其他": "其他事项",
 }
 
-_CN_NUM = "一二三四五六七八九十"
 
 
 
@@ -618,9 +618,7 @@ def chinese_punctuation(text: str) -> str:
 
 
 def _cn_number(n: int) -> str:
-    if n <= 10:
-        return _CN_NUM[n - 1] if n < 10 else "十"
-    return ("" if n < 20 else _CN_NUM[n // 10 - 1]) + "十" + (_CN_NUM[n % 10 - 1] if n % 10 else "")
+    return cn_numeral(n)
 
 
 def _layout(db: Database, user_id: int, today: date) -> _Layout:

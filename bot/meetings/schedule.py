@@ -48,6 +48,7 @@ from icalendar import Alarm, Calendar, Event, Timezone
 from lunardate import LunarDate
 
 from bot.config import DEFAULT_TZ
+from bot.text import cn_int
 
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 _RR_WEEKDAYS = (MO, TU, WE, TH, FR, SA, SU)
@@ -754,9 +755,10 @@ def _one_off(s: str, today: date | None) -> Recurrence | None:
 
 
 def _num_year(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    return int("".join(str("零一二三四五六七八九".index("零" if c == "〇" else c)) for c in text))
+    year = cn_int(text)
+    if year is None:
+        raise RuleError(f"年份没看懂：{text}")
+    return year
 
 
 def _ask_back(s: str) -> None:

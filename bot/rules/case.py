@@ -34,6 +34,7 @@ from bot.facts.dues import monthly_dues
 from bot.facts.extract import CalcRequest, compute, detect, normalize_numbers
 from bot.facts.store import fact
 from bot.rules.engine import Answer, NoAnswer, Result, RuleBook
+from bot.text import cn_int
 
 CASE_DIR = KNOWLEDGE / "case"
 
@@ -654,7 +655,6 @@ def check_claim(text: str) -> tuple[str, str] | None:
 
 # ---------------------------------------------------------------- verdicts from the entry
 
-_CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _FRACTIONS = (
     (r"五分之四|4/5", 0.8), (r"三分之二|2/3", 2 / 3), (r"半数|过半|一半|二分之一|1/2", 0.5),
 )
@@ -687,7 +687,7 @@ def quantities(text: str) -> list[tuple[str, float, str]]:
         raw = m[1]
         if m[3] == "月" and not m[2]:
             continue  # 3月 is a date, 3个月 a period
-        n = 0.5 if raw == "半" else float(raw) if raw[0].isdigit() else float(_CN_DIGIT[raw])
+        n = 0.5 if raw == "半" else float(raw) if raw[0].isdigit() else float(cn_int(raw) or 0)
         months = n * 12 + 6 if m[3] == "年半" else n * 12 if m[3] == "年" else n
         out.append(("months", months, bound(m.start(), m.end())))
     for m in re.finditer(r"(?<![\d.])(\d+)\s*(?:人|名|个|家|位)(?!月)", t):
