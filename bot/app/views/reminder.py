@@ -81,15 +81,22 @@ def _day(text: str) -> date:
     return datetime.strptime(text, "%Y%m%d").date()
 
 
+def _meeting(core: Core, req: Request, fields: tuple[Any, ...]) -> tuple[reminders.Schedule, date] | Reply:
+    """The schedule and meeting date a reminder's button names, or the answer that says why not."""
+    if not req.can_manage:
+        return Reply(toast=ADMIN_ONLY, alert=True)
+    sched = _schedule(core, req, fields[0])
+    if sched is None:
+        return Reply(toast="这个日程已不存在。")
+    return sched, _day(fields[1])
+
+
 def reschedule_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply]:
     """⏰ 改期: offer a few new dates; any other date by /gaiqi. Only this meeting moves."""
-    if not req.can_manage:
-        return [Reply(toast=ADMIN_ONLY, alert=True)]
-    sid, day_text = fields[0], fields[1]
-    sched = _schedule(core, req, sid)
-    if sched is None:
-        return [Reply(toast="这个日程已不存在。")]
-    day = _day(day_text)
+    found = _meeting(core, req, fields)
+    if isinstance(found, Reply):
+        return [found]
+    (sched, day), sid, day_text = found, fields[0], fields[1]
     if len(fields) == 3:
         new_day = _day(fields[2])
         moved = reminders.move_occurrence(core.db, req.chat_id, sched.kind, day, new_day, now=req.now)
@@ -99,19 +106,16 @@ def reschedule_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list
         return [Reply(text, toast="已改期")]
     choices = [d for d in (day + timedelta(days=1), day + timedelta(days=2), day + timedelta(days=7)) if d >= req.today]
     rows = [[Button(f"改到 {fmt_date(d)}", data=buttons.RESCHEDULE_TO.encode(sid, day_text, d.strftime("%Y%m%d")))] for d in choices]
-    hint = f"其他日期请发送：/gaiqi {sched.kind} {day.month}月{day.day}日 改到 X月X日"
+    hint = f"其他日期请发送：/gaiqi {sched.kind} {day.month}月{day.day}日那次改到X月X日"
     return [Reply(f"{fmt_date(day)}的{sched.kind}改到哪天？只改这一次，规则不变。\n{hint}", buttons=rows)]
 
 
 def cancel_button(core: Core, req: Request, fields: tuple[Any, ...]) -> list[Reply]:
     """❌ 本次取消: ask the reason, then skip this meeting's reminders (the rule stays)."""
-    if not req.can_manage:
-        return [Reply(toast=ADMIN_ONLY, alert=True)]
-    sid, day_text = fields[0], fields[1]
-    sched = _schedule(core, req, sid)
-    if sched is None:
-        return [Reply(toast="这个日程已不存在。")]
-    day = _day(day_text)
+    found = _meeting(core, req, fields)
+    if isinstance(found, Reply):
+        return [found]
+    (sched, day), sid, day_text = found, fields[0], fields[1]
     if len(fields) == 2:
         rows = [[Button(r, data=buttons.CANCEL_REASON.encode(sid, day_text, i))] for i, r in enumerate(CANCEL_REASONS)]
         return [Reply(f"取消{fmt_date(day)}的{sched.kind}，原因是？", buttons=rows)]
