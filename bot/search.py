@@ -621,13 +621,14 @@ def _say_words(say: str) -> tuple[str, ...]:
 def _has_words(needles: tuple[str, ...], words: set[str]) -> bool:
     """All of ``needles`` are query words, in any order, other words allowed between them.
 
-    A phrase needs two or more such words of three characters in all, so a phrase reduced to
-    one word, or to two single characters, never matches this way.
+    A needle of two or more characters may also be part of a longer query word (群众 in
+    普通群众, 一起 in 合在一起). A phrase needs two or more such words of three characters in
+    all, so a phrase reduced to one word, or to two single characters, never matches this way.
     """
     return (
         len(needles) > 1
         and sum(len(n) for n in needles) >= 3
-        and all(n in words for n in needles)
+        and all(n in words or (len(n) > 1 and any(n in w for w in words)) for n in needles)
     )
 
 

@@ -472,6 +472,7 @@ def test_colloquial_phrase_matching(colloquial) -> None:
     assert fired("开会") == []  # a query that is only part of a phrase is not the phrase
     assert fired("开会人老是没来") == ["开会没人来"]  # its words in another order
     assert fired("开会人来了") == []  # 没 is missing: negations always count
+    assert fired("入党积极分子新人") == ["新人入党"]  # 入党 inside a longer query word
 
 
 def test_kind_word_with_an_ime_slip(db) -> None:
