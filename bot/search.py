@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import yaml
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 from sqlite_utils import Database
 
 from bot import search_index
@@ -50,8 +51,10 @@ from bot.search_index import KIND_CODE, Index, term_key
 from bot.text import (
     DICT_DIR,
     QUESTION_WORDS,
+    RARE_WORD,
     STOPWORDS,
     YAML_LOADER,
+    _sound,
     fold,
     repair_typos,
     segmenter,
@@ -496,6 +499,8 @@ class _Query:
     prefer_kinds: frozenset[str] = frozenset()
     #: the kind word typed in the query (问题 in 党费 问题): a filter, and matched a little
     kind_word: str = ""
+    #: (as typed, as spelled) when the kind word had an IME slip (原因分吸 → 原因分析)
+    kind_fix: tuple[str, str] | None = None
 
 
 # --- colloquial words ------------------------------------------------------------------------
@@ -554,34 +559,77 @@ def _say_list(rows: tuple[Colloquial, ...]) -> tuple[list[str], list[int]]:
 
 
 def _colloquial_matches(text: str, segments: list[str]) -> list[tuple[str, Colloquial]]:
-    """Rows whose ``say`` phrase occurs in ``text`` or nearly: one wrong character in four, or
-    its words in order with others between (开会没人来 in 开会老是没人来)."""
+    """Rows whose ``say`` phrase occurs in ``text`` or nearly: one wrong, missing or extra
+    character inside it (:func:`_near`), or its words in any order with others between
+    (开会没人来 in 开会老是没人来, 开会人凑不齐 in 开会老是凑不齐人; see :func:`_has_words`)."""
     rows = colloquial_table()
     if not rows or not text:
         return []
     says, owner = _say_list(rows)
     scores = process.cdist([text], says, scorer=fuzz.partial_ratio, dtype=np.uint8)[0]
     found: dict[int, str] = {}
+    words = set(segments)
     for j in np.flatnonzero(scores >= 60):
         say = says[j]
-        if (
-            say in text
-            or (len(say) >= 4 and scores[j] >= 100 * (1 - 1 / len(say)) - 1)
-            or _in_order(_say_words(say), segments)
-        ):
+        if say in text or _near(say, text) or _has_words(_say_words(say), words):
             found.setdefault(owner[j], say)
     return [(say, rows[i]) for i, say in found.items()]
 
 
+def _near(say: str, text: str) -> bool:
+    """``text`` holds ``say`` with one slip inside it (a wrong, missing or extra character).
+
+    Its first and last characters must be there as typed: a phrase cut short at the end of the
+    query (村干部 for 村干部贪) or a query that is only part of a phrase (主题教育 for
+    主题教育一阵风) is not the phrase, nor is one that lost its negation. Phrases of fewer than
+    four characters must be exact.
+    """
+    n = len(say)
+    if n < 4:
+        return False
+    for size in (n, n + 1, n - 1) if n >= 5 else (n, n + 1):
+        for i in range(len(text) - size + 1):
+            window = text[i : i + size]
+            if (
+                window[0] == say[0]
+                and window[-1] == say[-1]
+                and Levenshtein.distance(window, say, score_cutoff=1) <= 1
+                and all(window.count(c) >= say.count(c) for c in _NEGATIONS if c in say)
+            ):
+                return True
+    return False
+
+
+#: a slip never drops or replaces one of these (开会人来 is not 开会没人来)
+_NEGATIONS = "不没无未非别莫"
+
+
+#: words of a ``say`` phrase that need not be typed for it to match (particles, 老是 …);
+#: negations (不, 没) always count
+SAY_FILLERS = frozenset(
+    "的 了 是 就 就是 都 也 还 和 跟 与 在 个 把 被 给 着 过 又 很 太 老 老是 总 总是 一直 "
+    "吗 呢 啊 吧 呀 嘛 这 那 这些 那些 连 啥 什么 怎么".split()
+)
+
+
 @lru_cache(maxsize=4096)
 def _say_words(say: str) -> tuple[str, ...]:
-    return tuple(segmenter().cut(say))
+    """The words of a ``say`` phrase that must be typed for it to match."""
+    return tuple(w for w in segmenter().cut(say) if w not in SAY_FILLERS)
 
 
-def _in_order(needles: tuple[str, ...], words: list[str]) -> bool:
-    """``needles`` occur in ``words`` in this order, other words allowed between them."""
-    it = iter(words)
-    return len(needles) > 1 and all(any(w == n for w in it) for n in needles)
+def _has_words(needles: tuple[str, ...], words: set[str]) -> bool:
+    """All of ``needles`` are query words, in any order, other words allowed between them.
+
+    A needle of two or more characters may also be part of a longer query word (群众 in
+    普通群众, 一起 in 合在一起). A phrase needs two or more such words of three characters in
+    all, so a phrase reduced to one word, or to two single characters, never matches this way.
+    """
+    return (
+        len(needles) > 1
+        and sum(len(n) for n in needles) >= 3
+        and all(n in words or (len(n) > 1 and any(n in w for w in words)) for n in needles)
+    )
 
 
 def _add_colloquial(q: _Query) -> None:
@@ -619,23 +667,58 @@ def parse_query(query: str) -> _Query | None:
         return None
     kind_hint: str | None = None
     kind_word = ""
+    typed_kind = ""  # the kind word as typed, when it had a slip (原因分吸)
     kinds = _kind_words()
     if len(words) > 1:
-        rest = [w for w in words if w not in kinds]
-        hinted = [kinds[w] for w in words if w in kinds]
-        if hinted and rest:
-            kind_word = next(w for w in reversed(words) if w in kinds)
-            kind_hint, words = hinted[-1], rest
+        spelled = [_kind_word(w) for w in words]
+        rest = [w for w, k in zip(words, spelled, strict=True) if not k]
+        if rest and any(spelled):
+            typed_kind, kind_word = next(
+                (w, k) for w, k in zip(reversed(words), reversed(spelled), strict=True) if k
+            )
+            kind_hint, words = kinds[kind_word], rest
     if kind_hint is None:
         for name in ("存在问题", "整改措施", "原因分析", "主要做法", "下一步打算", "下步打算"):
             w = words[-1]
-            if w.endswith(name) and len(w) > len(name) + 1:
-                kind_hint, kind_word = resolve_kind(name), name
+            tail = w[-len(name) :]
+            if len(w) > len(name) + 1 and (tail == name or _homophone(tail, name)):
+                kind_hint, kind_word, typed_kind = resolve_kind(name), name, tail
                 words[-1] = w[: -len(name)]
                 break
     q = _make_query(words, kind_hint)
     q.kind_word = kind_word
+    if typed_kind and typed_kind != kind_word:
+        q.kind_fix = (typed_kind, kind_word)
     return q
+
+
+def _homophone(typed: str, word: str) -> bool:
+    """``typed`` is ``word`` with an IME slip: the same length, and each different character
+    (one, or two in a word of four or more) sounds the same (析/吸, 措/错, 步/部)."""
+    if len(typed) != len(word) or typed == word:
+        return False
+    diff = [(a, b) for a, b in zip(typed, word, strict=True) if a != b]
+    return len(diff) <= (2 if len(word) >= 4 else 1) and all(
+        _sound(a) == _sound(b) and _sound(b) not in ("", "?") for a, b in diff
+    )
+
+
+def _kind_word(word: str) -> str:
+    """The kind word ``word`` is, as spelled in ``kinds.yaml`` ("" when none).
+
+    An IME slip counts (原因分吸 → 原因分析, 整该措施 → 整改措施, 下一部打算 → 下一步打算):
+    a homophone of a kind word of three or more characters, or of two characters when
+    ``word`` is no everyday word (措失 → 措施, but 大蒜 is not 打算).
+    """
+    kinds = _kind_words()
+    if word in kinds:
+        return word
+    if len(word) < 2 or not _has_cjk(word):
+        return ""
+    hit = next((k for k in kinds if _homophone(word, k)), "")
+    if len(word) == 2 and hit and segmenter().frequency(word)[0] >= RARE_WORD:
+        return ""
+    return hit
 
 
 def _make_query(words: list[str], kind_hint: str | None) -> _Query:
@@ -691,7 +774,7 @@ def _repair_query(db: Database, q: _Query) -> tuple[_Query, str]:
     if words == q.words:
         return q, ""
     out = _make_query(words, q.kind_hint)
-    out.kind_word = q.kind_word
+    out.kind_word, out.kind_fix = q.kind_word, q.kind_fix
     for w in q.words:
         if w not in words:
             for t in terms_of_runs([w]):
@@ -788,6 +871,8 @@ def search(
     if q.single_char:
         q = _expand_single(db, q)
     q, suggestion = _repair_query(db, q)
+    if q.kind_fix and not suggestion:
+        suggestion = " ".join(runs(fold(query)[:MAX_QUERY])).replace(*q.kind_fix)
     if not q.single_char:
         _add_colloquial(q)
     if q.kind_word:

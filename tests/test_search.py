@@ -456,3 +456,35 @@ def test_snapshot_is_memory_mapped_and_follows_changes(db: Database, tmp_path: P
 def test_gibberish_is_not_a_fallback(db: Database) -> None:
     # only 存在 (and xx, a placeholder) is shared: more of the query is no word at all
     assert search(db, "zzqqxx不存在的词").results == []
+
+
+def test_colloquial_phrase_matching(colloquial) -> None:
+    from bot.search import _colloquial_matches, parse_query
+
+    def fired(text: str) -> list[str]:
+        q = parse_query(text)
+        assert q is not None
+        return [say for say, _ in _colloquial_matches("".join(q.words), q.segments)]
+
+    assert fired("老是忘了交钱") == ["忘了交钱"]
+    assert fired("忘记交钱") == ["忘了交钱"]  # one slip inside the phrase
+    assert fired("忘了没交钱") == ["忘了交钱"]  # one character more inside it
+    assert fired("党员忘了交") == []  # cut short at its end: not the phrase
+    assert fired("开会") == []  # a query that is only part of a phrase is not the phrase
+    assert fired("开会人老是没来") == ["开会没人来"]  # its words in another order
+    assert fired("开会人来了") == []  # 没 is missing: negations always count
+    assert fired("入党积极分子新人") == ["新人入党"]  # 入党 inside a longer query word
+
+
+def test_kind_word_with_an_ime_slip(db) -> None:
+    from bot.search import parse_query
+
+    for typed, kind in [("原因分吸 党费", "原因分析"), ("党费 整该措施", "整改措施"),
+                        ("党费整该措施", "整改措施"), ("流动党员 下一部打算", "下一步打算")]:
+        q = parse_query(typed)
+        assert q is not None and q.kind_hint == kind and q.kind_fix, typed
+    q = parse_query("党费 大蒜")  # an everyday word that sounds like 打算 is no kind word
+    assert q is not None and q.kind_hint is None
+    resp = search(db, "党费 整该措施")
+    assert resp.kind == "整改措施" and resp.suggestion == "党费 整改措施"
+    assert resp.results and all(r.kind == "整改措施" for r in resp.results)
