@@ -458,7 +458,7 @@ def test_gibberish_is_not_a_fallback(db: Database) -> None:
     assert search(db, "zzqqxx不存在的词").results == []
 
 
-def test_colloquial_phrase_matching(colloquial) -> None:
+def test_colloquial_phrase_matching(colloquial: None) -> None:
     from bot.search import _colloquial_matches, parse_query
 
     def fired(text: str) -> list[str]:
@@ -476,7 +476,7 @@ def test_colloquial_phrase_matching(colloquial) -> None:
     assert fired("入党积极分子新人") == ["新人入党"]  # 入党 inside a longer query word
 
 
-def test_kind_word_with_an_ime_slip(db) -> None:
+def test_kind_word_with_an_ime_slip(db: Database) -> None:
     from bot.search import parse_query
 
     for typed, kind in [("原因分吸 党费", "原因分析"), ("党费 整该措施", "整改措施"),
