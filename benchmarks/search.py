@@ -7,7 +7,7 @@ is relevant when it satisfies the query's automatic rule (keywords it must conta
 
 Compared designs:
   ours      in-memory numpy BM25 over char bigrams (snapshot next to the DB) + word coverage and
-            rapidfuzz re-rank of the top 50 (bot.search)
+            rapidfuzz re-rank of the top 50 (bot.fanwen.search)
   bm25s     the baseline: bm25s (numba backend) over the same char bigrams + rapidfuzz
             ``cdist`` re-rank of its top 50 (optional ``bench`` extra: pip install bm25s numba);
             its latency is measured interleaved with ours in one process
@@ -160,10 +160,10 @@ def synthetic(real: list[tuple[str, str, str]], n: int, seed: int = 7) -> list[t
 
 
 def build(path: Path, paragraphs: list[tuple[str, str, str]]) -> dict[str, float]:
-    """Write paragraphs with plain SQL, then time building the index (bot.search)."""
+    """Write paragraphs with plain SQL, then time building the index (bot.fanwen.search)."""
     from bot.db import open_db
     from bot.fanwen.corpus import text_hash
-    from bot.search import index_stats, rebuild_index
+    from bot.fanwen.search import index_stats, rebuild_index
 
     db = open_db(path)
     with db.conn:
@@ -238,7 +238,7 @@ def query_ours(path: str, rounds: int) -> dict[str, Any]:
     """Run in a fresh process: open + first query, then timed rounds of every dev query."""
     t_start = time.perf_counter()
     from bot.db import open_db
-    from bot.search import search
+    from bot.fanwen.search import search
 
     t_import = time.perf_counter()
     db = open_db(path)
@@ -341,7 +341,7 @@ def query_fts(path: str, rounds: int) -> dict[str, Any]:
 
 
 def _bigrams(text: str) -> list[str]:
-    from bot.search import index_terms
+    from bot.fanwen.search import index_terms
 
     return list(index_terms(text).elements())
 
@@ -438,7 +438,7 @@ def query_bm25s(path: str, rounds: int) -> dict[str, Any]:
 def query_interleaved(path: str, rounds: int) -> dict[str, Any]:
     """Ours and the baseline on the same queries, alternating, in one process."""
     from bot.db import open_db
-    from bot.search import search
+    from bot.fanwen.search import search
 
     db = open_db(path)
     base = Bm25sBaseline(path, path + ".bm25s")

@@ -5,7 +5,7 @@ saw the ranker, and committed before any tuning; ``search_dev.jsonl`` is the tun
 line's relevance rule (words a paragraph must contain, kinds) is applied to the top 5 results
 after importing ``../shared/corpus`` (plus the bundled paragraphs) with the real pipeline.
 Reported per kind of query (keyword / typo / colloquial): hit@1, hit@5, empty answers —
-ours (``bot.search.search``) and the baseline (bm25s numba over the same char bigrams +
+ours (``bot.fanwen.search.search``) and the baseline (bm25s numba over the same char bigrams +
 rapidfuzz re-rank of its top 50, no cut-off).
 
 Run: ``python -m benchmarks.search_heldout [--set heldout|dev]`` (needs the ``bench`` extra).
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from bot.db import open_db
     from bot.fanwen.corpus import ensure_bundled, ingest_paths
-    from bot.search import search
+    from bot.fanwen.search import search
 
     queries = load(args.set)
     with tempfile.TemporaryDirectory(prefix="dangwu-search-eval-") as tmp:

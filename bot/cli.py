@@ -164,7 +164,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db import open_db
     from bot.fanwen.corpus import ensure_bundled
-    from bot.search import SearchResponse, search
+    from bot.fanwen.search import SearchResponse, search
 
     db = open_db(settings.db_path)
     ensure_bundled(db)

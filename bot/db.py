@@ -230,7 +230,7 @@ def _search_index(db: Database) -> None:
     """Bigram index of paragraphs: postings blobs, per-paragraph stats and trigger queues.
 
     Triggers record every inserted, edited or deleted paragraph so the index can never point at
-    removed text; ``bot.search.sync`` applies the queues in the writer's own transaction.
+    removed text; ``bot.fanwen.search.sync`` applies the queues in the writer's own transaction.
     """
     db.executescript(
         """
@@ -255,7 +255,7 @@ def _search_index(db: Database) -> None:
             ids      BLOB NOT NULL,             -- little-endian uint32 paragraph ids
             PRIMARY KEY (term, chunk)
         );
-        -- work queues filled by triggers, emptied by bot.search.sync()
+        -- work queues filled by triggers, emptied by bot.fanwen.search.sync()
         CREATE TABLE search_pending (para_id INTEGER PRIMARY KEY);
         CREATE TABLE search_dead (
             seq     INTEGER PRIMARY KEY,
@@ -376,8 +376,8 @@ def _learning(db: Database) -> None:
 def _search_headings(db: Database) -> None:
     """The search index covers a paragraph's heading too (党风廉政 › 主要做法 finds the paragraphs
     under that heading even when their text never says 党风廉政), so the removal queue records
-    what was indexed: text and heading, joined by a line break as ``bot.search`` indexes them.
-    ``bot.search.INDEX_VERSION`` 2 rebuilds existing indexes on the next sync."""
+    what was indexed: text and heading, joined by a line break as ``bot.fanwen.search`` indexes them.
+    ``bot.fanwen.search.INDEX_VERSION`` 2 rebuilds existing indexes on the next sync."""
     db.executescript(
         """
         DROP TRIGGER search_paragraph_deleted;
@@ -476,7 +476,7 @@ def _timelines(db: Database) -> None:
 
 @MIGRATIONS(name="0012_search_log")
 def _search_log(db: Database) -> None:
-    """Paragraphs changed since the search index snapshot (``bot.search_index``): ``sync``
+    """Paragraphs changed since the search index snapshot (``bot.fanwen.search_index``): ``sync``
     records what it purged or indexed, the trigger a changed kind or source; a reader indexes
     just these in memory on top of the memory-mapped snapshot; a new snapshot empties it."""
     db.executescript(

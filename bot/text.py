@@ -333,7 +333,7 @@ def repair_typos(norm: str) -> list[str]:
     """Segment normalised text into words, repairing pinyin-IME typos on the way.
 
     The one typo repair both matchers use: rules questions (:func:`tokens`) and template
-    search queries (``bot.search``). Three-to-six character terms are repaired by their pinyin
+    search queries (``bot.fanwen.search``). Three-to-six character terms are repaired by their pinyin
     (:func:`fix_homophones`), two-character ones where jieba shows the slip
     (``_repair_pairs``). Every repair keeps the length, so ``"".join`` of the words is the
     input without its spaces.

@@ -40,7 +40,7 @@ from bot.fanwen.docparse import (
     rewrap,
     tidy,
 )
-from bot.search import search
+from bot.fanwen.search import search
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(

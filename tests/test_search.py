@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from bot.cli import main as cli_main
 from bot.db import open_db
 from bot.fanwen.corpus import ingest_bytes, remove_source
-from bot.search import (
+from bot.fanwen.search import (
     BUDGET,
     SearchResponse,
     index_stats,
@@ -332,7 +332,7 @@ def test_cli_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pyt
 def test_browse_lists_a_whole_section(tmp_path: Path) -> None:
     from bot.db import open_db
     from bot.fanwen.corpus import ensure_bundled
-    from bot.search import browse
+    from bot.fanwen.search import browse
 
     db = open_db(tmp_path / "b.db")
     ensure_bundled(db)
@@ -387,7 +387,7 @@ def test_ime_typos_are_repaired_with_the_rules_repair(db: Database) -> None:
 
 @pytest.fixture
 def colloquial(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot import search as search_module
+    from bot.fanwen import search as search_module
 
     table = Path(__file__).parent / "fixtures" / "colloquial.yaml"
     monkeypatch.setattr(search_module, "COLLOQUIAL", table)
@@ -402,7 +402,7 @@ def test_colloquial_words_add_their_formal_phrases(db: Database, colloquial: Non
 
 
 def test_missing_colloquial_table_is_fine(db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from bot import search as search_module
+    from bot.fanwen import search as search_module
 
     monkeypatch.setattr(search_module, "COLLOQUIAL", tmp_path / "none.yaml")
     assert search_module.colloquial_table() == ()
@@ -434,8 +434,8 @@ def test_lone_kind_word_browses_that_kind(db: Database) -> None:
 
 
 def test_snapshot_is_memory_mapped_and_follows_changes(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot import search as search_module
-    from bot import search_index
+    from bot.fanwen import search as search_module
+    from bot.fanwen import search_index
 
     before = [(r.id, round(r.score, 4)) for r in search(db, "党费 收缴", limit=10).results]
     monkeypatch.setattr(search_module, "SNAPSHOT_EVERY", 1)
@@ -459,7 +459,7 @@ def test_gibberish_is_not_a_fallback(db: Database) -> None:
 
 
 def test_colloquial_phrase_matching(colloquial: None) -> None:
-    from bot.search import _colloquial_matches, parse_query
+    from bot.fanwen.search import _colloquial_matches, parse_query
 
     def fired(text: str) -> list[str]:
         q = parse_query(text)
@@ -477,7 +477,7 @@ def test_colloquial_phrase_matching(colloquial: None) -> None:
 
 
 def test_kind_word_with_an_ime_slip(db: Database) -> None:
-    from bot.search import parse_query
+    from bot.fanwen.search import parse_query
 
     for typed, kind in [("原因分吸 党费", "原因分析"), ("党费 整该措施", "整改措施"),
                         ("党费整该措施", "整改措施"), ("流动党员 下一部打算", "下一步打算")]:

@@ -36,7 +36,7 @@ from bot.fanwen.docparse import (
     parse_bytes,
     resolve_kind,
 )
-from bot.search import similar, sync, transaction
+from bot.fanwen.search import similar, sync, transaction
 from bot.text import fold
 
 __all__ = [

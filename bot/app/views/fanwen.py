@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.app import buttons
 from bot.fanwen.corpus import KINDS, resolve_kind
+from bot.fanwen.search import SearchResponse, SearchResult, browse, search
 from bot.feedback import log_search
 from bot.replies import Button, Reply
-from bot.search import SearchResponse, SearchResult, browse, search
 
 if TYPE_CHECKING:
     from bot.app.core import Core, Request

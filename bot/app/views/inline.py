@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.fanwen.search import search
 from bot.rules.engine import Answer
-from bot.search import search
 
 if TYPE_CHECKING:
     from bot.app.core import Core

@@ -44,10 +44,10 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from sqlite_utils import Database
 
-from bot import search_index
 from bot.db import write
+from bot.fanwen import search_index
 from bot.fanwen.docparse import KINDS, kind_book, resolve_kind
-from bot.search_index import KIND_CODE, Index, term_key
+from bot.fanwen.search_index import KIND_CODE, Index, term_key
 from bot.text import (
     DICT_DIR,
     QUESTION_WORDS,

@@ -7,11 +7,11 @@ query time). A query adds the weights of its terms into one score array and take
 documents with ``argpartition``; no Python loop runs per candidate.
 
 Terms are a paragraph's overlapping character bigrams (a one-character run as itself), exactly
-as ``bot.search.index_terms``; a term of at most two characters is packed into one ``uint64``
+as ``bot.fanwen.search.index_terms``; a term of at most two characters is packed into one ``uint64``
 (``ord(a) << 21 | ord(b)``), so tokenising a whole batch of paragraphs is a few numpy
 operations on their code points.
 
-Persistence: the writers (``bot.search.rebuild_index`` and, when many paragraphs changed,
+Persistence: the writers (``bot.fanwen.search.rebuild_index`` and, when many paragraphs changed,
 ``sync``) save a snapshot of the arrays as ``.npy`` files in ``<db>.search/<token>/``; the token
 is stored in ``search_meta`` in the same transaction, so a rolled-back write never points
 readers at its files. A reader memory-maps the snapshot (a fresh process opens a million
@@ -58,7 +58,7 @@ def key_term(key: int) -> str:
 
 @lru_cache(maxsize=1)
 def _word_chars() -> npt.NDArray[np.bool_]:
-    """``is_word[cp]`` for the Basic Multilingual Plane: the ``[^\\W_]`` of ``bot.search``."""
+    """``is_word[cp]`` for the Basic Multilingual Plane: the ``[^\\W_]`` of ``bot.fanwen.search``."""
     return np.array([chr(c).isalnum() for c in range(0x10000)], dtype=bool)
 
 
