@@ -224,6 +224,6 @@ async def test_group_reminder_attendance_held_details_and_kind_settings(bot: Har
     assert "已更新台账" in (msgs[-1].text or "") and "6/7" not in (msgs[-1].text or "")
     assert "7/6" in (msgs[-1].text or "") and "李明" in (msgs[-1].text or "")
     text = await _say(bot.fake, group.id, "/taizhang", admin)
-    assert "研究发展对象" in text
+    assert "研究发展对象" in text and "参加 1人（张三）" in text
     assert "不再检查支委会" in await _say(bot.fake, group.id, "/taizhang 没有支委会", admin)
     assert "支委会：" not in await _say(bot.fake, group.id, "/taizhang", admin)

@@ -8,7 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bot.app import buttons
-from bot.meetings import ledger
+from bot.meetings import attendance, ledger
 from bot.replies import Button, Document, Reply
 
 if TYPE_CHECKING:
@@ -62,7 +62,12 @@ def taizhang(core: Core, req: Request) -> list[Reply]:
         for x in meetings[-8:]
     ]
     rows.append([Button(f"📄 导出{year}年台账", data=buttons.LEDGER_EXPORT.encode("e", year))])
-    return [Reply(ledger.render_ledger(meetings, gaps, year), buttons=rows)]
+    text = ledger.render_ledger(meetings, gaps, year)
+    answered = [(m, attendance.summary(core.db, req.chat_id, m.kind, m.day)) for m in meetings]
+    lines = [f"{m.kind} {m.day.month}-{m.day.day}：{s.removeprefix('回应：')}" for m, s in answered if s]
+    if lines:
+        text += "\n【群内回应】\n" + "\n".join(lines)
+    return [Reply(text, buttons=rows)]
 
 
 def _since(core: Core, req: Request) -> date:
