@@ -2,7 +2,7 @@
 
 Everything talks HTTP on 127.0.0.1 only (``tests.fake_telegram.FakeTelegram``); the
 Application is started the way ``tests/test_bot_e2e.py`` starts it (``build_application``,
-``auto_tick = False``, ``initialize``, ``post_init``, ``start``, ``start_polling``).
+``tick_job=False``, ``initialize``, ``post_init``, ``start``, ``start_polling``).
 
 1. Throughput: a burst of N private-chat updates from many users — (a) rules questions
    (20 realistic questions), (b) ``/fanwen`` template searches — queued at once; updates/s is
@@ -153,8 +153,8 @@ def make_settings(fake_base: str, fake_file: str, token: str, db_path: Path) -> 
 async def start_app(
     settings: Settings, clock: Clock, *, limiter: AIORateLimiter | None, polling: bool
 ) -> Application:
-    app = build_application(settings, clock=clock, rate_limiter=limiter)
-    app.bot_data["auto_tick"] = False  # the benchmark drives the tick with the injected clock
+    # the benchmark drives the tick with the injected clock
+    app = build_application(settings, clock=clock, rate_limiter=limiter, tick_job=False)
     await app.initialize()
     await post_init(app)
     await app.start()

@@ -56,7 +56,7 @@ async def _ask_all(fake: FakeTelegram, uids: list[int], texts: list[str]) -> lis
 async def _teach_button(fake: FakeTelegram, app: Application, n: int) -> tuple[int, str]:
     """A fresh unanswered question in the log, then /unanswered: the admin's first attach
     button (the question is logged directly, so the setup does not depend on the matcher)."""
-    db = app.bot_data["db"]
+    db = app.bot_data.db
     question = f"第{n}轮：我们支部那个会到底多久开一回"
     log_question(db, question, NoAnswer(question, 0.1))
     before = len(fake.messages(ADMIN))

@@ -11,9 +11,7 @@ import html
 import logging
 import multiprocessing
 import time
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -24,7 +22,6 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
     BaseRateLimiter,
@@ -46,7 +43,7 @@ from handlers import common, frontend, tick
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
+Clock = common.Clock
 
 REFUSAL = "抱歉，本助手仅限指定人员使用。如需开通，请联系管理员。"
 
@@ -193,11 +190,11 @@ async def error_handler(update: object, context: common.Context) -> None:
 
 async def _report_to_admins(update: object, context: common.Context) -> None:
     admins = common.settings_of(context).admin_ids
-    data = context.application.bot_data
+    data = context.bot_data
     now = time.monotonic()
-    if not admins or now - data.get("last_error_report", -REPORT_EVERY) < REPORT_EVERY:
+    if not admins or now - data.last_error_report < REPORT_EVERY:
         return
-    data["last_error_report"] = now
+    data.last_error_report = now
     error = context.error
     text = (
         "⚠️ 出错报告\n"
@@ -217,35 +214,36 @@ def _warm(book: RuleBook) -> None:
     book.answer("支委会多久开一次")
 
 
-async def post_init(app: Application) -> None:
-    """Open the database, load and warm the knowledge base off the event loop, register the
-    command menus, start jobs: the first question after a start is as fast as any other, and
-    the reminder tick is never stalled by a lazy load."""
-    settings: Settings = app.bot_data["settings"]
-    if "db" not in app.bot_data:
-        app.bot_data["db"] = await asyncio.to_thread(open_db, settings.db_path)
-    if "book" not in app.bot_data:
-        app.bot_data["book"] = await asyncio.to_thread(load_rulebook, app.bot_data["db"])
-    await asyncio.to_thread(_warm, app.bot_data["book"])
+async def post_init(app: common.App) -> None:
+    """Open the database (unless one was handed in), load and warm the knowledge base off the
+    event loop, register the command menus, start jobs: the first question after a start is as
+    fast as any other, and the reminder tick is never stalled by a lazy load."""
+    data = app.bot_data
+    settings = data.settings
+    if data.owns_db:
+        data.db = await asyncio.to_thread(open_db, settings.db_path)
+    data.book = await asyncio.to_thread(load_rulebook, data.db)
+    await asyncio.to_thread(_warm, data.book)
     # a taught variant's classifier refit runs in its own process (started on first use), so
     # it never competes for this process's GIL with other users' questions
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
-    app.bot_data["fit_pool"] = pool
+    data.fit_pool = pool
     use_fit_process(pool)
-    await asyncio.to_thread(ensure_bundled, app.bot_data["db"])
-    app.bot_data["core"] = Core(settings, app.bot_data["db"], app.bot_data["book"])
-    for hook in app.bot_data.get("post_init_hooks", []):
+    await asyncio.to_thread(ensure_bundled, data.db)
+    data.core = Core(settings, data.db, data.book)
+    for hook in data.post_init_hooks:
         await hook(app)
     await frontend.set_menus(app)
 
 
-async def post_shutdown(app: Application) -> None:
-    pool = app.bot_data.pop("fit_pool", None)
+async def post_shutdown(app: common.App) -> None:
+    data = app.bot_data
+    pool, data.fit_pool = data.fit_pool, None
     if pool is not None:
         use_fit_process(None)
         pool.shutdown(wait=False, cancel_futures=True)
-    db = app.bot_data.get("db")
-    if db is not None and app.bot_data.get("owns_db", True):
+    db = getattr(data, "db", None)  # absent when post_init never ran
+    if db is not None and data.owns_db:
         db.conn.close()
 
 
@@ -254,11 +252,16 @@ def build_application(
     *,
     clock: Clock | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
-) -> Application:
-    """The bot, wired but not started. ``clock`` lets tests drive the reminder tick.
+    tick_job: bool = True,
+    db: Database | None = None,
+) -> common.App:
+    """The bot, wired but not started. ``clock`` lets tests drive the reminder tick;
+    ``tick_job=False`` leaves the tick to them (no repeating job).
 
     ``rate_limiter`` replaces the default ``AIORateLimiter(max_retries=3)`` (30 msg/s overall,
     20/min per group); only benchmarks against a local fake server should raise it.
+    ``db`` is an open database to use instead of opening ``settings.db_path``; the caller keeps
+    it (it is not closed at shutdown).
     """
     redact.install(settings.token)
     defaults = Defaults(tzinfo=settings.tz, parse_mode=ParseMode.HTML, link_preview_options=None)
@@ -268,14 +271,17 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .defaults(defaults)
+        .context_types(common.CONTEXT_TYPES)
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
-    app.bot_data["settings"] = settings
-    app.bot_data["clock"] = clock or (lambda: datetime.now(settings.tz))
+    data = app.bot_data
+    data.settings, data.clock, data.tick_job = settings, clock, tick_job
+    if db is not None:
+        data.db, data.owns_db = db, False
     app.add_handler(TypeHandler(Update, gate), group=-2)
     app.add_handler(TypeHandler(Update, track_chat), group=-1)
     # the chat's life: its own group, since only the first matching handler of a group runs

@@ -6,10 +6,12 @@ import asyncio
 import html
 import logging
 import re
-from collections import deque
-from collections.abc import Callable
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from sqlite_utils import Database
 from telegram import (
@@ -22,17 +24,68 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackContext,
+    CallbackQueryHandler,
+    ContextTypes,
+    ExtBot,
+)
 
 from bot.app.codec import Codec
+from bot.app.core import Core
 from bot.config import Settings
 from bot.replies import Reply, split_text
 from bot.rules.engine import RuleBook
 
 log = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
 T = TypeVar("T")
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class BotData:
+    """The application's state (``context.bot_data``), typed, as python-telegram-bot's
+    contexttypesbot example keeps it. PTB creates it empty; :func:`handlers.app.build_application`
+    fills in the wiring and ``post_init`` the rest (``db``, ``book``, ``core`` do not exist
+    before ``post_init`` ran: reading them earlier is an ``AttributeError``, not a ``None``)."""
+
+    settings: Settings = field(default_factory=Settings)
+    #: the application's clock; ``None`` is the wall clock in the bot's time zone
+    clock: Clock | None = None
+    #: run the reminder tick as a repeating job (tests and benchmarks drive it by hand)
+    tick_job: bool = True
+    #: close ``db`` at shutdown; False when the caller handed in an open database
+    owns_db: bool = True
+    #: awaited at the end of ``post_init``, in order (the reminder start-up)
+    post_init_hooks: list[Callable[[App], Awaitable[None]]] = field(default_factory=list)
+    db: Database = field(init=False, repr=False)
+    book: RuleBook = field(init=False, repr=False)
+    core: Core = field(init=False, repr=False)
+    #: the process that refits a taught variant's classifier; set in ``post_init``
+    fit_pool: ProcessPoolExecutor | None = None
+    #: one tick at a time, whether the job or a test runs it
+    tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    #: button presses already answered (Telegram rejects a second answer)
+    answered_callbacks: deque[str] = field(default_factory=lambda: deque(maxlen=512), repr=False)
+    #: (chat, message) -> what the bot showed there, for edits
+    shown: OrderedDict[tuple[int, int], tuple[str, str]] = field(default_factory=OrderedDict, repr=False)
+    #: ``time.monotonic()`` of the last error report to the admins
+    last_error_report: float = float("-inf")
+
+    def now(self) -> datetime:
+        """The application's clock (injected by tests), aware, in the bot's time zone."""
+        return self.clock() if self.clock is not None else datetime.now(self.settings.tz)
+
+
+Context: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+#: the context and job-queue parameters are ``Any``: PTB's builder typing does not carry
+#: ``context_types`` into the job queue, and ``context.application`` leaves the context unbound
+App: TypeAlias = Application[ExtBot[None], Any, dict[Any, Any], dict[Any, Any], BotData, Any]
+CONTEXT_TYPES = ContextTypes(bot_data=BotData)
 
 STALE = "这个按钮已失效，请重新发送命令。"
 
@@ -45,8 +98,7 @@ async def core(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 def _answered(context: Context) -> deque[str]:
-    seen: deque[str] = context.application.bot_data.setdefault("answered_callbacks", deque(maxlen=512))
-    return seen
+    return context.bot_data.answered_callbacks
 
 
 def was_answered(context: Context, query: CallbackQuery) -> bool:
@@ -81,24 +133,20 @@ async def edit_message(msg: Message, text: str, markup: InlineKeyboardMarkup | N
 
 
 def settings_of(context: Context) -> Settings:
-    s: Settings = context.application.bot_data["settings"]
-    return s
+    return context.bot_data.settings
 
 
 def db_of(context: Context) -> Database:
-    db: Database = context.application.bot_data["db"]
-    return db
+    return context.bot_data.db
 
 
 def book_of(context: Context) -> RuleBook:
-    book: RuleBook = context.application.bot_data["book"]
-    return book
+    return context.bot_data.book
 
 
 def now_of(context: Context) -> datetime:
     """The application's clock (injected by tests), aware, in the bot's time zone."""
-    now: datetime = context.application.bot_data["clock"]()
-    return now
+    return context.bot_data.now()
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

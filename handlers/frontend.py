@@ -28,7 +28,6 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     InlineQueryHandler,
     MessageHandler,
@@ -49,8 +48,7 @@ MAX_SHOWN = 2000
 
 
 def core_of(context: common.Context) -> Core:
-    core: Core = context.application.bot_data["core"]
-    return core
+    return context.bot_data.core
 
 
 def _request(update: Update, context: common.Context, **fields: object) -> Request | None:
@@ -88,10 +86,7 @@ async def dispatch(update: Update, context: common.Context, req: Request) -> Non
 
 
 def _shown(context: common.Context) -> OrderedDict[tuple[int, int], tuple[str, str]]:
-    cache: OrderedDict[tuple[int, int], tuple[str, str]] = context.application.bot_data.setdefault(
-        "shown", OrderedDict()
-    )
-    return cache
+    return context.bot_data.shown
 
 
 async def render(update: Update, context: common.Context, replies: list[Reply]) -> None:
@@ -245,10 +240,10 @@ async def on_inline_query(update: Update, context: common.Context) -> None:
 # --- menus and wiring -----------------------------------------------------------------------
 
 
-async def set_menus(app: Application) -> None:
+async def set_menus(app: common.App) -> None:
     """The command menus from the command table: private, group, and per admin (admin-only
     commands are shown to admins only)."""
-    core: Core = app.bot_data["core"]
+    core = app.bot_data.core
     table = list(dict.fromkeys(core.commands.values()))
     def menu(rows: list[Command]) -> list[BotCommand]:
         return [BotCommand(c.name, c.help[:256]) for c in rows if c.name != "start"]
@@ -256,13 +251,13 @@ async def set_menus(app: Application) -> None:
     try:
         await app.bot.set_my_commands(menu(public), scope=BotCommandScopeAllPrivateChats())
         await app.bot.set_my_commands(menu([c for c in public if c.groups]), scope=BotCommandScopeAllGroupChats())
-        for admin in sorted(app.bot_data["settings"].admin_ids):
+        for admin in sorted(app.bot_data.settings.admin_ids):
             await app.bot.set_my_commands(menu(table), scope=BotCommandScopeChat(admin))
     except TelegramError:
         log.warning("could not register the command menus", exc_info=True)
 
 
-def register(app: Application) -> None:
+def register(app: common.App) -> None:
     app.add_handler(MessageHandler(filters.COMMAND, on_command))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(InlineQueryHandler(on_inline_query))

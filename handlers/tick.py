@@ -9,7 +9,6 @@ from datetime import datetime
 
 from sqlite_utils import Database
 from telegram.error import ChatMigrated, Forbidden, TelegramError
-from telegram.ext import Application, ContextTypes
 
 from bot.app.views.reminder import reminder_buttons
 from bot.meetings import notices, reminders
@@ -20,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 async def _deliver(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, rem: reminders.DueReminder | None = None
+    context: common.Context, chat_id: int, text: str, rem: reminders.DueReminder | None = None
 ) -> reminders.SendOutcome:
     markup = common.keyboard(Reply(buttons=reminder_buttons(rem))) if rem is not None else None
     try:
@@ -34,13 +33,12 @@ async def _deliver(
     return reminders.SendOutcome.sent()
 
 
-async def run_tick(app: Application) -> reminders.TickReport:
+async def run_tick(app: common.App) -> reminders.TickReport:
     """One tick: send what is due now. The database decides; the job only calls this."""
-    context = ContextTypes.DEFAULT_TYPE(application=app)
-    db = app.bot_data["db"]
-    now = app.bot_data["clock"]()
-    lock: asyncio.Lock = app.bot_data.setdefault("tick_lock", asyncio.Lock())
-    async with lock:
+    context = common.Context(application=app)
+    data = app.bot_data
+    db, now = data.db, data.now()
+    async with data.tick_lock:
         report = await reminders.atick(
             db,
             now,
@@ -52,7 +50,7 @@ async def run_tick(app: Application) -> reminders.TickReport:
         return report
 
 
-async def _send_notices(context: ContextTypes.DEFAULT_TYPE, db: Database, now: datetime) -> int:
+async def _send_notices(context: common.Context, db: Database, now: datetime) -> int:
     """台账 gaps and 发展党员 deadlines: claimed, sent, marked, like the meeting reminders."""
     sent = 0
     for notice in await common.core(notices.due, db, now):
@@ -69,21 +67,23 @@ async def _send_notices(context: ContextTypes.DEFAULT_TYPE, db: Database, now: d
     return sent
 
 
-async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _tick_job(context: common.Context) -> None:
     report = await run_tick(context.application)
     if report.sent or report.retry or report.deactivated:
         log.info("reminder tick: %s", report)
 
 
-async def start_reminders(app: Application) -> None:
-    """post_init hook: recover crashed claims, recompute, then tick periodically."""
-    db = app.bot_data["db"]
-    report = await asyncio.to_thread(reminders.startup, db, app.bot_data["clock"]())
+async def start_reminders(app: common.App) -> None:
+    """post_init hook: recover crashed claims, recompute, then tick periodically (unless the
+    application was built with ``tick_job=False``: tests and benchmarks drive the tick)."""
+    data = app.bot_data
+    report = await asyncio.to_thread(reminders.startup, data.db, data.now())
     log.info("reminders ready: %s", report)
-    interval = app.bot_data["settings"].tick_seconds
-    if app.job_queue is not None and app.bot_data.get("auto_tick", True):
-        app.job_queue.run_repeating(_tick_job, interval=interval, first=1, name="reminder-tick")
+    if app.job_queue is not None and data.tick_job:
+        app.job_queue.run_repeating(
+            _tick_job, interval=data.settings.tick_seconds, first=1, name="reminder-tick"
+        )
 
 
-def register(app: Application) -> None:
-    app.bot_data.setdefault("post_init_hooks", []).append(start_reminders)
+def register(app: common.App) -> None:
+    app.bot_data.post_init_hooks.append(start_reminders)

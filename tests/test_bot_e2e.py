@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot.config import Settings
 from handlers.app import build_application, post_init
+from handlers.common import Context
 from handlers.tick import run_tick
 from tests.fake_telegram import FakeTelegram, FakeUser
 
@@ -41,15 +42,15 @@ class Harness:
     errors: list[BaseException] = field(default_factory=list)
     expect_errors: bool = False
 
-    async def _record(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _record(self, update: object, context: Context) -> None:
         if context.error is not None:
             self.errors.append(context.error)
 
     async def start(self, **overrides: Any) -> Application:
         settings = replace(self.settings, **overrides)
-        app = build_application(settings, clock=self.clock)
+        # tests drive the tick with the injected clock
+        app = build_application(settings, clock=self.clock, tick_job=False)
         app.add_error_handler(self._record)
-        app.bot_data["auto_tick"] = False  # tests drive the tick with the injected clock
         await app.initialize()
         await post_init(app)
         await app.start()
@@ -128,7 +129,7 @@ async def test_private_question_answer_buttons_and_feedback(bot: Harness) -> Non
     bot.fake.press_button(u.id, msg.message_id, down, user=u)
     await bot.fake.wait_for(lambda: bot.fake.callback_answers or None)
     assert bot.app is not None
-    db = bot.app.bot_data["db"]
+    db = bot.app.bot_data.db
     await bot.fake.wait_for(lambda: list(db["feedback"].rows) or None)
     assert next(iter(db["feedback"].rows))["vote"] == -1
 
@@ -335,7 +336,7 @@ async def test_import_refusals_and_broken_file(bot: Harness) -> None:
     text = await _upload(bot, admin, "坏文件.docx", b"PK\x03\x04 not really a zip", 2)
     assert "导入失败" in text
     assert bot.app is not None
-    names = [r["name"] for r in bot.app.bot_data["db"]["sources"].rows]
+    names = [r["name"] for r in bot.app.bot_data.db["sources"].rows]
     assert "坏文件.docx" not in names
 
 
@@ -377,7 +378,7 @@ async def test_draft_basket_to_word_and_text(bot: Harness) -> None:
     await _say(bot.fake, u.id, "/fanwen 三会一课 整改措施", u)
     msg = bot.fake.messages(u.id)[-1]
     await _press(bot, u.id, msg.message_id, next(d for d in msg.callback_data if d.startswith("d:a:")), u)
-    db = bot.app.bot_data["db"] if bot.app else None
+    db = bot.app.bot_data.db if bot.app else None
     assert db is not None
     texts_by_pid = {
         int(d.split(":")[2]): db.execute("SELECT text FROM paragraphs WHERE id = ?", [int(d.split(":")[2])]).fetchone()[0]
@@ -429,7 +430,7 @@ async def test_draft_basket_to_word_and_text(bot: Harness) -> None:
 async def test_inline_pick_in_private_chat_offers_the_basket(bot: Harness) -> None:
     u = _user(bot.fake)
     assert bot.app is not None
-    pid, text = bot.app.bot_data["db"].execute("SELECT id, text FROM paragraphs LIMIT 1").fetchone()
+    pid, text = bot.app.bot_data.db.execute("SELECT id, text FROM paragraphs LIMIT 1").fetchone()
     before = len(bot.fake.messages(u.id))
     bot.fake.push_update(
         {
@@ -494,7 +495,7 @@ async def test_unanswered_then_attach_makes_the_question_answerable(bot: Harness
     await _press(bot, admin.id, item.message_id, target, admin)
     rule_id = target.split(":", 2)[2]
     assert bot.app is not None
-    result = bot.app.bot_data["book"].answer(question)
+    result = bot.app.bot_data.book.answer(question)
     assert getattr(result, "rule", None) is not None and result.rule.id == rule_id
     text = await _say(bot.fake, admin.id, "/stats", admin)
     assert "近30天" in text or "问题" in text

@@ -68,7 +68,7 @@ async def test_huanjie_renshu_title_and_template_votes(bot: Harness) -> None:  #
     bot.fake.press_button(u.id, msg.message_id, up, user=u)
     await bot.fake.wait_for(lambda: any(a.data == up for a in bot.fake.callback_answers) or None)
     assert bot.app is not None
-    votes = list(bot.app.bot_data["db"]["feedback"].rows_where("target_type = 'paragraph'"))
+    votes = list(bot.app.bot_data.db["feedback"].rows_where("target_type = 'paragraph'"))
     assert len(votes) == 1 and votes[0]["vote"] == 1
 
 

@@ -40,7 +40,7 @@ async def test_stranger_stops_at_the_gate_when_the_refusal_fails(
     await _settle(bot.fake, update)
     assert bot.fake.messages(stranger.id) == []  # neither refusal (it failed) nor the answer
     assert bot.app is not None
-    db = bot.app.bot_data["db"]
+    db = bot.app.bot_data.db
     assert db.execute("SELECT count(*) FROM questions_log").fetchone()[0] == 0
 
 
@@ -54,7 +54,7 @@ async def test_admin_in_a_group_that_is_not_allowed_saves_nothing(bot: Harness) 
     update = bot.fake.send_text(group.id, "/partyday 每月15日", user=admin)
     await _settle(bot.fake, update)
     assert bot.app is not None
-    assert bot.app.bot_data["db"].execute("SELECT count(*) FROM schedules").fetchone()[0] == 0
+    assert bot.app.bot_data.db.execute("SELECT count(*) FROM schedules").fetchone()[0] == 0
 
 
 async def test_a_stranger_is_refused_once_also_across_a_restart(bot: Harness) -> None:  # noqa: F811
@@ -140,7 +140,7 @@ async def test_stale_add_button_never_replaces_a_custom_schedule(bot: Harness) -
     msgs = await bot.fake.wait_for_messages(u.id, len(bot.fake.messages(u.id)) + 1)
     assert "已经设置为：每月10日" in (msgs[-1].text or "")
     assert bot.app is not None
-    rule = bot.app.bot_data["db"].execute(
+    rule = bot.app.bot_data.db.execute(
         "SELECT rule_text FROM schedules WHERE chat_id = ? AND kind = '支委会'", [u.id]
     ).fetchone()[0]
     assert rule == "每月10日"
@@ -171,7 +171,7 @@ async def test_removed_from_a_group_deactivates_it_and_readding_resumes(bot: Har
     group = bot.fake.make_chat("group")
     await _say(bot.fake, group.id, "/partyday 每月15日", admin)
     assert bot.app is not None
-    db = bot.app.bot_data["db"]
+    db = bot.app.bot_data.db
     await _settle(bot.fake, _my_chat_member(bot.fake, group.id, "left"))
     assert db.execute("SELECT active FROM chats WHERE chat_id = ?", [group.id]).fetchone()[0] == 0
     await _settle(bot.fake, _my_chat_member(bot.fake, group.id, "member"))
@@ -184,7 +184,7 @@ async def test_supergroup_migration_moves_schedules_before_any_send_fails(bot: H
     await _say(bot.fake, group.id, "/partyday 每月15日", admin)
     new_id = bot.fake.migrate_chat(group.id, notify=True)
     assert bot.app is not None
-    db = bot.app.bot_data["db"]
+    db = bot.app.bot_data.db
     await bot.fake.wait_for(
         lambda: db.execute("SELECT count(*) FROM schedules WHERE chat_id = ?", [new_id]).fetchone()[0]
         or None
