@@ -53,13 +53,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import AIORateLimiter
 
 from bot.config import Settings
 from bot.db import open_db
 from bot.fanwen.corpus import ensure_bundled
 from bot.meetings.reminders import save_schedule
 from handlers.app import build_application, post_init
+from handlers.common import App
 from handlers.tick import run_tick
 from tests.fake_telegram import FakeTelegram
 
@@ -152,7 +153,7 @@ def make_settings(fake_base: str, fake_file: str, token: str, db_path: Path) -> 
 
 async def start_app(
     settings: Settings, clock: Clock, *, limiter: AIORateLimiter | None, polling: bool
-) -> Application:
+) -> App:
     # the benchmark drives the tick with the injected clock
     app = build_application(settings, clock=clock, rate_limiter=limiter, tick_job=False)
     await app.initialize()
@@ -164,7 +165,7 @@ async def start_app(
     return app
 
 
-async def stop_app(app: Application) -> None:
+async def stop_app(app: App) -> None:
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
     await app.stop()

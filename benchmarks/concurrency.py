@@ -23,11 +23,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from telegram.ext import Application
-
 from benchmarks.bot import Clock, fast_limiter, make_settings, start_app, stop_app
 from bot.feedback import log_question
 from bot.rules.engine import NoAnswer
+from handlers.common import App
 from tests.fake_telegram import FakeTelegram
 
 QUESTIONS = ["支委会多久开一次", "退休党员党费怎么交", "预备期多长时间", "党员大会多久开一次",
@@ -53,7 +52,7 @@ async def _ask_all(fake: FakeTelegram, uids: list[int], texts: list[str]) -> lis
     return [done[u] for u in uids]
 
 
-async def _teach_button(fake: FakeTelegram, app: Application, n: int) -> tuple[int, str]:
+async def _teach_button(fake: FakeTelegram, app: App, n: int) -> tuple[int, str]:
     """A fresh unanswered question in the log, then /unanswered: the admin's first attach
     button (the question is logged directly, so the setup does not depend on the matcher)."""
     db = app.bot_data.db

@@ -53,7 +53,7 @@ class BotData:
     fills in the wiring and ``post_init`` the rest (``db``, ``book``, ``core`` do not exist
     before ``post_init`` ran: reading them earlier is an ``AttributeError``, not a ``None``)."""
 
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings = field(default_factory=Settings, repr=False)  # holds the token
     #: the application's clock; ``None`` is the wall clock in the bot's time zone
     clock: Clock | None = None
     #: run the reminder tick as a repeating job (tests and benchmarks drive it by hand)

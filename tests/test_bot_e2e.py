@@ -11,11 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
-from telegram.ext import Application
 
 from bot.config import Settings
 from handlers.app import build_application, post_init
-from handlers.common import Context
+from handlers.common import App, Context
 from handlers.tick import run_tick
 from tests.fake_telegram import FakeTelegram, FakeUser
 
@@ -36,7 +35,7 @@ class Harness:
     fake: FakeTelegram
     settings: Settings
     clock: Clock
-    app: Application | None = None
+    app: App | None = None
     #: every exception a handler raised; the fixture fails the test on any (and on any call
     #: Telegram would have rejected), unless the test expects them
     errors: list[BaseException] = field(default_factory=list)
@@ -46,7 +45,7 @@ class Harness:
         if context.error is not None:
             self.errors.append(context.error)
 
-    async def start(self, **overrides: Any) -> Application:
+    async def start(self, **overrides: Any) -> App:
         settings = replace(self.settings, **overrides)
         # tests drive the tick with the injected clock
         app = build_application(settings, clock=self.clock, tick_job=False)
@@ -495,8 +494,8 @@ async def test_unanswered_then_attach_makes_the_question_answerable(bot: Harness
     await _press(bot, admin.id, item.message_id, target, admin)
     rule_id = target.split(":", 2)[2]
     assert bot.app is not None
-    result = bot.app.bot_data.book.answer(question)
-    assert getattr(result, "rule", None) is not None and result.rule.id == rule_id
+    rule = getattr(bot.app.bot_data.book.answer(question), "rule", None)
+    assert rule is not None and rule.id == rule_id
     text = await _say(bot.fake, admin.id, "/stats", admin)
     assert "近30天" in text or "问题" in text
 
