@@ -8,7 +8,6 @@ import logging
 import re
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
@@ -26,14 +25,11 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
-    BaseHandler,
     CallbackContext,
-    CallbackQueryHandler,
     ContextTypes,
     ExtBot,
 )
 
-from bot.app.codec import Codec
 from bot.app.core import Core
 from bot.config import Settings
 from bot.replies import Reply, split_text
@@ -66,7 +62,6 @@ class BotData:
     book: RuleBook = field(init=False, repr=False)
     core: Core = field(init=False, repr=False)
     #: the process that refits a taught variant's classifier; set in ``post_init``
-    fit_pool: ProcessPoolExecutor | None = None
     #: one tick at a time, whether the job or a test runs it
     tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     #: button presses already answered (Telegram rejects a second answer)
@@ -140,9 +135,6 @@ def db_of(context: Context) -> Database:
     return context.bot_data.db
 
 
-def book_of(context: Context) -> RuleBook:
-    return context.bot_data.book
-
 
 def now_of(context: Context) -> datetime:
     """The application's clock (injected by tests), aware, in the bot's time zone."""
@@ -206,19 +198,10 @@ async def send(message: Message | None, chat: Chat | None, context: Context, rep
     return last
 
 
-async def reply_all(update: Update, context: Context, replies: list[Reply]) -> None:
-    for r in replies:
-        await send(update.effective_message, update.effective_chat, context, r)
-
 
 def is_private(update: Update) -> bool:
     return bool(update.effective_chat and update.effective_chat.type == ChatType.PRIVATE)
 
-
-def is_bot_admin(update: Update, context: Context) -> bool:
-    """Bot administrators (ADMIN_USER_IDS): may import templates and see statistics."""
-    user = update.effective_user
-    return bool(user and user.id in settings_of(context).admin_ids)
 
 
 async def can_manage_chat(update: Update, context: Context) -> bool:
@@ -236,22 +219,4 @@ async def can_manage_chat(update: Update, context: Context) -> bool:
     return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
-def command_args(context: Context) -> str:
-    return " ".join(context.args or []).strip()
 
-
-def remember(context: Context, key: str, value: Any) -> None:
-    if context.user_data is not None:
-        context.user_data[key] = value
-
-
-def recall(context: Context, key: str, default: Any = None) -> Any:
-    if context.user_data is None:
-        return default
-    return context.user_data.get(key, default)
-
-
-def button(codec: Codec, callback: Callable[[Update, Context], Any]) -> BaseHandler[Update, Any, Any]:
-    """A handler for one kind of button: only data the codec accepts reaches ``callback``;
-    anything else falls through to the stale-button answer."""
-    return CallbackQueryHandler(callback, pattern=lambda data: codec.decode(str(data)) is not None)

@@ -25,7 +25,6 @@ import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -559,22 +558,8 @@ def _bundled_book() -> RuleBook:
     return book
 
 
-#: Where a refit (a taught variant) runs; None: in this process. The Telegram front end sets a
-#: one-process pool, so the fit's number crunching never holds this process's GIL while other
-#: users' questions are answered.
-_FIT_POOL: Executor | None = None
-
-
-def use_fit_process(pool: Executor | None) -> None:
-    """Run classifier refits in ``pool`` (a ``ProcessPoolExecutor``), or in-process with None."""
-    global _FIT_POOL
-    _FIT_POOL = pool
-
-
 def _fit(docs: Sequence[tuple[int, Sequence[str], float]], n: int, previous: SoftmaxClassifier | None) -> SoftmaxClassifier:
-    """The classifier over ``docs``; a refit (``previous`` given) goes to the fit pool if set."""
-    if previous is not None and _FIT_POOL is not None:
-        return _FIT_POOL.submit(SoftmaxClassifier.fit, docs, n, l2=CLF_L2, init=previous).result()
+    """The classifier over ``docs``, warm-started from ``previous`` when refitting."""
     return SoftmaxClassifier.fit(docs, n, l2=CLF_L2, init=previous)
 
 
