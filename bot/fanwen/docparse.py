@@ -816,145 +816,229 @@ def _label(marker: str, lead: str) -> str:
 
 def structure(lines: list[Line]) -> tuple[list[_Block], list[str]]:
     """Walk logical lines keeping a heading stack; emit paragraph blocks with their paths."""
-    bare = _bare_runs(lines)
-    stack: list[_Item] = []
-    blocks: list[_Block] = []
-    headings: list[str] = []
-    soft_kind: str | None = None
-    doc_index = 0
-    first_in_doc = True
-    seen_text = False
-    next_num: dict[str, int] = {}
-    queue = list(enumerate(lines))
-    qi = 0
+    return _Walker(lines).run()
 
-    content_item: dict[str, int] = {}
 
-    def emit(block: _Block) -> None:
-        nonlocal first_in_doc, seen_text
+class _Walker:
+    """One :func:`structure` pass. The heading stack, the document counters and the line queue
+    are shared by every step, so they live on one object instead of in closures."""
+
+    def __init__(self, lines: list[Line]) -> None:
+        self.bare = _bare_runs(lines)
+        self.stack: list[_Item] = []
+        self.blocks: list[_Block] = []
+        self.headings: list[str] = []
+        self.soft_kind: str | None = None
+        self.doc_index = 0
+        self.first_in_doc = True
+        self.seen_text = False
+        self.next_num: dict[str, int] = {}
+        self.queue = list(enumerate(lines))
+        self.qi = 0
+        self.content_item: dict[str, int] = {}
+
+    def run(self) -> tuple[list[_Block], list[str]]:
+        """Take lines off the queue (a step may push a split-off tail back onto it)."""
+        while self.qi < len(self.queue):
+            idx, line = self.queue[self.qi]
+            self.qi += 1
+            self.step(idx, line)
+        self.drop_from(0)
+        return self.blocks, self.headings
+
+    # --- stack operations ---------------------------------------------------------------
+
+    def emit(self, block: _Block) -> None:
+        """Record a paragraph; its path items now have text under them."""
         for it in block.path:
             it.used = True
-        blocks.append(block)
-        first_in_doc = False
-        seen_text = True
+        self.blocks.append(block)
+        self.first_in_doc = False
+        self.seen_text = True
 
-    def drop_from(k: int) -> None:
+    def drop_from(self, k: int) -> None:
         """Pop ``stack[k:]``; a numbered item taken for a heading that never got a paragraph
         under it was the last item of its list ("2、…。" right before "（二）…" or "三、…"):
         its text becomes a paragraph instead of vanishing."""
+        stack = self.stack
         for j in range(k, len(stack)):
             it = stack[j]
             if it.heading and not it.used and it.kind in _LIST_TYPES and it.cue_text:
                 it.heading = False
-                emit(_Block(it.cue_text, stack[: j + 1], it, soft_kind, first_in_doc, doc_index))
+                self.emit(
+                    _Block(
+                        it.cue_text, stack[: j + 1], it, self.soft_kind, self.first_in_doc,
+                        self.doc_index,
+                    )
+                )
         del stack[k:]
 
-    def push(item: _Item) -> None:
+    def push(self, item: _Item) -> None:
+        """Put ``item`` under its parent: a sibling of the same marker type replaces the old
+        one (and everything below it)."""
+        stack = self.stack
         while stack and not stack[-1].heading and stack[-1].kind != item.kind:
             stack.pop()  # an item with its own text is not the parent of a later heading
         types = [s.kind for s in stack]
         if item.kind in types:
-            drop_from(types.index(item.kind))
+            self.drop_from(types.index(item.kind))
         stack.append(item)
 
-    def reset(keep: list[_Item]) -> None:
+    def reset(self, keep: list[_Item]) -> None:
+        """Make the stack ``keep``, dropping (and flushing) only the items that differ."""
+        stack = self.stack
         k = 0
         while k < len(stack) and k < len(keep) and stack[k] is keep[k]:
             k += 1
-        drop_from(k)
+        self.drop_from(k)
         stack.extend(keep[k:])
 
-    while qi < len(queue):
-        idx, line = queue[qi]
-        qi += 1
-        text = line.text
-        # split an inline next item: "…实效性。3、加强干部监督管理…"
+    def new_document(self, title: str) -> None:
+        """A title starts the next document: only the title stays on the stack."""
+        self.reset([_Item("title", title, title)])
+        if self.blocks:
+            self.doc_index += 1
+        self.first_in_doc = True
+
+    # --- one logical line -----------------------------------------------------------------
+
+    def step(self, idx: int, line: Line) -> None:
+        """Try each reading of a line in order: styled heading, numbered item, document title,
+        section heading, and plain prose last."""
+        text = self.split_inline(idx, line.text)
+        if line.level is not None:
+            self.styled_heading(line.level, text)
+            return
+        mk, text = self.marker(idx, text)
+        if mk is not None:
+            self.numbered_item(mk, text)
+            return
+        if self.document_title(text) or self.section_heading(text):
+            return
+        self.prose(text)
+
+    def split_inline(self, idx: int, text: str) -> str:
+        """Split an inline next item ("…实效性。3、加强干部监督管理…"): the tail goes back on
+        the queue as its own line, so each item is read on its own."""
         own = marker_of(text)
-        expected = (own[2] or 0) + 1 if own and own[0] == "num" else next_num.get("num")
+        expected = (own[2] or 0) + 1 if own and own[0] == "num" else self.next_num.get("num")
         if expected:
             m = re.search(rf"(?<=[。；;！？!?])\s*(?={expected}[、.．](?!\d))", text)
             if m and m.start() > 10:
-                queue.insert(qi, (idx, Line(text[m.end():])))
+                self.queue.insert(self.qi, (idx, Line(text[m.end():])))
                 text = text[: m.start()]
-        if line.level is not None:
-            item = _Item(f"style{line.level}", text, text)
-            if line.level == 0 or (not stack and not seen_text and line.level == 1 and not blocks):
-                reset([_Item("title", text, text)])
-                doc_index += 1 if blocks else 0
-                first_in_doc = True
-            else:
-                push(item)
-            headings.append(text)
-            soft_kind = None
-            continue
+        return text
+
+    def styled_heading(self, level: int, text: str) -> None:
+        """A heading the document's own styles mark: level 0 (or a leading level 1) is the
+        title of a new document, deeper levels nest."""
+        if level == 0 or (not self.stack and not self.seen_text and level == 1 and not self.blocks):
+            self.new_document(text)
+        else:
+            self.push(_Item(f"style{level}", text, text))
+        self.headings.append(text)
+        self.soft_kind = None
+
+    def marker(self, idx: int, text: str) -> tuple[tuple[str, str, int | None] | None, str]:
+        """The line's list marker; a bare 一/二/三 run gets brackets back unless the next
+        character makes it a word ("一抓…")."""
         mk = marker_of(text)
-        if mk is None and idx in bare:
+        if mk is None and idx in self.bare:
             if text[1] in _BARE_WORD:
                 mk = ("bare", "", cn_int(text[0]))
             else:
                 mk = ("bare", f"（{text[0]}）", cn_int(text[0]))
                 text = f"（{text[0]}）{text[1:]}"
-        if mk is not None:
-            mtype, marker, number = mk
-            if number is not None:
-                next_num[mtype] = number + 1
-            rest = text[len(marker):].strip()
-            # a list goes on as it began: after an item with text, the next is text too
-            sibling_text = number is not None and content_item.get(mtype) == number - 1
-            if (
-                _short_heading(rest)
-                and not sibling_text
-                and not _long_item_list(queue, qi, mtype)
-            ):
-                item = _Item(mtype, _label(marker, rest.rstrip("。.:：;；")), rest)
-                push(item)
-                headings.append(item.label)
-                content_item.pop(mtype, None)
-                continue
-            lead, body = _split_lead(rest)
-            item = _Item(mtype, _label(marker, lead), lead, heading=False)
-            push(item)
-            headings.append(item.label)
-            if number is not None:
-                content_item[mtype] = number
-            emit(_Block(body, list(stack), item, soft_kind, first_in_doc, doc_index, marker))
-            continue
-        if _is_title(text, first=not seen_text and not stack) and explicit_kind(text) is None:
-            reset([_Item("title", text, text)])
-            headings.append(text)
-            if blocks:
-                doc_index += 1
-            first_in_doc = True
-            soft_kind = None
-            next_num.clear()
-            continue
+        return mk, text
+
+    def numbered_item(self, mk: tuple[str, str, int | None], text: str) -> None:
+        """A marked item is a heading when short and alone, otherwise a paragraph whose lead
+        sentence labels it."""
+        mtype, marker, number = mk
+        if number is not None:
+            self.next_num[mtype] = number + 1
+        rest = text[len(marker):].strip()
+        # a list goes on as it began: after an item with text, the next is text too
+        sibling_text = number is not None and self.content_item.get(mtype) == number - 1
+        if (
+            _short_heading(rest)
+            and not sibling_text
+            and not _long_item_list(self.queue, self.qi, mtype)
+        ):
+            item = _Item(mtype, _label(marker, rest.rstrip("。.:：;；")), rest)
+            self.push(item)
+            self.headings.append(item.label)
+            self.content_item.pop(mtype, None)
+            return
+        self.item_with_text(mtype, marker, number, rest)
+
+    def item_with_text(self, mtype: str, marker: str, number: int | None, rest: str) -> None:
+        """An item carrying its own text: labelled by its lead, emitted as a paragraph, and
+        remembered so the list's next item is read as text too."""
+        lead, body = _split_lead(rest)
+        item = _Item(mtype, _label(marker, lead), lead, heading=False)
+        self.push(item)
+        self.headings.append(item.label)
+        if number is not None:
+            self.content_item[mtype] = number
+        self.emit(
+            _Block(body, list(self.stack), item, self.soft_kind, self.first_in_doc, self.doc_index, marker)
+        )
+
+    def document_title(self, text: str) -> bool:
+        """An unmarked title line (not a kind heading such as "存在问题") starts a document and
+        restarts inline numbering."""
+        if not (
+            _is_title(text, first=not self.seen_text and not self.stack)
+            and explicit_kind(text) is None
+        ):
+            return False
+        self.reset([_Item("title", text, text)])
+        self.headings.append(text)
+        if self.blocks:
+            self.doc_index += 1
+        self.first_in_doc = True
+        self.soft_kind = None
+        self.next_num.clear()
+        return True
+
+    def section_heading(self, text: str) -> bool:
+        """An unmarked heading: a cue line or short "…：" naming a kind, or a short line with
+        no sentence end."""
         if _cue_heading(text) or (
             text.endswith(("：", ":")) and len(text) <= 16 and heading_kinds(text)
         ):
             item = _Item("colon", text.rstrip("：:。. "), text)
-            push(item)
-            headings.append(item.label)
-            soft_kind = None
-            continue
-        if _short_heading(text) and len(text) <= 20 and text[-1] not in _END_OK:
+        elif _short_heading(text) and len(text) <= 20 and text[-1] not in _END_OK:
             item = _Item("plain", text, text)
-            push(item)
-            headings.append(text)
-            soft_kind = None
-            continue
+        else:
+            return False
+        self.push(item)
+        self.headings.append(item.label)
+        self.soft_kind = None
+        return True
+
+    def prose(self, text: str) -> None:
+        """A plain paragraph: close finished items, notice a pasted-in new document, and
+        carry a lead-in's kind to the list right after it."""
+        self.close_text_items(text)
+        if self.seen_text and _OPENER.match(text) and len(text) > 60:
+            # "为深入学习贯彻…" / "今年以来，…": a new document pasted without its title
+            self.reset([it for it in self.stack if it.kind == "title"])
+        if self.soft_kind and not _INLINE_START.match(text):
+            self.soft_kind = None  # a lead-in governs the list right after it, not later prose
+        self.emit(
+            _Block(text, list(self.stack), None, self.soft_kind, self.first_in_doc, self.doc_index)
+        )
+        self.soft_kind = announced_kind(text) or self.soft_kind
+
+    def close_text_items(self, text: str) -> None:
+        """"近年来，…" after "4、完善管理制度。…" is new text, not part of item 4: pop items
+        that carry their own text unless the line continues them ("二是…", "同时…")."""
+        stack = self.stack
         if stack and not stack[-1].heading and not _INLINE_START.match(text):
-            # "近年来，…" after "4、完善管理制度。…" is new text, not part of item 4
             while stack and not stack[-1].heading:
                 stack.pop()
-        if seen_text and _OPENER.match(text) and len(text) > 60:
-            # "为深入学习贯彻…" / "今年以来，…": a new document pasted without its title
-            reset([it for it in stack if it.kind == "title"])
-        if soft_kind and not _INLINE_START.match(text):
-            soft_kind = None  # a lead-in governs the list right after it, not later prose
-        emit(_Block(text, list(stack), None, soft_kind, first_in_doc, doc_index))
-        soft_kind = announced_kind(text) or soft_kind
-    drop_from(0)
-    return blocks, headings
 
 
 def _long_item_list(queue: list[tuple[int, Line]], qi: int, mtype: str) -> bool:
