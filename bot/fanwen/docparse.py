@@ -1174,6 +1174,21 @@ def classify(
     ``after_problems`` that problems or causes came just before (actions then are measures).
     ``clause`` is the item title to judge as action or shortfall (default: the first clause).
     """
+    allowed, title_hints = _heading_context(headings)
+    verdict = _lead_verdict(lead_kind(text), allowed, first)
+    if verdict is not None:
+        return verdict
+    scores = keyword_scores(text)
+    _add_clause_evidence(
+        scores, fold(clause) if clause is not None else first_clause(text), after_problems
+    )
+    _add_context_evidence(scores, soft_kind, prev_kind, [*heading_kinds(title), *title_hints])
+    return _best_kind(scores, allowed)
+
+
+def _heading_context(headings: Iterable[str]) -> tuple[list[str] | None, list[str]]:
+    """``(allowed, title_hints)``: the kinds of the innermost heading with a cue, and the cues
+    of title-like headings inside it, which only hint because a title is not a section."""
     allowed: list[str] | None = None
     title_hints: list[str] = []
     for h in reversed(list(headings)):
@@ -1184,7 +1199,12 @@ def classify(
         if kinds:
             allowed = kinds
             break
-    lead = lead_kind(text)
+    return allowed, title_hints
+
+
+def _lead_verdict(lead: str | None, allowed: list[str] | None, first: bool) -> str | None:
+    """The kind when the paragraph's opening or a one-cue heading settles it without keywords;
+    ``None`` when the body evidence has to decide."""
     if lead == "结尾":
         if first:
             return "开头"  # "不妥之处敬请批评指正" said up front belongs to the opening
@@ -1194,25 +1214,41 @@ def classify(
             return lead
         return allowed[0]
     if allowed and lead == "整改措施" and lead not in allowed and "下一步打算" in allowed:
-        lead = "下一步打算"
+        lead = "下一步打算"  # measures under a "问题和打算" heading are the plans
     if lead and (allowed is None or lead in allowed):
         return lead
     if first and allowed is None:
         return "开头"
-    scores = keyword_scores(text)
-    clause = fold(clause) if clause is not None else first_clause(text)
+    return None
+
+
+def _add_clause_evidence(scores: dict[str, float], clause: str, after_problems: bool) -> None:
+    """The item's own title: a shortfall word reads as a problem, an action verb as work done,
+    or as a measure when problems came just before."""
     book = kind_book()
     if any(w in clause for w in book.shortfall_words):
         scores["存在问题"] = scores.get("存在问题", 0.0) + 2.0
     elif clause.startswith(book.action_verbs):
         k = "整改措施" if after_problems else "主要做法"
         scores[k] = scores.get(k, 0.0) + (3.0 if after_problems else 1.0)
+
+
+def _add_context_evidence(
+    scores: dict[str, float], soft_kind: str | None, prev_kind: str | None, hints: list[str]
+) -> None:
+    """Context around the paragraph: a lead-in's kind, the previous item's kind in the list,
+    and the cues of the title and title-like headings."""
     if soft_kind:
         scores[soft_kind] = scores.get(soft_kind, 0.0) + 4.0
     if prev_kind and prev_kind != OTHER:
         scores[prev_kind] = scores.get(prev_kind, 0.0) + 2.0
-    for k in [*heading_kinds(title), *title_hints]:
+    for k in hints:
         scores[k] = scores.get(k, 0.0) + 1.5
+
+
+def _best_kind(scores: dict[str, float], allowed: list[str] | None) -> str:
+    """Highest score among the heading's kinds (its longest cue gets a bonus), or overall
+    when there is no heading; weak evidence overall is 其他."""
     if allowed:
         scores[allowed[0]] = scores.get(allowed[0], 0.0) + 1.5  # the longest cue
         kept = {k: v for k, v in scores.items() if k in allowed}
@@ -1279,66 +1315,112 @@ def split_long(text: str, limit: int = MAX_CHARS) -> list[str]:
 
 def parse_lines(lines: list[Line]) -> ParsedDoc:
     """Run the whole pipeline on extracted lines."""
+    kept_lines, spam, width = _logical_lines(lines)
+    blocks, headings = structure(kept_lines)
+    kinds = _block_kinds(blocks)
+    paragraphs: list[Paragraph] = []
+    fragments = 0
+    fragment_chars: Counter[str] = Counter()
+    for block, kind in zip(blocks, kinds, strict=True):
+        fragments += _add_parts(block, kind, paragraphs, fragment_chars)
+    source = Counter(c for line in kept_lines for c in line.text if c.isalnum())
+    lost = _lost_chars(source, paragraphs, fragment_chars)
+    return ParsedDoc(paragraphs, spam, fragments, headings, width, source.total(), lost)
+
+
+def _logical_lines(lines: list[Line]) -> tuple[list[Line], int, int | None]:
+    """``(lines, spam, wrap width)``: ad/copyright lines and sentences removed and hard-wrapped
+    lines joined, so structure sees one line per heading or paragraph."""
     cleaned, spam = clean_lines(lines)
     width = detect_wrap_width(cleaned)
-    logical = rewrap(cleaned, width)
     kept_lines: list[Line] = []
-    for line in logical:
+    for line in rewrap(cleaned, width):
         text, dropped = drop_spam_sentences(line.text)
         spam += dropped
         if text:
             kept_lines.append(Line(tidy(text), line.level))
-    blocks, headings = structure(kept_lines)
+    return kept_lines, spam, width
+
+
+def _block_kinds(blocks: list[_Block]) -> list[str]:
+    """Kind of each block in order; each depends on the one before it in the same list and on
+    the kinds seen so far in the document, so they are judged in one pass."""
     doc_last: dict[int, int] = {}
     for i, b in enumerate(blocks):
         doc_last[b.doc_index] = i
-    paragraphs: list[Paragraph] = []
-    fragments = 0
-    fragment_chars: Counter[str] = Counter()
+    kinds: list[str] = []
     prev: tuple[tuple[str, ...], str, str] | None = None
     recent: list[str] = []
     for i, block in enumerate(blocks):
-        title = block.path[0].label if block.path and block.path[0].kind == "title" else ""
-        section = [it.label for it in block.path if it.kind != "title" and it.heading]
-        path = tuple(it.label for it in block.path)
-        parent = tuple(it.label for it in block.path if it is not block.own)
-        list_type = block.own.kind if block.own else ""
-        under_title_only = not section and block.own is None
         if block.first_in_doc:
             recent.clear()
-        clause = None
-        if block.own is None and block.path and block.path[-1].kind in _LIST_TYPES:
-            clause = first_clause(block.path[-1].cue_text)
-        kind = classify(
-            block.text,
-            section,
-            title,
-            block.soft_kind,
-            first=block.first_in_doc and under_title_only,
-            prev_kind=prev[1] if prev and prev[0] == parent and prev[2] == list_type else None,
-            after_problems=bool(recent) and recent[-1] in ("存在问题", "原因分析")
-            and (prev is None or prev[2] != list_type or prev[1] != recent[-1]),
-            clause=clause,
-        )
+        parent = tuple(it.label for it in block.path if it is not block.own)
+        list_type = block.own.kind if block.own else ""
+        kind = _block_kind(block, parent, list_type, prev, recent)
         if kind == OTHER and doc_last.get(block.doc_index) == i and lead_kind(block.text) == "结尾":
             kind = "结尾"
-        if is_plan_title(title):
-            # a plan's goals and agenda are not a report's 做法 or 打算: 其他, unless the
-            # plan has an explicit section such as "存在问题" or "下一步打算"
-            kind = next(
-                (k for k in (explicit_kind(h) for h in reversed(section)) if k is not None), OTHER
-            )
         prev = (parent, kind, list_type)
         recent.append(kind)
-        for part in split_long(block.text):
-            if _meaningful(part) < MIN_CHARS:
-                fragments += 1
-                fragment_chars.update(c for c in part if c.isalnum())
-                continue
-            paragraphs.append(
-                Paragraph(part, path, kind, len(paragraphs), find_placeholders(part))
-            )
-    source = Counter(c for line in kept_lines for c in line.text if c.isalnum())
+        kinds.append(kind)
+    return kinds
+
+
+def _block_kind(
+    block: _Block,
+    parent: tuple[str, ...],
+    list_type: str,
+    prev: tuple[tuple[str, ...], str, str] | None,
+    recent: list[str],
+) -> str:
+    """:func:`classify` with the block's place: its title and sections, the item it belongs
+    to, the previous sibling's kind and whether problems were just listed."""
+    title = block.path[0].label if block.path and block.path[0].kind == "title" else ""
+    section = [it.label for it in block.path if it.kind != "title" and it.heading]
+    under_title_only = not section and block.own is None
+    clause = None
+    if block.own is None and block.path and block.path[-1].kind in _LIST_TYPES:
+        clause = first_clause(block.path[-1].cue_text)
+    kind = classify(
+        block.text,
+        section,
+        title,
+        block.soft_kind,
+        first=block.first_in_doc and under_title_only,
+        prev_kind=prev[1] if prev and prev[0] == parent and prev[2] == list_type else None,
+        after_problems=bool(recent) and recent[-1] in ("存在问题", "原因分析")
+        and (prev is None or prev[2] != list_type or prev[1] != recent[-1]),
+        clause=clause,
+    )
+    if is_plan_title(title):
+        # a plan's goals and agenda are not a report's 做法 or 打算: 其他, unless the
+        # plan has an explicit section such as "存在问题" or "下一步打算"
+        kind = next(
+            (k for k in (explicit_kind(h) for h in reversed(section)) if k is not None), OTHER
+        )
+    return kind
+
+
+def _add_parts(
+    block: _Block, kind: str, paragraphs: list[Paragraph], fragment_chars: Counter[str]
+) -> int:
+    """Store the block's phone-sized parts as paragraphs; count and keep the characters of
+    parts too short to be one (they are not lost text). Returns the fragment count."""
+    path = tuple(it.label for it in block.path)
+    fragments = 0
+    for part in split_long(block.text):
+        if _meaningful(part) < MIN_CHARS:
+            fragments += 1
+            fragment_chars.update(c for c in part if c.isalnum())
+            continue
+        paragraphs.append(Paragraph(part, path, kind, len(paragraphs), find_placeholders(part)))
+    return fragments
+
+
+def _lost_chars(
+    source: Counter[str], paragraphs: list[Paragraph], fragment_chars: Counter[str]
+) -> int:
+    """Characters of the source found neither in a paragraph, a heading label (counted once)
+    nor a fragment: text the pipeline dropped by mistake."""
     kept = fragment_chars
     labels: set[str] = set()
     for p in paragraphs:
@@ -1347,8 +1429,7 @@ def parse_lines(lines: list[Line]) -> ParsedDoc:
             if label not in labels:
                 labels.add(label)
                 kept.update(c for c in label if c.isalnum())
-    lost = sum((source - kept).values())
-    return ParsedDoc(paragraphs, spam, fragments, headings, width, source.total(), lost)
+    return sum((source - kept).values())
 
 
 def parse_bytes(filename: str, data: bytes) -> ParsedDoc:
