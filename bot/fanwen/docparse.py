@@ -816,145 +816,229 @@ def _label(marker: str, lead: str) -> str:
 
 def structure(lines: list[Line]) -> tuple[list[_Block], list[str]]:
     """Walk logical lines keeping a heading stack; emit paragraph blocks with their paths."""
-    bare = _bare_runs(lines)
-    stack: list[_Item] = []
-    blocks: list[_Block] = []
-    headings: list[str] = []
-    soft_kind: str | None = None
-    doc_index = 0
-    first_in_doc = True
-    seen_text = False
-    next_num: dict[str, int] = {}
-    queue = list(enumerate(lines))
-    qi = 0
+    return _Walker(lines).run()
 
-    content_item: dict[str, int] = {}
 
-    def emit(block: _Block) -> None:
-        nonlocal first_in_doc, seen_text
+class _Walker:
+    """One :func:`structure` pass. The heading stack, the document counters and the line queue
+    are shared by every step, so they live on one object instead of in closures."""
+
+    def __init__(self, lines: list[Line]) -> None:
+        self.bare = _bare_runs(lines)
+        self.stack: list[_Item] = []
+        self.blocks: list[_Block] = []
+        self.headings: list[str] = []
+        self.soft_kind: str | None = None
+        self.doc_index = 0
+        self.first_in_doc = True
+        self.seen_text = False
+        self.next_num: dict[str, int] = {}
+        self.queue = list(enumerate(lines))
+        self.qi = 0
+        self.content_item: dict[str, int] = {}
+
+    def run(self) -> tuple[list[_Block], list[str]]:
+        """Take lines off the queue (a step may push a split-off tail back onto it)."""
+        while self.qi < len(self.queue):
+            idx, line = self.queue[self.qi]
+            self.qi += 1
+            self.step(idx, line)
+        self.drop_from(0)
+        return self.blocks, self.headings
+
+    # --- stack operations ---------------------------------------------------------------
+
+    def emit(self, block: _Block) -> None:
+        """Record a paragraph; its path items now have text under them."""
         for it in block.path:
             it.used = True
-        blocks.append(block)
-        first_in_doc = False
-        seen_text = True
+        self.blocks.append(block)
+        self.first_in_doc = False
+        self.seen_text = True
 
-    def drop_from(k: int) -> None:
+    def drop_from(self, k: int) -> None:
         """Pop ``stack[k:]``; a numbered item taken for a heading that never got a paragraph
         under it was the last item of its list ("2、…。" right before "（二）…" or "三、…"):
         its text becomes a paragraph instead of vanishing."""
+        stack = self.stack
         for j in range(k, len(stack)):
             it = stack[j]
             if it.heading and not it.used and it.kind in _LIST_TYPES and it.cue_text:
                 it.heading = False
-                emit(_Block(it.cue_text, stack[: j + 1], it, soft_kind, first_in_doc, doc_index))
+                self.emit(
+                    _Block(
+                        it.cue_text, stack[: j + 1], it, self.soft_kind, self.first_in_doc,
+                        self.doc_index,
+                    )
+                )
         del stack[k:]
 
-    def push(item: _Item) -> None:
+    def push(self, item: _Item) -> None:
+        """Put ``item`` under its parent: a sibling of the same marker type replaces the old
+        one (and everything below it)."""
+        stack = self.stack
         while stack and not stack[-1].heading and stack[-1].kind != item.kind:
             stack.pop()  # an item with its own text is not the parent of a later heading
         types = [s.kind for s in stack]
         if item.kind in types:
-            drop_from(types.index(item.kind))
+            self.drop_from(types.index(item.kind))
         stack.append(item)
 
-    def reset(keep: list[_Item]) -> None:
+    def reset(self, keep: list[_Item]) -> None:
+        """Make the stack ``keep``, dropping (and flushing) only the items that differ."""
+        stack = self.stack
         k = 0
         while k < len(stack) and k < len(keep) and stack[k] is keep[k]:
             k += 1
-        drop_from(k)
+        self.drop_from(k)
         stack.extend(keep[k:])
 
-    while qi < len(queue):
-        idx, line = queue[qi]
-        qi += 1
-        text = line.text
-        # split an inline next item: "…实效性。3、加强干部监督管理…"
+    def new_document(self, title: str) -> None:
+        """A title starts the next document: only the title stays on the stack."""
+        self.reset([_Item("title", title, title)])
+        if self.blocks:
+            self.doc_index += 1
+        self.first_in_doc = True
+
+    # --- one logical line -----------------------------------------------------------------
+
+    def step(self, idx: int, line: Line) -> None:
+        """Try each reading of a line in order: styled heading, numbered item, document title,
+        section heading, and plain prose last."""
+        text = self.split_inline(idx, line.text)
+        if line.level is not None:
+            self.styled_heading(line.level, text)
+            return
+        mk, text = self.marker(idx, text)
+        if mk is not None:
+            self.numbered_item(mk, text)
+            return
+        if self.document_title(text) or self.section_heading(text):
+            return
+        self.prose(text)
+
+    def split_inline(self, idx: int, text: str) -> str:
+        """Split an inline next item ("…实效性。3、加强干部监督管理…"): the tail goes back on
+        the queue as its own line, so each item is read on its own."""
         own = marker_of(text)
-        expected = (own[2] or 0) + 1 if own and own[0] == "num" else next_num.get("num")
+        expected = (own[2] or 0) + 1 if own and own[0] == "num" else self.next_num.get("num")
         if expected:
             m = re.search(rf"(?<=[。；;！？!?])\s*(?={expected}[、.．](?!\d))", text)
             if m and m.start() > 10:
-                queue.insert(qi, (idx, Line(text[m.end():])))
+                self.queue.insert(self.qi, (idx, Line(text[m.end():])))
                 text = text[: m.start()]
-        if line.level is not None:
-            item = _Item(f"style{line.level}", text, text)
-            if line.level == 0 or (not stack and not seen_text and line.level == 1 and not blocks):
-                reset([_Item("title", text, text)])
-                doc_index += 1 if blocks else 0
-                first_in_doc = True
-            else:
-                push(item)
-            headings.append(text)
-            soft_kind = None
-            continue
+        return text
+
+    def styled_heading(self, level: int, text: str) -> None:
+        """A heading the document's own styles mark: level 0 (or a leading level 1) is the
+        title of a new document, deeper levels nest."""
+        if level == 0 or (not self.stack and not self.seen_text and level == 1 and not self.blocks):
+            self.new_document(text)
+        else:
+            self.push(_Item(f"style{level}", text, text))
+        self.headings.append(text)
+        self.soft_kind = None
+
+    def marker(self, idx: int, text: str) -> tuple[tuple[str, str, int | None] | None, str]:
+        """The line's list marker; a bare 一/二/三 run gets brackets back unless the next
+        character makes it a word ("一抓…")."""
         mk = marker_of(text)
-        if mk is None and idx in bare:
+        if mk is None and idx in self.bare:
             if text[1] in _BARE_WORD:
                 mk = ("bare", "", cn_int(text[0]))
             else:
                 mk = ("bare", f"（{text[0]}）", cn_int(text[0]))
                 text = f"（{text[0]}）{text[1:]}"
-        if mk is not None:
-            mtype, marker, number = mk
-            if number is not None:
-                next_num[mtype] = number + 1
-            rest = text[len(marker):].strip()
-            # a list goes on as it began: after an item with text, the next is text too
-            sibling_text = number is not None and content_item.get(mtype) == number - 1
-            if (
-                _short_heading(rest)
-                and not sibling_text
-                and not _long_item_list(queue, qi, mtype)
-            ):
-                item = _Item(mtype, _label(marker, rest.rstrip("。.:：;；")), rest)
-                push(item)
-                headings.append(item.label)
-                content_item.pop(mtype, None)
-                continue
-            lead, body = _split_lead(rest)
-            item = _Item(mtype, _label(marker, lead), lead, heading=False)
-            push(item)
-            headings.append(item.label)
-            if number is not None:
-                content_item[mtype] = number
-            emit(_Block(body, list(stack), item, soft_kind, first_in_doc, doc_index, marker))
-            continue
-        if _is_title(text, first=not seen_text and not stack) and explicit_kind(text) is None:
-            reset([_Item("title", text, text)])
-            headings.append(text)
-            if blocks:
-                doc_index += 1
-            first_in_doc = True
-            soft_kind = None
-            next_num.clear()
-            continue
+        return mk, text
+
+    def numbered_item(self, mk: tuple[str, str, int | None], text: str) -> None:
+        """A marked item is a heading when short and alone, otherwise a paragraph whose lead
+        sentence labels it."""
+        mtype, marker, number = mk
+        if number is not None:
+            self.next_num[mtype] = number + 1
+        rest = text[len(marker):].strip()
+        # a list goes on as it began: after an item with text, the next is text too
+        sibling_text = number is not None and self.content_item.get(mtype) == number - 1
+        if (
+            _short_heading(rest)
+            and not sibling_text
+            and not _long_item_list(self.queue, self.qi, mtype)
+        ):
+            item = _Item(mtype, _label(marker, rest.rstrip("。.:：;；")), rest)
+            self.push(item)
+            self.headings.append(item.label)
+            self.content_item.pop(mtype, None)
+            return
+        self.item_with_text(mtype, marker, number, rest)
+
+    def item_with_text(self, mtype: str, marker: str, number: int | None, rest: str) -> None:
+        """An item carrying its own text: labelled by its lead, emitted as a paragraph, and
+        remembered so the list's next item is read as text too."""
+        lead, body = _split_lead(rest)
+        item = _Item(mtype, _label(marker, lead), lead, heading=False)
+        self.push(item)
+        self.headings.append(item.label)
+        if number is not None:
+            self.content_item[mtype] = number
+        self.emit(
+            _Block(body, list(self.stack), item, self.soft_kind, self.first_in_doc, self.doc_index, marker)
+        )
+
+    def document_title(self, text: str) -> bool:
+        """An unmarked title line (not a kind heading such as "存在问题") starts a document and
+        restarts inline numbering."""
+        if not (
+            _is_title(text, first=not self.seen_text and not self.stack)
+            and explicit_kind(text) is None
+        ):
+            return False
+        self.reset([_Item("title", text, text)])
+        self.headings.append(text)
+        if self.blocks:
+            self.doc_index += 1
+        self.first_in_doc = True
+        self.soft_kind = None
+        self.next_num.clear()
+        return True
+
+    def section_heading(self, text: str) -> bool:
+        """An unmarked heading: a cue line or short "…：" naming a kind, or a short line with
+        no sentence end."""
         if _cue_heading(text) or (
             text.endswith(("：", ":")) and len(text) <= 16 and heading_kinds(text)
         ):
             item = _Item("colon", text.rstrip("：:。. "), text)
-            push(item)
-            headings.append(item.label)
-            soft_kind = None
-            continue
-        if _short_heading(text) and len(text) <= 20 and text[-1] not in _END_OK:
+        elif _short_heading(text) and len(text) <= 20 and text[-1] not in _END_OK:
             item = _Item("plain", text, text)
-            push(item)
-            headings.append(text)
-            soft_kind = None
-            continue
+        else:
+            return False
+        self.push(item)
+        self.headings.append(item.label)
+        self.soft_kind = None
+        return True
+
+    def prose(self, text: str) -> None:
+        """A plain paragraph: close finished items, notice a pasted-in new document, and
+        carry a lead-in's kind to the list right after it."""
+        self.close_text_items(text)
+        if self.seen_text and _OPENER.match(text) and len(text) > 60:
+            # "为深入学习贯彻…" / "今年以来，…": a new document pasted without its title
+            self.reset([it for it in self.stack if it.kind == "title"])
+        if self.soft_kind and not _INLINE_START.match(text):
+            self.soft_kind = None  # a lead-in governs the list right after it, not later prose
+        self.emit(
+            _Block(text, list(self.stack), None, self.soft_kind, self.first_in_doc, self.doc_index)
+        )
+        self.soft_kind = announced_kind(text) or self.soft_kind
+
+    def close_text_items(self, text: str) -> None:
+        """"近年来，…" after "4、完善管理制度。…" is new text, not part of item 4: pop items
+        that carry their own text unless the line continues them ("二是…", "同时…")."""
+        stack = self.stack
         if stack and not stack[-1].heading and not _INLINE_START.match(text):
-            # "近年来，…" after "4、完善管理制度。…" is new text, not part of item 4
             while stack and not stack[-1].heading:
                 stack.pop()
-        if seen_text and _OPENER.match(text) and len(text) > 60:
-            # "为深入学习贯彻…" / "今年以来，…": a new document pasted without its title
-            reset([it for it in stack if it.kind == "title"])
-        if soft_kind and not _INLINE_START.match(text):
-            soft_kind = None  # a lead-in governs the list right after it, not later prose
-        emit(_Block(text, list(stack), None, soft_kind, first_in_doc, doc_index))
-        soft_kind = announced_kind(text) or soft_kind
-    drop_from(0)
-    return blocks, headings
 
 
 def _long_item_list(queue: list[tuple[int, Line]], qi: int, mtype: str) -> bool:
@@ -1090,6 +1174,21 @@ def classify(
     ``after_problems`` that problems or causes came just before (actions then are measures).
     ``clause`` is the item title to judge as action or shortfall (default: the first clause).
     """
+    allowed, title_hints = _heading_context(headings)
+    verdict = _lead_verdict(lead_kind(text), allowed, first)
+    if verdict is not None:
+        return verdict
+    scores = keyword_scores(text)
+    _add_clause_evidence(
+        scores, fold(clause) if clause is not None else first_clause(text), after_problems
+    )
+    _add_context_evidence(scores, soft_kind, prev_kind, [*heading_kinds(title), *title_hints])
+    return _best_kind(scores, allowed)
+
+
+def _heading_context(headings: Iterable[str]) -> tuple[list[str] | None, list[str]]:
+    """``(allowed, title_hints)``: the kinds of the innermost heading with a cue, and the cues
+    of title-like headings inside it, which only hint because a title is not a section."""
     allowed: list[str] | None = None
     title_hints: list[str] = []
     for h in reversed(list(headings)):
@@ -1100,7 +1199,12 @@ def classify(
         if kinds:
             allowed = kinds
             break
-    lead = lead_kind(text)
+    return allowed, title_hints
+
+
+def _lead_verdict(lead: str | None, allowed: list[str] | None, first: bool) -> str | None:
+    """The kind when the paragraph's opening or a one-cue heading settles it without keywords;
+    ``None`` when the body evidence has to decide."""
     if lead == "结尾":
         if first:
             return "开头"  # "不妥之处敬请批评指正" said up front belongs to the opening
@@ -1110,25 +1214,41 @@ def classify(
             return lead
         return allowed[0]
     if allowed and lead == "整改措施" and lead not in allowed and "下一步打算" in allowed:
-        lead = "下一步打算"
+        lead = "下一步打算"  # measures under a "问题和打算" heading are the plans
     if lead and (allowed is None or lead in allowed):
         return lead
     if first and allowed is None:
         return "开头"
-    scores = keyword_scores(text)
-    clause = fold(clause) if clause is not None else first_clause(text)
+    return None
+
+
+def _add_clause_evidence(scores: dict[str, float], clause: str, after_problems: bool) -> None:
+    """The item's own title: a shortfall word reads as a problem, an action verb as work done,
+    or as a measure when problems came just before."""
     book = kind_book()
     if any(w in clause for w in book.shortfall_words):
         scores["存在问题"] = scores.get("存在问题", 0.0) + 2.0
     elif clause.startswith(book.action_verbs):
         k = "整改措施" if after_problems else "主要做法"
         scores[k] = scores.get(k, 0.0) + (3.0 if after_problems else 1.0)
+
+
+def _add_context_evidence(
+    scores: dict[str, float], soft_kind: str | None, prev_kind: str | None, hints: list[str]
+) -> None:
+    """Context around the paragraph: a lead-in's kind, the previous item's kind in the list,
+    and the cues of the title and title-like headings."""
     if soft_kind:
         scores[soft_kind] = scores.get(soft_kind, 0.0) + 4.0
     if prev_kind and prev_kind != OTHER:
         scores[prev_kind] = scores.get(prev_kind, 0.0) + 2.0
-    for k in [*heading_kinds(title), *title_hints]:
+    for k in hints:
         scores[k] = scores.get(k, 0.0) + 1.5
+
+
+def _best_kind(scores: dict[str, float], allowed: list[str] | None) -> str:
+    """Highest score among the heading's kinds (its longest cue gets a bonus), or overall
+    when there is no heading; weak evidence overall is 其他."""
     if allowed:
         scores[allowed[0]] = scores.get(allowed[0], 0.0) + 1.5  # the longest cue
         kept = {k: v for k, v in scores.items() if k in allowed}
@@ -1195,66 +1315,112 @@ def split_long(text: str, limit: int = MAX_CHARS) -> list[str]:
 
 def parse_lines(lines: list[Line]) -> ParsedDoc:
     """Run the whole pipeline on extracted lines."""
+    kept_lines, spam, width = _logical_lines(lines)
+    blocks, headings = structure(kept_lines)
+    kinds = _block_kinds(blocks)
+    paragraphs: list[Paragraph] = []
+    fragments = 0
+    fragment_chars: Counter[str] = Counter()
+    for block, kind in zip(blocks, kinds, strict=True):
+        fragments += _add_parts(block, kind, paragraphs, fragment_chars)
+    source = Counter(c for line in kept_lines for c in line.text if c.isalnum())
+    lost = _lost_chars(source, paragraphs, fragment_chars)
+    return ParsedDoc(paragraphs, spam, fragments, headings, width, source.total(), lost)
+
+
+def _logical_lines(lines: list[Line]) -> tuple[list[Line], int, int | None]:
+    """``(lines, spam, wrap width)``: ad/copyright lines and sentences removed and hard-wrapped
+    lines joined, so structure sees one line per heading or paragraph."""
     cleaned, spam = clean_lines(lines)
     width = detect_wrap_width(cleaned)
-    logical = rewrap(cleaned, width)
     kept_lines: list[Line] = []
-    for line in logical:
+    for line in rewrap(cleaned, width):
         text, dropped = drop_spam_sentences(line.text)
         spam += dropped
         if text:
             kept_lines.append(Line(tidy(text), line.level))
-    blocks, headings = structure(kept_lines)
+    return kept_lines, spam, width
+
+
+def _block_kinds(blocks: list[_Block]) -> list[str]:
+    """Kind of each block in order; each depends on the one before it in the same list and on
+    the kinds seen so far in the document, so they are judged in one pass."""
     doc_last: dict[int, int] = {}
     for i, b in enumerate(blocks):
         doc_last[b.doc_index] = i
-    paragraphs: list[Paragraph] = []
-    fragments = 0
-    fragment_chars: Counter[str] = Counter()
+    kinds: list[str] = []
     prev: tuple[tuple[str, ...], str, str] | None = None
     recent: list[str] = []
     for i, block in enumerate(blocks):
-        title = block.path[0].label if block.path and block.path[0].kind == "title" else ""
-        section = [it.label for it in block.path if it.kind != "title" and it.heading]
-        path = tuple(it.label for it in block.path)
-        parent = tuple(it.label for it in block.path if it is not block.own)
-        list_type = block.own.kind if block.own else ""
-        under_title_only = not section and block.own is None
         if block.first_in_doc:
             recent.clear()
-        clause = None
-        if block.own is None and block.path and block.path[-1].kind in _LIST_TYPES:
-            clause = first_clause(block.path[-1].cue_text)
-        kind = classify(
-            block.text,
-            section,
-            title,
-            block.soft_kind,
-            first=block.first_in_doc and under_title_only,
-            prev_kind=prev[1] if prev and prev[0] == parent and prev[2] == list_type else None,
-            after_problems=bool(recent) and recent[-1] in ("存在问题", "原因分析")
-            and (prev is None or prev[2] != list_type or prev[1] != recent[-1]),
-            clause=clause,
-        )
+        parent = tuple(it.label for it in block.path if it is not block.own)
+        list_type = block.own.kind if block.own else ""
+        kind = _block_kind(block, parent, list_type, prev, recent)
         if kind == OTHER and doc_last.get(block.doc_index) == i and lead_kind(block.text) == "结尾":
             kind = "结尾"
-        if is_plan_title(title):
-            # a plan's goals and agenda are not a report's 做法 or 打算: 其他, unless the
-            # plan has an explicit section such as "存在问题" or "下一步打算"
-            kind = next(
-                (k for k in (explicit_kind(h) for h in reversed(section)) if k is not None), OTHER
-            )
         prev = (parent, kind, list_type)
         recent.append(kind)
-        for part in split_long(block.text):
-            if _meaningful(part) < MIN_CHARS:
-                fragments += 1
-                fragment_chars.update(c for c in part if c.isalnum())
-                continue
-            paragraphs.append(
-                Paragraph(part, path, kind, len(paragraphs), find_placeholders(part))
-            )
-    source = Counter(c for line in kept_lines for c in line.text if c.isalnum())
+        kinds.append(kind)
+    return kinds
+
+
+def _block_kind(
+    block: _Block,
+    parent: tuple[str, ...],
+    list_type: str,
+    prev: tuple[tuple[str, ...], str, str] | None,
+    recent: list[str],
+) -> str:
+    """:func:`classify` with the block's place: its title and sections, the item it belongs
+    to, the previous sibling's kind and whether problems were just listed."""
+    title = block.path[0].label if block.path and block.path[0].kind == "title" else ""
+    section = [it.label for it in block.path if it.kind != "title" and it.heading]
+    under_title_only = not section and block.own is None
+    clause = None
+    if block.own is None and block.path and block.path[-1].kind in _LIST_TYPES:
+        clause = first_clause(block.path[-1].cue_text)
+    kind = classify(
+        block.text,
+        section,
+        title,
+        block.soft_kind,
+        first=block.first_in_doc and under_title_only,
+        prev_kind=prev[1] if prev and prev[0] == parent and prev[2] == list_type else None,
+        after_problems=bool(recent) and recent[-1] in ("存在问题", "原因分析")
+        and (prev is None or prev[2] != list_type or prev[1] != recent[-1]),
+        clause=clause,
+    )
+    if is_plan_title(title):
+        # a plan's goals and agenda are not a report's 做法 or 打算: 其他, unless the
+        # plan has an explicit section such as "存在问题" or "下一步打算"
+        kind = next(
+            (k for k in (explicit_kind(h) for h in reversed(section)) if k is not None), OTHER
+        )
+    return kind
+
+
+def _add_parts(
+    block: _Block, kind: str, paragraphs: list[Paragraph], fragment_chars: Counter[str]
+) -> int:
+    """Store the block's phone-sized parts as paragraphs; count and keep the characters of
+    parts too short to be one (they are not lost text). Returns the fragment count."""
+    path = tuple(it.label for it in block.path)
+    fragments = 0
+    for part in split_long(block.text):
+        if _meaningful(part) < MIN_CHARS:
+            fragments += 1
+            fragment_chars.update(c for c in part if c.isalnum())
+            continue
+        paragraphs.append(Paragraph(part, path, kind, len(paragraphs), find_placeholders(part)))
+    return fragments
+
+
+def _lost_chars(
+    source: Counter[str], paragraphs: list[Paragraph], fragment_chars: Counter[str]
+) -> int:
+    """Characters of the source found neither in a paragraph, a heading label (counted once)
+    nor a fragment: text the pipeline dropped by mistake."""
     kept = fragment_chars
     labels: set[str] = set()
     for p in paragraphs:
@@ -1263,8 +1429,7 @@ def parse_lines(lines: list[Line]) -> ParsedDoc:
             if label not in labels:
                 labels.add(label)
                 kept.update(c for c in label if c.isalnum())
-    lost = sum((source - kept).values())
-    return ParsedDoc(paragraphs, spam, fragments, headings, width, source.total(), lost)
+    return sum((source - kept).values())
 
 
 def parse_bytes(filename: str, data: bytes) -> ParsedDoc:
