@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.rules.engine import CONFIDENCE_MODEL, Rule, RuleBook, load_rules
+from bot.rules.engine import CONFIDENCE_MODEL, Evidence, Rule, RuleBook, load_rules
 
 OFFTOPIC = Path(__file__).with_name("calibration_offtopic.txt")
 FOLDS = 10
@@ -27,10 +27,10 @@ STEPS = 3000
 RATE = 0.1
 
 
-def collect(rules: list[Rule] | None = None) -> tuple[list[list[float]], list[int], list[float]]:
+def collect(rules: list[Rule] | None = None) -> tuple[list[Evidence], list[int], list[float]]:
     """Evidence vectors, right/wrong labels and sample weights for ``fit``."""
     rules = rules if rules is not None else load_rules()
-    xs: list[list[float]] = []
+    xs: list[Evidence] = []
     ys: list[int] = []
     ws: list[float] = []
     for j in range(FOLDS):
@@ -56,8 +56,12 @@ def collect(rules: list[Rule] | None = None) -> tuple[list[list[float]], list[in
     return xs, ys, ws
 
 
-def fit(xs: list[list[float]], ys: list[int], ws: list[float]) -> dict[str, object]:
-    """Weighted logistic regression on standardised evidence, by plain gradient descent."""
+def fit(xs: list[Evidence], ys: list[int], ws: list[float]) -> dict[str, object]:
+    """Weighted logistic regression on standardised evidence, by plain gradient descent.
+
+    The model stores the evidence's field names with its coefficients, in the same order, so
+    the engine can refuse it once ``Evidence`` changes (see ``load_confidence_model``).
+    """
     x = np.asarray(xs, dtype=np.float64)
     y = np.asarray(ys, dtype=np.float64)
     w = np.asarray(ws, dtype=np.float64)
@@ -72,7 +76,13 @@ def fit(xs: list[list[float]], ys: list[int], ws: list[float]) -> dict[str, obje
         e = (p - y) * w
         weights -= RATE * (z.T @ e / total + L2 * weights)
         bias -= RATE * float(e.sum()) / total
-    return {"mean": mean.tolist(), "scale": scale.tolist(), "weights": weights.tolist(), "bias": bias}
+    return {
+        "names": list(Evidence._fields),
+        "mean": mean.tolist(),
+        "scale": scale.tolist(),
+        "weights": weights.tolist(),
+        "bias": bias,
+    }
 
 
 def main() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
@@ -123,12 +124,54 @@ def test_confidence_model_matches_the_evidence(book: RuleBook) -> None:
     assert strong.confidence > 0.5 > weak.confidence
 
 
+def test_confidence_model_names_the_evidence_fields() -> None:
+    from bot.rules.engine import CONFIDENCE_MODEL, Evidence, load_confidence_model
+
+    model = json.loads(CONFIDENCE_MODEL.read_text("utf-8"))
+    assert model["names"] == list(Evidence._fields)
+    assert len(load_confidence_model(CONFIDENCE_MODEL)[2]) == len(Evidence._fields)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["rename", "reorder", "drop", "missing"],
+)
+def test_confidence_model_with_other_names_is_refused(tmp_path: Path, change: str) -> None:
+    """A model fitted on another evidence vector reads it by position, so it must fail loudly
+    on load instead of silently mis-calibrating every answer."""
+    from bot.rules.engine import CONFIDENCE_MODEL, ConfidenceModelError, load_confidence_model
+
+    model = json.loads(CONFIDENCE_MODEL.read_text("utf-8"))
+    names = model["names"]
+    if change == "rename":
+        model["names"] = [*names[:-1], "something_else"]
+    elif change == "reorder":
+        model["names"] = [names[1], names[0], *names[2:]]
+    elif change == "drop":
+        model = {k: v[:-1] if isinstance(v, list) else v for k, v in model.items()}
+    else:
+        del model["names"]
+    stale = tmp_path / "confidence.json"
+    stale.write_text(json.dumps(model), "utf-8")
+    with pytest.raises(ConfidenceModelError, match=r"benchmarks\.calibrate"):
+        load_confidence_model(stale)
+
+
+def test_confidence_model_needs_one_coefficient_per_name(tmp_path: Path) -> None:
+    from bot.rules.engine import CONFIDENCE_MODEL, ConfidenceModelError, load_confidence_model
+
+    model = json.loads(CONFIDENCE_MODEL.read_text("utf-8"))
+    model["weights"] = model["weights"][:-1]
+    stale = tmp_path / "confidence.json"
+    stale.write_text(json.dumps(model), "utf-8")
+    with pytest.raises(ConfidenceModelError, match="weights"):
+        load_confidence_model(stale)
+
+
 @pytest.mark.parametrize("name", ["rules_eval.jsonl", "rules_eval_fresh.jsonl"])
 def test_evaluation_questions_stay_out_of_the_knowledge_base(name: str) -> None:
     """The evaluation sets measure generalisation only while no KB variant copies one of their
     questions, exactly or nearly (a rapidfuzz ratio of 90 or more after normalisation)."""
-    from pathlib import Path
-
     from rapidfuzz import fuzz, process
 
     from bot.text import normalize

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import yaml
@@ -201,6 +201,82 @@ CLF_ANSWER_WEIGHT = 0.3
 CLF_L2 = 1e-4
 
 
+class Evidence(NamedTuple):
+    """The evidence about the top-ranked entry that the confidence model reads (``calibrated``).
+
+    knowledge/dict/confidence.json stores these field names next to its coefficients, in this
+    order, and is refused on load when they differ: adding, removing or reordering a field
+    means refitting the model with ``python -m benchmarks.calibrate``.
+    """
+
+    #: the top entry's match score (lexical + nearest-variant blend, in [0, 1])
+    score: float
+    #: share of the question's word weight the top entry covers
+    word_coverage: float
+    #: share of the question's bigram weight the top entry covers
+    gram_coverage: float
+    #: best rapidfuzz ratio of one of its variants
+    fuzzy: float
+    #: IDF-weighted Dice overlap with its closest variant
+    nearest_variant: float
+    #: its score minus the best score of the next five entries
+    score_lead: float
+    #: Naive-Bayes log-likelihood gap between the two best entries, per feature
+    nb_gap: float
+    #: share of the question's word weight no entry knows
+    unknown_words: float
+    #: log of the number of distinct question words
+    log_length: float
+    #: the heaviest question word the top entry lacks, as a share of the word weight
+    uncovered_word: float
+    #: its rank minus the runner-up's
+    rank_margin: float
+    #: the classifier's probability for it
+    clf_proba: float
+    #: 1.0 when the classifier ranks it first too
+    clf_agrees: float
+    #: its classifier log-probability minus the best other entry's
+    clf_margin: float
+    #: 1.0 when Naive Bayes ranks it first too
+    nb_agrees: float
+    #: 1.0 when it also has the best match score (the learned signals did not reorder)
+    score_is_best: float
+
+
+@dataclass(frozen=True)
+class _Question:
+    """A question's canonical words and the weights every signal reads."""
+
+    words: list[str]
+    #: word → weight, and bigram → weight (see ``RuleBook._weigh_question``)
+    wts: dict[str, float]
+    gts: dict[str, float]
+    w_total: float
+    g_total: float
+    #: words then "#"-marked bigrams with their weights, as in ``_features``
+    feats: dict[str, float]
+
+
+@dataclass(frozen=True)
+class _NaiveBayes:
+    loglik: list[float]
+    best: float
+    #: number of known features (at least 1), to compare questions of any length
+    n: int
+
+
+@dataclass(frozen=True)
+class _Signals:
+    """Every entry's scores from each way of reading the question."""
+
+    w_cov: list[float]
+    g_cov: list[float]
+    fuzzy: dict[int, float]
+    near: list[float]
+    nb: _NaiveBayes
+    lp: list[float]
+
+
 def _features(words: Sequence[str]) -> list[str]:
     """Classifier features: the canonical words and their character bigrams."""
     return [*words, *("#" + g for g in char_ngrams(" ".join(words)))]
@@ -343,17 +419,36 @@ class RuleBook:
         ranked = self._rank(question)
         return ranked[0] if ranked else []
 
-    def _rank(self, question: str) -> tuple[list[tuple[float, int]], list[float]] | None:
+    def _rank(self, question: str) -> tuple[list[tuple[float, int]], Evidence] | None:
         """Every entry ranked, plus the evidence about the top one that the calibrated
-        confidence model reads (see ``confidence`` and benchmarks/calibrate.py).
+        confidence model reads (see ``calibrated`` and benchmarks/calibrate.py).
 
         Ranking adds the Naive-Bayes and classifier log-likelihoods to the match score.
         """
         q_words = unique(tokens(question))
         if not q_words:
             return None
+        q = self._weigh_question(q_words)
+        signals = _Signals(
+            w_cov=self._coverage(q.wts, self._word_post),
+            g_cov=self._coverage(q.gts, self._gram_post),
+            fuzzy=self._fuzzy_nearest(q_words),
+            near=self._nearest_variant(q.feats),
+            nb=self._naive_bayes(q.feats),
+            lp=self._classifier_log_proba(q.feats),
+        )
+        out = self._order(q, signals)
+        evidence = self._evidence(q, signals, out)
+        return [(score, i) for _rank, score, i in out], evidence
+
+    def _weigh_question(self, q_words: list[str]) -> _Question:
+        """Weight the question's words and bigrams by how much each says about the topic.
+
+        IDF alone would let everyday context (今年, 同志) outweigh the topic, so a word's IDF is
+        scaled by its keyness; question words (多久, 几个人) decide between neighbouring entries
+        and are capped instead. A bigram weighs as much as the most topical word it comes from.
+        """
         q_grams = unique(char_ngrams(" ".join(q_words)))
-        # a bigram weighs as much as the most topical word it comes from
         g_key: dict[str, float] = {}
         for w in q_words:
             kw = 1.0 if w in QUESTION_WORDS else self.keyness(w)
@@ -366,18 +461,47 @@ class RuleBook:
             for w in q_words
         }
         gts = {g: self._gidf.get(g, self._unknown_idf) * g_key.get(g, 1.0) for g in q_grams}
-        w_total = sum(wts.values()) or 1.0
-        g_total = sum(gts.values()) or 1.0
-        q_string = " ".join(sorted(q_words))
+        return _Question(
+            words=q_words,
+            wts=wts,
+            gts=gts,
+            w_total=sum(wts.values()) or 1.0,
+            g_total=sum(gts.values()) or 1.0,
+            # the words, then "#"-marked bigrams, as in ``_features``
+            feats=dict(wts) | {"#" + g: gt for g, gt in gts.items()},
+        )
+
+    def _coverage(self, weights: dict[str, float], postings: dict[str, list[tuple[int, float]]]) -> list[float]:
+        """Per entry, the question's weight that the entry's vocabulary covers (unnormalised).
+
+        Lexical coverage says how much of what was asked an entry talks about at all; walking
+        the inverted index only touches the entries that share a word or bigram.
+        """
+        cov = [0.0] * len(self._entries)
+        for f, wt in weights.items():
+            for i, x in postings.get(f, ()):
+                cov[i] += wt * x
+        return cov
+
+    def _fuzzy_nearest(self, q_words: list[str]) -> dict[int, float]:
+        """Per entry (only the close ones), the best rapidfuzz ratio of a variant, in [0, 1].
+
+        Fuzzy matching tolerates typos, word order and extra context that exact overlap misses;
+        both sides are sorted word sequences, so plain ``fuzz.ratio`` is a token-sort ratio.
+        """
         fuzzy_best: dict[int, float] = {}
-        for _text, score, k in process.extract(
-            q_string, self._variants, scorer=fuzz.ratio, limit=60
-        ):
+        q_string = " ".join(sorted(q_words))
+        for _text, score, k in process.extract(q_string, self._variants, scorer=fuzz.ratio, limit=60):
             owner = self._variant_owner[k]
             fuzzy_best[owner] = max(fuzzy_best.get(owner, 0.0), score / 100.0)
-        # nearest variant by IDF-weighted Dice over words and bigrams: rewards matching one
-        # concrete phrasing rather than scattering over a long answer's vocabulary
-        q_feats = dict(wts) | {"#" + g: gt for g, gt in gts.items()}
+        return fuzzy_best
+
+    def _nearest_variant(self, q_feats: dict[str, float]) -> list[float]:
+        """Per entry, the IDF-weighted Dice overlap with its closest question variant.
+
+        Rewards matching one concrete phrasing rather than scattering over a long answer's
+        vocabulary; one sparse product over the feature→variant incidence covers all variants.
+        """
         q_mass = sum(q_feats.values())
         known = [(self._feat_col[f], wt) for f, wt in q_feats.items() if f in self._feat_col]
         near_of = np.zeros(len(self._entries))
@@ -385,68 +509,86 @@ class RuleBook:
             rows, q_weights = zip(*known, strict=True)
             common = np.asarray(q_weights) @ self._feat_variants[list(rows)]
             np.maximum.at(near_of, self._owner, 2 * common / (q_mass + self._variant_mass))
-        near = near_of.tolist()
-        # Naive Bayes over the same features: mean log-likelihood relative to the best entry,
-        # a ranking signal that sees how typical each word is of an entry, not just presence
-        q_all = list(q_feats)  # the words, then "#"-marked bigrams, as in ``_features``
-        nb_feats = [f for f in q_all if f in self._nb_vocab]
-        n_entries = len(self._entries)
+        near: list[float] = near_of.tolist()
+        return near
+
+    def _naive_bayes(self, q_feats: dict[str, float]) -> _NaiveBayes:
+        """Per entry, the Naive-Bayes log-likelihood of the question's known features.
+
+        A ranking signal that sees how typical each word is of an entry's wording, not just
+        whether it occurs; features no entry has are left out (they would shift all equally).
+        """
+        nb_feats = [f for f in q_feats if f in self._nb_vocab]
         base = len(nb_feats) * self._nb_floor
-        nb = [base - len(nb_feats) * self._nb_norm[i] for i in range(n_entries)]
+        nb = [base - len(nb_feats) * self._nb_norm[i] for i in range(len(self._entries))]
         for f in nb_feats:
             for i, x in self._nb_post[f]:
                 nb[i] += x
-        # the trained classifier's log-probabilities (see bot.rules.classifier)
-        lp = [0.0] * n_entries if self._clf is None else self._clf.log_proba(q_all).tolist()
-        nb_best = max(nb) if nb else 0.0
-        lp_best = max(lp) if lp else 0.0
-        nb_n = max(len(nb_feats), 1)
-        w_cov = [0.0] * n_entries
-        for w, wt in wts.items():
-            for i, x in self._word_post.get(w, ()):
-                w_cov[i] += wt * x
-        g_cov = [0.0] * n_entries
-        for g, gt in gts.items():
-            for i, x in self._gram_post.get(g, ()):
-                g_cov[i] += gt * x
+        return _NaiveBayes(loglik=nb, best=max(nb) if nb else 0.0, n=max(len(nb_feats), 1))
+
+    def _classifier_log_proba(self, q_feats: dict[str, float]) -> list[float]:
+        """Per entry, the trained classifier's log-probability (see bot.rules.classifier),
+        which learns which words decide between neighbouring entries; zeros when disabled."""
+        if self._clf is None:
+            return [0.0] * len(self._entries)
+        lp: list[float] = self._clf.log_proba(list(q_feats)).tolist()
+        return lp
+
+    def _order(self, q: _Question, s: _Signals) -> list[tuple[float, float, int]]:
+        """(rank, match score, entry index) for every entry, best rank first.
+
+        The match score blends the lexical and nearest-variant signals into [0, 1] (it is what
+        suggestions are cut on); the rank adds the learned log-likelihoods, which separate
+        neighbouring entries better than overlap alone.
+        """
         w_sum = W_WORDS + W_GRAMS + W_FUZZY + W_NEAR
         out: list[tuple[float, float, int]] = []
-        for i in range(n_entries):
+        for i in range(len(self._entries)):
             score = (
-                W_WORDS * w_cov[i] / w_total
-                + W_GRAMS * g_cov[i] / g_total
-                + W_FUZZY * fuzzy_best.get(i, 0.0)
-                + W_NEAR * near[i]
+                W_WORDS * s.w_cov[i] / q.w_total
+                + W_GRAMS * s.g_cov[i] / q.g_total
+                + W_FUZZY * s.fuzzy.get(i, 0.0)
+                + W_NEAR * s.near[i]
             ) / w_sum
-            rank = score + W_NB * (nb[i] - nb_best) / nb_n + W_CLF * lp[i]
+            rank = score + W_NB * (s.nb.loglik[i] - s.nb.best) / s.nb.n + W_CLF * s.lp[i]
             out.append((rank, score, i))
         out.sort(reverse=True)
+        return out
+
+    def _evidence(self, q: _Question, s: _Signals, out: list[tuple[float, float, int]]) -> Evidence:
+        """What the confidence model needs to know about the top-ranked entry.
+
+        Not just how well it matches but whether the signals agree on it and how far it is
+        ahead of the runner-up: a close race or a disagreeing classifier means a likely
+        wrong answer even with a good score.
+        """
         (r1, s1, i1), (r2, _s2, _i2) = out[0], out[1] if len(out) > 1 else out[0]
-        others = max((s for _r, s, _i in out[1:6]), default=0.0)
-        nb_sorted = sorted(nb, reverse=True)
-        nb_gap = (nb_sorted[0] - nb_sorted[1]) / nb_n if len(nb_sorted) > 1 else 0.0
-        unknown = sum(wt for w, wt in wts.items() if w not in self._idf) / w_total
+        others = max((sc for _r, sc, _i in out[1:6]), default=0.0)
+        nb_sorted = sorted(s.nb.loglik, reverse=True)
+        nb_gap = (nb_sorted[0] - nb_sorted[1]) / s.nb.n if len(nb_sorted) > 1 else 0.0
+        unknown = sum(wt for w, wt in q.wts.items() if w not in self._idf) / q.w_total
         top_words = self._entries[i1].words
-        uncovered = max((wt for w, wt in wts.items() if not top_words.get(w)), default=0.0)
-        evidence = [
-            s1,
-            w_cov[i1] / w_total,
-            g_cov[i1] / g_total,
-            fuzzy_best.get(i1, 0.0),
-            near[i1],
-            s1 - others,
-            nb_gap,
-            unknown,
-            math.log(len(q_words)),
-            uncovered / w_total,
-            r1 - r2,
-            math.exp(lp[i1]),
-            float(lp[i1] >= lp_best),
-            lp[i1] - max((x for i, x in enumerate(lp) if i != i1), default=lp[i1]),
-            float(nb[i1] >= nb_best),
-            float(s1 >= max(s for _r, s, _i in out)),
-        ]
-        return [(score, i) for _rank, score, i in out], evidence
+        uncovered = max((wt for w, wt in q.wts.items() if not top_words.get(w)), default=0.0)
+        lp = s.lp
+        lp_best = max(lp) if lp else 0.0
+        return Evidence(
+            score=s1,
+            word_coverage=s.w_cov[i1] / q.w_total,
+            gram_coverage=s.g_cov[i1] / q.g_total,
+            fuzzy=s.fuzzy.get(i1, 0.0),
+            nearest_variant=s.near[i1],
+            score_lead=s1 - others,
+            nb_gap=nb_gap,
+            unknown_words=unknown,
+            log_length=math.log(len(q.words)),
+            uncovered_word=uncovered / q.w_total,
+            rank_margin=r1 - r2,
+            clf_proba=math.exp(lp[i1]),
+            clf_agrees=float(lp[i1] >= lp_best),
+            clf_margin=lp[i1] - max((x for i, x in enumerate(lp) if i != i1), default=lp[i1]),
+            nb_agrees=float(s.nb.loglik[i1] >= s.nb.best),
+            score_is_best=float(s1 >= max(sc for _r, sc, _i in out)),
+        )
 
     def answer(self, question: str) -> Result:
         """Answer with the best entry if confident, else decline with the closest topics."""
@@ -471,13 +613,36 @@ class RuleBook:
         return Answer(rule, confidence, others, related)
 
 
-@lru_cache(maxsize=1)
-def _confidence_model() -> tuple[list[float], list[float], list[float], float]:
-    doc = json.loads(CONFIDENCE_MODEL.read_text("utf-8"))
+class ConfidenceModelError(KnowledgeError):
+    """knowledge/dict/confidence.json does not fit ``Evidence``: refit it with benchmarks/calibrate.py."""
+
+
+def load_confidence_model(path: Path) -> tuple[list[float], list[float], list[float], float]:
+    """(mean, scale, weights, bias) of the logistic model in ``path``.
+
+    The model reads the evidence by position, so a model fitted on another evidence vector
+    would silently mis-calibrate every answer; it is refused unless its stored ``names`` are
+    exactly ``Evidence._fields``, in order, with one coefficient each.
+    """
+    doc = json.loads(path.read_text("utf-8"))
+    names = doc.get("names")
+    if names != list(Evidence._fields):
+        raise ConfidenceModelError(
+            f"{path}: the confidence model was fitted on evidence {names!r}, but the engine "
+            f"builds {list(Evidence._fields)!r}; refit it with `python -m benchmarks.calibrate`"
+        )
+    for key in ("mean", "scale", "weights"):
+        if len(doc[key]) != len(names):
+            raise ConfidenceModelError(f"{path}: {key} has {len(doc[key])} values for {len(names)} names")
     return doc["mean"], doc["scale"], doc["weights"], float(doc["bias"])
 
 
-def calibrated(evidence: Sequence[float]) -> float:
+@lru_cache(maxsize=1)
+def _confidence_model() -> tuple[list[float], list[float], list[float], float]:
+    return load_confidence_model(CONFIDENCE_MODEL)
+
+
+def calibrated(evidence: Evidence) -> float:
     """Probability that the top-ranked entry is the right answer.
 
     A logistic model over the match evidence, fitted by benchmarks/calibrate.py on
