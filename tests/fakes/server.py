@@ -1,5 +1,4 @@
-"""The fake's transport: the aiohttp server, ``getUpdates`` long polling, the request log and
-the ``wait_*`` helpers."""
+"""The fake's transport: aiohttp server, ``getUpdates`` long polling, request log, ``wait_*``."""
 
 from __future__ import annotations
 
@@ -23,11 +22,7 @@ from tests.fakes.common import (
     bad_request,
 )
 from tests.fakes.methods import BotAPIMethods
-from tests.fakes.state import (
-    BotRequest,
-    FakeMessage,
-    UploadedFile,
-)
+from tests.fakes.state import BotRequest, FakeMessage, UploadedFile
 
 _T = TypeVar("_T")
 
