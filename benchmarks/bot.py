@@ -1,6 +1,6 @@
 """End-to-end bot benchmark: the real ``Application`` against the local fake Bot API.
 
-Everything talks HTTP on 127.0.0.1 only (``tests.fake_telegram.FakeTelegram``); the
+Everything talks HTTP on 127.0.0.1 only (``tests.fakes.FakeTelegram``); the
 Application is started the way ``tests/test_bot_e2e.py`` starts it (``build_application``,
 ``tick_job=False``, ``initialize``, ``post_init``, ``start``, ``start_polling``).
 
@@ -62,7 +62,7 @@ from bot.meetings.reminders import save_schedule
 from handlers.app import build_application, post_init
 from handlers.common import App
 from handlers.tick import run_tick
-from tests.fake_telegram import FakeTelegram
+from tests.fakes import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = ZoneInfo("Asia/Shanghai")

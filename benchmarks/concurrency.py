@@ -27,7 +27,7 @@ from benchmarks.bot import Clock, fast_limiter, make_settings, start_app, stop_a
 from bot.feedback import log_question
 from bot.rules.engine import NoAnswer
 from handlers.common import App
-from tests.fake_telegram import FakeTelegram
+from tests.fakes import FakeTelegram
 
 QUESTIONS = ["支委会多久开一次", "退休党员党费怎么交", "预备期多长时间", "党员大会多久开一次",
              "支部书记任期几年", "三会一课是什么", "入党积极分子怎么确定", "流动党员怎么管理"]

@@ -16,7 +16,7 @@ from bot.config import Settings
 from handlers.app import build_application, post_init
 from handlers.common import App, Context
 from handlers.tick import run_tick
-from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.fakes import FakeTelegram, FakeUser
 
 TZ = ZoneInfo("Asia/Shanghai")
 ADMIN = 4242

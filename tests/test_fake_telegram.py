@@ -35,7 +35,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fake_telegram import (
+from tests.fakes import (
     BOT_USERNAME,
     FakeTelegram,
     HTMLParseError,
