@@ -34,7 +34,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app.core import Command, Core, Request
+from bot.app.core import WORKING, Command, Core, Request
 from bot.app.views import admin as admin_view
 from bot.app.views import drafts as drafts_view
 from bot.app.views.inline import inline_page
@@ -92,6 +92,9 @@ def _shown(context: common.Context) -> OrderedDict[tuple[int, int], tuple[str, s
 async def render(update: Update, context: common.Context, replies: list[Reply]) -> None:
     """Button answer first (exactly once, with the first toast), then the messages in order."""
     query = update.callback_query
+    early = query is not None and common.was_answered(context, query)  # a slow route's 正在处理…
+    if early:  # its answer is spoken for: an error toast becomes a message
+        replies = [Reply(r.toast) if r.toast and not r.is_message else r for r in replies]
     if query is not None:
         toast = next((r for r in replies if r.toast), None)
         await common.answer(context, query, toast.toast if toast else None, alert=bool(toast and toast.alert))
@@ -179,6 +182,8 @@ async def on_button(update: Update, context: common.Context) -> None:
     if req is None:  # a button on an inline-mode message: no chat to act in
         await common.answer(context, query, common.STALE)
         return
+    if core_of(context).is_slow(req.data):  # answer now; the result follows as an edit/message
+        await common.answer(context, query, WORKING)
     await dispatch(update, context, req)
 
 

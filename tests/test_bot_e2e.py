@@ -491,7 +491,8 @@ async def test_unanswered_then_attach_makes_the_question_answerable(bot: Harness
     target = next((d for d in item.callback_data if d.endswith("zzsh.zhuti_dangri")), None)
     if target is None:  # the matcher did not suggest it: attach to the first suggestion instead
         target = item.callback_data[0]
-    await _press(bot, admin.id, item.message_id, target, admin)
+    await _press(bot, admin.id, item.message_id, target, admin)  # answered at once: 正在处理…
+    await bot.fake.wait_for(lambda: "立即生效" in (bot.fake.message(admin.id, item.message_id).text or ""), timeout=30)
     rule_id = target.split(":", 2)[2]
     assert bot.app is not None
     rule = getattr(bot.app.bot_data.book.answer(question), "rule", None)

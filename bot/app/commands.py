@@ -56,7 +56,7 @@ BUTTONS: tuple[ButtonRoute, ...] = (
     ButtonRoute(buttons.DRAFT_ADD, drafts.add_button),
     ButtonRoute(buttons.DRAFT_ITEM, drafts.basket_button),
     ButtonRoute(buttons.DRAFT_ACTION, drafts.basket_button),
-    ButtonRoute(buttons.ATTACH, admin.attach_button),
+    ButtonRoute(buttons.ATTACH, admin.attach_button, slow=True),  # teaching refits the matcher
     ButtonRoute(buttons.SOURCE, admin.source_button),
     ButtonRoute(buttons.SCHED_ADD, meetings.schedule_button, manage=True),
     ButtonRoute(buttons.SCHED_EDIT, meetings.schedule_button, manage=True),

@@ -81,9 +81,17 @@ class Command:
 
 @dataclass(frozen=True)
 class ButtonRoute:
+    """``slow``: the work takes seconds (a refit): front ends answer the press at once with
+    :data:`WORKING` and show the result as a message, not as the press's answer."""
+
     codec: Codec
     func: ButtonFunc
     manage: bool = False
+    slow: bool = False
+
+
+#: The immediate answer to a press whose work takes a while.
+WORKING = "正在处理…"
 
 
 @dataclass
@@ -118,6 +126,10 @@ class Core:
             if fields is not None:
                 return route, fields
         return None
+
+    def is_slow(self, data: str | None) -> bool:
+        found = self.button(data)
+        return bool(found and found[0].slow)
 
     def needs_manage_check(self, req: Request) -> bool:
         """Whether the front end must find out if the user administers this group."""
