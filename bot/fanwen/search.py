@@ -522,11 +522,16 @@ class Colloquial:
 
 def colloquial_table() -> tuple[Colloquial, ...]:
     """The rows of :data:`COLLOQUIAL` (empty when the file is missing or unreadable)."""
+    stamp = _colloquial_stamp()
+    return _load_colloquial(*stamp) if stamp else ()
+
+
+def _colloquial_stamp() -> tuple[str, int] | None:
+    """(path, modification time) of :data:`COLLOQUIAL`: the key its parsed forms are cached by."""
     try:
-        stamp = COLLOQUIAL.stat().st_mtime_ns
+        return str(COLLOQUIAL), COLLOQUIAL.stat().st_mtime_ns
     except OSError:
-        return ()
-    return _load_colloquial(str(COLLOQUIAL), stamp)
+        return None
 
 
 @lru_cache(maxsize=4)
@@ -548,7 +553,8 @@ def _load_colloquial(path: str, stamp: int) -> tuple[Colloquial, ...]:
 
 
 @lru_cache(maxsize=4)
-def _say_list(rows: tuple[Colloquial, ...]) -> tuple[list[str], list[int]]:
+def _say_list(path: str, stamp: int) -> tuple[list[str], list[int]]:
+    rows = _load_colloquial(path, stamp)
     says: list[str] = []
     owner: list[int] = []
     for i, row in enumerate(rows):
@@ -562,10 +568,21 @@ def _colloquial_matches(text: str, segments: list[str]) -> list[tuple[str, Collo
     """Rows whose ``say`` phrase occurs in ``text`` or nearly: one wrong, missing or extra
     character inside it (:func:`_near`), or its words in any order with others between
     (开会没人来 in 开会老是没人来, 开会人凑不齐 in 开会老是凑不齐人; see :func:`_has_words`)."""
-    rows = colloquial_table()
-    if not rows or not text:
+    stamp = _colloquial_stamp()
+    if stamp is None or not text:
         return []
-    says, owner = _say_list(rows)
+    rows = _load_colloquial(*stamp)
+    if not rows:
+        return []
+    return [(say, rows[i]) for say, i in _colloquial_hits(text, tuple(segments), *stamp)]
+
+
+@lru_cache(maxsize=2048)
+def _colloquial_hits(
+    text: str, segments: tuple[str, ...], path: str, stamp: int
+) -> tuple[tuple[str, int], ...]:
+    """(say phrase, row number) of the rows matching ``text`` (cached by query and table)."""
+    says, owner = _say_list(path, stamp)
     scores = process.cdist([text], says, scorer=fuzz.partial_ratio, dtype=np.uint8)[0]
     found: dict[int, str] = {}
     words = set(segments)
@@ -573,7 +590,7 @@ def _colloquial_matches(text: str, segments: list[str]) -> list[tuple[str, Collo
         say = says[j]
         if say in text or _near(say, text) or _has_words(_say_words(say), words):
             found.setdefault(owner[j], say)
-    return [(say, rows[i]) for i, say in found.items()]
+    return tuple((say, i) for i, say in found.items())
 
 
 def _near(say: str, text: str) -> bool:
@@ -703,6 +720,7 @@ def _homophone(typed: str, word: str) -> bool:
     )
 
 
+@lru_cache(maxsize=4096)
 def _kind_word(word: str) -> str:
     """The kind word ``word`` is, as spelled in ``kinds.yaml`` ("" when none).
 
@@ -725,20 +743,42 @@ def _make_query(words: list[str], kind_hint: str | None) -> _Query:
     """Index terms of ``words`` (weight 1) and of their synonyms (weight 0.6)."""
     typed = list(dict.fromkeys(terms_of_runs(words)))
     terms = dict.fromkeys(typed, 1.0)
-    expansions: list[tuple[str, str]] = []
-    for typed_form, other in _synonym_pairs():
-        if any(typed_form in w for w in words) and not any(other in w for w in words):
-            expansions.append((typed_form, other))
-            for t in terms_of_runs([other]):
-                terms.setdefault(t, 0.6)
+    expansions = list(_expansions(tuple(words)))
+    for _, other in expansions:
+        for t in terms_of_runs([other]):
+            terms.setdefault(t, 0.6)
     single = len(words) == 1 and len(words[0]) == 1
     segments = _segments(words)
     return _Query(words, terms, typed, segments, expansions, kind_hint, single)
 
 
+@lru_cache(maxsize=4096)
+def _expansions(words: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(typed form, other form) synonym pairs that apply to ``words``."""
+    return tuple(
+        (typed_form, other)
+        for typed_form, other in _synonym_pairs()
+        if any(typed_form in w for w in words) and not any(other in w for w in words)
+    )
+
+
 def _segments(words: list[str]) -> list[str]:
     """jieba words of the query's runs (a run without ideographs is one word)."""
-    return [s for w in words for s in (segmenter().cut(w) if _has_cjk(w) else [w])]
+    return [s for w in words for s in _cut(w)]
+
+
+@lru_cache(maxsize=8192)
+def _cut(word: str) -> tuple[str, ...]:
+    return tuple(segmenter().cut(word)) if _has_cjk(word) else (word,)
+
+
+@lru_cache(maxsize=8192)
+def _repaired(word: str) -> str:
+    """``word`` with pinyin-IME slips repaired (itself when the repair changes its length)."""
+    if not _has_cjk(word):
+        return word
+    r = "".join(repair_typos(word))
+    return r if len(r) == len(word) else word
 
 
 #: weight of a typed word's own terms once it has been repaired as a typo (it may still be
@@ -755,10 +795,7 @@ def _repair_query(db: Database, q: _Query) -> tuple[_Query, str]:
     """
     if q.single_char:
         return q, ""
-    fixed: list[str] = []
-    for w in q.words:
-        r = "".join(repair_typos(w)) if _has_cjk(w) else w
-        fixed.append(r if len(r) == len(w) else w)
+    fixed = [_repaired(w) for w in q.words]
     changed = [(w, r) for w, r in zip(q.words, fixed, strict=True) if w != r]
     if not changed:
         return q, ""
@@ -995,12 +1032,8 @@ def _expand_single(db: Database, q: _Query) -> _Query:
 
 def _document_frequencies(db: Database, terms: dict[str, float]) -> dict[str, int]:
     index = _index(db)
-    out: dict[str, int] = {}
-    for term in terms:
-        df = index.df(term_key(term))
-        if df:
-            out[term] = df
-    return out
+    found = index.dfs([term_key(t) for t in terms])
+    return {t: n for t, n in zip(terms, found, strict=True) if n}
 
 
 def _rerank(
