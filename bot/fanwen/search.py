@@ -1057,7 +1057,7 @@ def _rerank(
     marks = ",".join("?" * len(pids))
     # the heading is matched with the text, as it is indexed (see ``_doc_row``)
     rows = [
-        {"id": r[0], "folded": r[1], "kind": r[2], "heading": fold(r[3]) if r[3] else ""}
+        {"id": r[0], "folded": r[1], "kind": r[2], "heading": _fold_heading(r[3]) if r[3] else ""}
         for r in db.conn.execute(
             "SELECT p.id, COALESCE(d.folded, p.text), p.kind, p.heading FROM paragraphs p "
             f"LEFT JOIN search_docs d ON d.para_id = p.id WHERE p.id IN ({marks})",
@@ -1068,12 +1068,13 @@ def _rerank(
     units = _units(q, idf)
     unit_weight = sum(w for w, _ in units) or 1.0
     wanted = {t for _, alts in units for alt in alts for t in alt}
+    weighed = _weigh_units(units, idf)
     scored: list[tuple[float, float, str, dict[str, Any]]] = []
     for row in rows:
         folded = row["folded"]
         matched = f"{folded}\n{row['heading']}" if row["heading"] else folded
         present = {t for t in wanted if t in matched}
-        coverage = _coverage(units, present, idf) / unit_weight
+        coverage = _weighed_coverage(weighed, present) / unit_weight
         scored.append((bm25_of[row["id"]], coverage, matched, row))
     if not scored:
         return [], 0, False
@@ -1145,17 +1146,33 @@ def _units(q: _Query, idf: dict[str, float]) -> list[Unit]:
     return units
 
 
-def _coverage(units: list[Unit], present: set[str], idf: dict[str, float]) -> float:
+Weighed = list[tuple[float, list[tuple[list[tuple[str, float]], float]]]]
+
+
+def _weigh_units(units: list[Unit], idf: dict[str, float]) -> Weighed:
+    """``units`` with each term's idf and each alternative's total: computed once per query."""
+    return [
+        (weight, [([(t, idf[t]) for t in alt], sum(idf[t] for t in alt)) for alt in alts])
+        for weight, alts in units
+    ]
+
+
+def _weighed_coverage(units: Weighed, present: set[str]) -> float:
     """Weighted share of the units a paragraph covers (the best alternative of each)."""
     total = 0.0
     for weight, alts in units:
         best = 0.0
-        for alt in alts:
-            got = sum(idf[t] for t in alt if t in present)
+        for alt, mass in alts:
+            got = sum(w for t, w in alt if t in present)
             if got:
-                best = max(best, got / sum(idf[t] for t in alt))
+                best = max(best, got / mass)
         total += weight * best
     return total
+
+
+@lru_cache(maxsize=65536)
+def _fold_heading(heading: str) -> str:
+    return fold(heading)
 
 
 def _fetch(db: Database, pids: list[int]) -> list[dict[str, Any]]:
