@@ -359,7 +359,8 @@ class Index:
                 for key, (a, b) in zip(keys, found, strict=True):
                     if a == b:
                         continue
-                    docs = self._docs[n][a:b]
+                    # one conversion to the index type for the three scatters below
+                    docs = self._docs[n][a:b].astype(np.intp)
                     scores[docs] += np.float32(weighted[key]) * self._weights[n][a:b]
                     mark[docs] = True
                     if key in presence:
