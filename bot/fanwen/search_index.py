@@ -354,24 +354,28 @@ class Index:
                 if not seg.count:
                     continue
                 scores, cover, mark = self._buffers(n, seg.count)
-                keys = list(weighted)
-                found = self._lookup(n, seg, keys)
-                for key, (a, b) in zip(keys, found, strict=True):
-                    if a == b:
-                        continue
-                    # one conversion to the index type for the three scatters below
-                    docs = self._docs[n][a:b].astype(np.intp)
-                    scores[docs] += np.float32(weighted[key]) * self._weights[n][a:b]
-                    mark[docs] = True
-                    if key in presence:
-                        cover[docs] += np.float32(presence[key])
-                touched = np.flatnonzero(mark)
-                hit_scores = scores[touched]
-                hit_cover = cover[touched]
-                # reset only what this query touched: the buffers stay zero between queries
-                scores[touched] = 0
-                cover[touched] = 0
-                mark[touched] = False
+                try:
+                    keys = list(weighted)
+                    found = self._lookup(n, seg, keys)
+                    for key, (a, b) in zip(keys, found, strict=True):
+                        if a == b:
+                            continue
+                        # one conversion to the index type for the three scatters below
+                        docs = self._docs[n][a:b].astype(np.intp)
+                        scores[docs] += np.float32(weighted[key]) * self._weights[n][a:b]
+                        mark[docs] = True
+                        if key in presence:
+                            cover[docs] += np.float32(presence[key])
+                    touched = np.flatnonzero(mark)
+                    hit_scores = scores[touched]
+                    hit_cover = cover[touched]
+                    # reset only what this query touched: the buffers stay zero between queries
+                    scores[touched] = 0
+                    cover[touched] = 0
+                    mark[touched] = False
+                except BaseException:
+                    self._bufs[n] = None  # left dirty: fresh buffers next time
+                    raise
                 if len(dead):
                     hit_scores[np.isin(touched, dead)] = 0
                 keep = hit_scores != 0
