@@ -1107,11 +1107,17 @@ def _rerank(
     wanted = {t for _, alts in units for alt in alts for t in alt}
     weighed = _weigh_units(units, idf)
     scored: list[tuple[float, float, str, dict[str, Any]]] = []
+    # candidates mostly share a few patterns of present terms: each is weighed once
+    order = sorted(wanted)
+    by_pattern: dict[tuple[bool, ...], float] = {}
     for row in rows:
         folded = row["folded"]
         matched = f"{folded}\n{row['heading']}" if row["heading"] else folded
-        present = {t for t in wanted if t in matched}
-        coverage = _weighed_coverage(weighed, present) / unit_weight
+        pattern = tuple(t in matched for t in order)
+        coverage = by_pattern.get(pattern)
+        if coverage is None:
+            present = {t for t, hit in zip(order, pattern, strict=True) if hit}
+            coverage = by_pattern[pattern] = _weighed_coverage(weighed, present) / unit_weight
         scored.append((bm25_of[row["id"]], coverage, matched, row))
     if not scored:
         return [], 0, False
