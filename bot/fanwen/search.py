@@ -586,6 +586,7 @@ def _colloquial_hits(
     by_ends, by_needles = _say_prefilter(path, stamp)
     chars = set(text)
     maybe: set[int] = {j for j, _ in by_ends.get("", ())}
+    maybe.update(j for j, _ in by_needles.get("", ()))
     for c in chars:
         maybe.update(j for j, last in by_ends.get(c, ()) if last in chars)
         maybe.update(j for j, need in by_needles.get(c, ()) if need <= chars)
@@ -612,8 +613,10 @@ def _say_prefilter(
 
     A phrase matches exactly or :func:`_near`-ly only when the query has its first and last
     characters (``by_ends``: first → (phrase, last)), and by :func:`_has_words` only when the
-    query has every character of its words (``by_needles``: one of them → (phrase, all)). The
-    phrases neither admits are skipped before the rapidfuzz scores: the same matches, cheaper.
+    query has every character of its words, so every character no filler word has
+    (``by_needles``: one of them → (phrase, all of them)). The phrases neither admits are
+    skipped before the rapidfuzz scores: the same matches, cheaper. No phrase is segmented here
+    (that would load jieba's dictionary for all their characters at the first query).
     """
     says, _ = _say_list(path, stamp)
     by_ends: dict[str, list[tuple[int, str]]] = {}
@@ -623,10 +626,8 @@ def _say_prefilter(
             by_ends.setdefault("", []).append((j, ""))
             continue
         by_ends.setdefault(say[0], []).append((j, say[-1]))
-        needles = _say_words(say)
-        if len(needles) > 1 and sum(len(n) for n in needles) >= 3:
-            need = frozenset("".join(needles))
-            by_needles.setdefault(min(need), []).append((j, need))
+        need = frozenset(c for c in say if not c.isspace()) - _FILLER_CHARS
+        by_needles.setdefault(min(need) if need else "", []).append((j, need))
     return by_ends, by_needles
 
 
@@ -664,6 +665,10 @@ SAY_FILLERS = frozenset(
     "的 了 是 就 就是 都 也 还 和 跟 与 在 个 把 被 给 着 过 又 很 太 老 老是 总 总是 一直 "
     "吗 呢 啊 吧 呀 嘛 这 那 这些 那些 连 啥 什么 怎么".split()
 )
+
+
+#: characters of the filler words: the only ones a phrase may lack and still match by words
+_FILLER_CHARS = frozenset("".join(SAY_FILLERS))
 
 
 @lru_cache(maxsize=4096)
