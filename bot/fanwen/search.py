@@ -522,11 +522,16 @@ class Colloquial:
 
 def colloquial_table() -> tuple[Colloquial, ...]:
     """The rows of :data:`COLLOQUIAL` (empty when the file is missing or unreadable)."""
+    stamp = _colloquial_stamp()
+    return _load_colloquial(*stamp) if stamp else ()
+
+
+def _colloquial_stamp() -> tuple[str, int] | None:
+    """(path, modification time) of :data:`COLLOQUIAL`: the key its parsed forms are cached by."""
     try:
-        stamp = COLLOQUIAL.stat().st_mtime_ns
+        return str(COLLOQUIAL), COLLOQUIAL.stat().st_mtime_ns
     except OSError:
-        return ()
-    return _load_colloquial(str(COLLOQUIAL), stamp)
+        return None
 
 
 @lru_cache(maxsize=4)
@@ -548,7 +553,8 @@ def _load_colloquial(path: str, stamp: int) -> tuple[Colloquial, ...]:
 
 
 @lru_cache(maxsize=4)
-def _say_list(rows: tuple[Colloquial, ...]) -> tuple[list[str], list[int]]:
+def _say_list(path: str, stamp: int) -> tuple[list[str], list[int]]:
+    rows = _load_colloquial(path, stamp)
     says: list[str] = []
     owner: list[int] = []
     for i, row in enumerate(rows):
@@ -562,18 +568,67 @@ def _colloquial_matches(text: str, segments: list[str]) -> list[tuple[str, Collo
     """Rows whose ``say`` phrase occurs in ``text`` or nearly: one wrong, missing or extra
     character inside it (:func:`_near`), or its words in any order with others between
     (开会没人来 in 开会老是没人来, 开会人凑不齐 in 开会老是凑不齐人; see :func:`_has_words`)."""
-    rows = colloquial_table()
-    if not rows or not text:
+    stamp = _colloquial_stamp()
+    if stamp is None or not text:
         return []
-    says, owner = _say_list(rows)
-    scores = process.cdist([text], says, scorer=fuzz.partial_ratio, dtype=np.uint8)[0]
+    rows = _load_colloquial(*stamp)
+    if not rows:
+        return []
+    return [(say, rows[i]) for say, i in _colloquial_hits(text, tuple(segments), *stamp)]
+
+
+@lru_cache(maxsize=2048)
+def _colloquial_hits(
+    text: str, segments: tuple[str, ...], path: str, stamp: int
+) -> tuple[tuple[str, int], ...]:
+    """(say phrase, row number) of the rows matching ``text`` (cached by query and table)."""
+    says, owner = _say_list(path, stamp)
+    by_ends, by_needles = _say_prefilter(path, stamp)
+    chars = set(text)
+    maybe: set[int] = {j for j, _ in by_ends.get("", ())}
+    maybe.update(j for j, _ in by_needles.get("", ()))
+    for c in chars:
+        maybe.update(j for j, last in by_ends.get(c, ()) if last in chars)
+        maybe.update(j for j, need in by_needles.get(c, ()) if need <= chars)
+    if not maybe:
+        return ()
+    cands = sorted(maybe)
+    scores = process.cdist(
+        [text], [says[j] for j in cands], scorer=fuzz.partial_ratio, dtype=np.uint8
+    )[0]
     found: dict[int, str] = {}
     words = set(segments)
-    for j in np.flatnonzero(scores >= 60):
+    for j in (cands[i] for i in np.flatnonzero(scores >= 60)):
         say = says[j]
         if say in text or _near(say, text) or _has_words(_say_words(say), words):
             found.setdefault(owner[j], say)
-    return [(say, rows[i]) for i, say in found.items()]
+    return tuple((say, i) for i, say in found.items())
+
+
+@lru_cache(maxsize=4)
+def _say_prefilter(
+    path: str, stamp: int
+) -> tuple[dict[str, list[tuple[int, str]]], dict[str, list[tuple[int, frozenset[str]]]]]:
+    """What a query must contain for a ``say`` phrase to possibly match, by character.
+
+    A phrase matches exactly or :func:`_near`-ly only when the query has its first and last
+    characters (``by_ends``: first → (phrase, last)), and by :func:`_has_words` only when the
+    query has every character of its words, so every character no filler word has
+    (``by_needles``: one of them → (phrase, all of them)). The phrases neither admits are
+    skipped before the rapidfuzz scores: the same matches, cheaper. No phrase is segmented here
+    (that would load jieba's dictionary for all their characters at the first query).
+    """
+    says, _ = _say_list(path, stamp)
+    by_ends: dict[str, list[tuple[int, str]]] = {}
+    by_needles: dict[str, list[tuple[int, frozenset[str]]]] = {}
+    for j, say in enumerate(says):
+        if not say:  # folded to nothing: in every text (never in a real table)
+            by_ends.setdefault("", []).append((j, ""))
+            continue
+        by_ends.setdefault(say[0], []).append((j, say[-1]))
+        need = frozenset(c for c in say if not c.isspace()) - _FILLER_CHARS
+        by_needles.setdefault(min(need) if need else "", []).append((j, need))
+    return by_ends, by_needles
 
 
 def _near(say: str, text: str) -> bool:
@@ -610,6 +665,10 @@ SAY_FILLERS = frozenset(
     "的 了 是 就 就是 都 也 还 和 跟 与 在 个 把 被 给 着 过 又 很 太 老 老是 总 总是 一直 "
     "吗 呢 啊 吧 呀 嘛 这 那 这些 那些 连 啥 什么 怎么".split()
 )
+
+
+#: characters of the filler words: the only ones a phrase may lack and still match by words
+_FILLER_CHARS = frozenset("".join(SAY_FILLERS))
 
 
 @lru_cache(maxsize=4096)
@@ -703,6 +762,7 @@ def _homophone(typed: str, word: str) -> bool:
     )
 
 
+@lru_cache(maxsize=4096)
 def _kind_word(word: str) -> str:
     """The kind word ``word`` is, as spelled in ``kinds.yaml`` ("" when none).
 
@@ -725,20 +785,42 @@ def _make_query(words: list[str], kind_hint: str | None) -> _Query:
     """Index terms of ``words`` (weight 1) and of their synonyms (weight 0.6)."""
     typed = list(dict.fromkeys(terms_of_runs(words)))
     terms = dict.fromkeys(typed, 1.0)
-    expansions: list[tuple[str, str]] = []
-    for typed_form, other in _synonym_pairs():
-        if any(typed_form in w for w in words) and not any(other in w for w in words):
-            expansions.append((typed_form, other))
-            for t in terms_of_runs([other]):
-                terms.setdefault(t, 0.6)
+    expansions = list(_expansions(tuple(words)))
+    for _, other in expansions:
+        for t in terms_of_runs([other]):
+            terms.setdefault(t, 0.6)
     single = len(words) == 1 and len(words[0]) == 1
     segments = _segments(words)
     return _Query(words, terms, typed, segments, expansions, kind_hint, single)
 
 
+@lru_cache(maxsize=4096)
+def _expansions(words: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(typed form, other form) synonym pairs that apply to ``words``."""
+    return tuple(
+        (typed_form, other)
+        for typed_form, other in _synonym_pairs()
+        if any(typed_form in w for w in words) and not any(other in w for w in words)
+    )
+
+
 def _segments(words: list[str]) -> list[str]:
     """jieba words of the query's runs (a run without ideographs is one word)."""
-    return [s for w in words for s in (segmenter().cut(w) if _has_cjk(w) else [w])]
+    return [s for w in words for s in _cut(w)]
+
+
+@lru_cache(maxsize=8192)
+def _cut(word: str) -> tuple[str, ...]:
+    return tuple(segmenter().cut(word)) if _has_cjk(word) else (word,)
+
+
+@lru_cache(maxsize=8192)
+def _repaired(word: str) -> str:
+    """``word`` with pinyin-IME slips repaired (itself when the repair changes its length)."""
+    if not _has_cjk(word):
+        return word
+    r = "".join(repair_typos(word))
+    return r if len(r) == len(word) else word
 
 
 #: weight of a typed word's own terms once it has been repaired as a typo (it may still be
@@ -755,10 +837,7 @@ def _repair_query(db: Database, q: _Query) -> tuple[_Query, str]:
     """
     if q.single_char:
         return q, ""
-    fixed: list[str] = []
-    for w in q.words:
-        r = "".join(repair_typos(w)) if _has_cjk(w) else w
-        fixed.append(r if len(r) == len(w) else w)
+    fixed = [_repaired(w) for w in q.words]
     changed = [(w, r) for w, r in zip(q.words, fixed, strict=True) if w != r]
     if not changed:
         return q, ""
@@ -995,12 +1074,8 @@ def _expand_single(db: Database, q: _Query) -> _Query:
 
 def _document_frequencies(db: Database, terms: dict[str, float]) -> dict[str, int]:
     index = _index(db)
-    out: dict[str, int] = {}
-    for term in terms:
-        df = index.df(term_key(term))
-        if df:
-            out[term] = df
-    return out
+    found = index.dfs([term_key(t) for t in terms])
+    return {t: n for t, n in zip(terms, found, strict=True) if n}
 
 
 def _rerank(
@@ -1024,7 +1099,7 @@ def _rerank(
     marks = ",".join("?" * len(pids))
     # the heading is matched with the text, as it is indexed (see ``_doc_row``)
     rows = [
-        {"id": r[0], "folded": r[1], "kind": r[2], "heading": fold(r[3]) if r[3] else ""}
+        {"id": r[0], "folded": r[1], "kind": r[2], "heading": _fold_heading(r[3]) if r[3] else ""}
         for r in db.conn.execute(
             "SELECT p.id, COALESCE(d.folded, p.text), p.kind, p.heading FROM paragraphs p "
             f"LEFT JOIN search_docs d ON d.para_id = p.id WHERE p.id IN ({marks})",
@@ -1035,12 +1110,19 @@ def _rerank(
     units = _units(q, idf)
     unit_weight = sum(w for w, _ in units) or 1.0
     wanted = {t for _, alts in units for alt in alts for t in alt}
+    weighed = _weigh_units(units, idf)
     scored: list[tuple[float, float, str, dict[str, Any]]] = []
+    # candidates mostly share a few patterns of present terms: each is weighed once
+    order = sorted(wanted)
+    by_pattern: dict[tuple[bool, ...], float] = {}
     for row in rows:
         folded = row["folded"]
         matched = f"{folded}\n{row['heading']}" if row["heading"] else folded
-        present = {t for t in wanted if t in matched}
-        coverage = _coverage(units, present, idf) / unit_weight
+        pattern = tuple(t in matched for t in order)
+        coverage = by_pattern.get(pattern)
+        if coverage is None:
+            present = {t for t, hit in zip(order, pattern, strict=True) if hit}
+            coverage = by_pattern[pattern] = _weighed_coverage(weighed, present) / unit_weight
         scored.append((bm25_of[row["id"]], coverage, matched, row))
     if not scored:
         return [], 0, False
@@ -1112,17 +1194,33 @@ def _units(q: _Query, idf: dict[str, float]) -> list[Unit]:
     return units
 
 
-def _coverage(units: list[Unit], present: set[str], idf: dict[str, float]) -> float:
+Weighed = list[tuple[float, list[tuple[list[tuple[str, float]], float]]]]
+
+
+def _weigh_units(units: list[Unit], idf: dict[str, float]) -> Weighed:
+    """``units`` with each term's idf and each alternative's total: computed once per query."""
+    return [
+        (weight, [([(t, idf[t]) for t in alt], sum(idf[t] for t in alt)) for alt in alts])
+        for weight, alts in units
+    ]
+
+
+def _weighed_coverage(units: Weighed, present: set[str]) -> float:
     """Weighted share of the units a paragraph covers (the best alternative of each)."""
     total = 0.0
     for weight, alts in units:
         best = 0.0
-        for alt in alts:
-            got = sum(idf[t] for t in alt if t in present)
+        for alt, mass in alts:
+            got = sum(w for t, w in alt if t in present)
             if got:
-                best = max(best, got / sum(idf[t] for t in alt))
+                best = max(best, got / mass)
         total += weight * best
     return total
+
+
+@lru_cache(maxsize=65536)
+def _fold_heading(heading: str) -> str:
+    return fold(heading)
 
 
 def _fetch(db: Database, pids: list[int]) -> list[dict[str, Any]]:

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -258,6 +259,46 @@ class Index:
     dead: list[npt.NDArray[np.int64]]  # per segment: documents superseded or removed
     count: int
     avgdl: float
+    #: per segment: reusable score/cover/touched buffers (all zero between queries), plain
+    #: ndarray views of the memory-mapped postings, and term key → posting range
+    _bufs: list[tuple[F32, F32, npt.NDArray[np.bool_]] | None] = field(default_factory=list)
+    _docs: list[npt.NDArray[np.int32]] = field(default_factory=list)
+    _weights: list[F32] = field(default_factory=list)
+    _ranges: list[dict[int, tuple[int, int]]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._bufs = [None] * len(self.segments)
+        self._docs = [np.asarray(s.docs).view(np.ndarray) for s in self.segments]
+        self._weights = [np.asarray(s.weights).view(np.ndarray) for s in self.segments]
+        self._ranges = [{} for _ in self.segments]
+
+    def _buffers(self, n: int, count: int) -> tuple[F32, F32, npt.NDArray[np.bool_]]:
+        bufs = self._bufs[n]
+        if bufs is None:
+            bufs = (np.zeros(count, np.float32), np.zeros(count, np.float32),
+                    np.zeros(count, bool))
+            self._bufs[n] = bufs
+        return bufs
+
+    def _lookup(self, n: int, seg: Segment, keys: list[int]) -> list[tuple[int, int]]:
+        """Posting ranges of ``keys`` in segment ``n`` (one ``searchsorted`` for the misses)."""
+        cache = self._ranges[n]
+        missing = [k for k in keys if k not in cache]
+        if missing:
+            arr = np.array(missing, dtype=np.uint64)
+            pos = np.searchsorted(seg.keys, arr)
+            inside = pos < len(seg.keys)
+            hit = np.zeros(len(missing), bool)
+            hit[inside] = np.asarray(seg.keys[pos[inside]]) == arr[inside]
+            starts = np.asarray(seg.indptr[np.minimum(pos, len(seg.keys))])
+            ends = np.asarray(seg.indptr[np.minimum(pos + 1, len(seg.keys))])
+            if len(cache) > 200_000:
+                cache.clear()
+            for k, h, a, b in zip(missing, hit.tolist(), starts.tolist(), ends.tolist(),
+                                  strict=True):
+                cache[k] = (a, b) if h else (0, 0)
+        return [cache[k] for k in keys]
 
     @classmethod
     def open(cls, db: Database) -> Index:
@@ -277,12 +318,16 @@ class Index:
                    base.count - len(dead) + delta.count, avgdl)
 
     def df(self, key: int) -> int:
-        total = 0
-        for seg in self.segments:
-            i = int(np.searchsorted(seg.keys, key))
-            if i < len(seg.keys) and int(seg.keys[i]) == key:
-                total += int(seg.indptr[i + 1] - seg.indptr[i])
-        return total
+        return self.dfs([key])[0]
+
+    def dfs(self, keys: list[int]) -> list[int]:
+        """Document frequencies of ``keys`` (postings in every segment, dead ones included)."""
+        with self._lock:
+            total = [0] * len(keys)
+            for n, seg in enumerate(self.segments):
+                for i, (a, b) in enumerate(self._lookup(n, seg, keys)):
+                    total[i] += b - a
+            return total
 
     def idf(self, df: int) -> float:
         return float(np.log(1.0 + (self.count - df + 0.5) / (df + 0.5)))
@@ -304,34 +349,52 @@ class Index:
         out: list[tuple[int, float, int]] = []
         passing = 0
         presence_total = sum(presence.values()) or 1.0
-        for seg, dead in zip(self.segments, self.dead, strict=True):
-            if not seg.count:
-                continue
-            scores = np.zeros(seg.count, dtype=np.float32)
-            cover = np.zeros(seg.count, dtype=np.float32) if presence else None
-            for key, w in weighted.items():
-                docs, weights = seg.postings(key)
-                if len(docs):
-                    scores[docs] += np.float32(w) * weights
-                    if cover is not None and key in presence:
-                        cover[docs] += np.float32(presence[key])
-            if len(dead):
-                scores[dead] = 0
-            touched = np.flatnonzero(scores)
-            if kind_code:
-                touched = touched[seg.kind[touched] == kind_code]
-            if sources is not None:
-                touched = touched[np.isin(seg.source[touched], np.fromiter(sources, np.int64))]
-            if cover is not None:
-                passing += int(np.count_nonzero(cover[touched] >= 0.45 * presence_total))
-            else:
-                passing += len(touched)
-            if len(touched) > k:
-                touched = touched[np.argpartition(-scores[touched], k - 1)[:k]]
-            out.extend(
-                zip(seg.para_ids[touched].tolist(), scores[touched].tolist(),
-                    seg.kind[touched].tolist(), strict=True)
-            )
+        with self._lock:
+            for n, (seg, dead) in enumerate(zip(self.segments, self.dead, strict=True)):
+                if not seg.count:
+                    continue
+                scores, cover, mark = self._buffers(n, seg.count)
+                try:
+                    keys = list(weighted)
+                    found = self._lookup(n, seg, keys)
+                    for key, (a, b) in zip(keys, found, strict=True):
+                        if a == b:
+                            continue
+                        # one conversion to the index type for the three scatters below
+                        docs = self._docs[n][a:b].astype(np.intp)
+                        scores[docs] += np.float32(weighted[key]) * self._weights[n][a:b]
+                        mark[docs] = True
+                        if key in presence:
+                            cover[docs] += np.float32(presence[key])
+                    touched = np.flatnonzero(mark)
+                    hit_scores = scores[touched]
+                    hit_cover = cover[touched]
+                    # reset only what this query touched: the buffers stay zero between queries
+                    scores[touched] = 0
+                    cover[touched] = 0
+                    mark[touched] = False
+                except BaseException:
+                    self._bufs[n] = None  # left dirty: fresh buffers next time
+                    raise
+                if len(dead):
+                    hit_scores[np.isin(touched, dead)] = 0
+                keep = hit_scores != 0
+                if kind_code:
+                    keep &= seg.kind[touched] == kind_code
+                if sources is not None:
+                    keep &= np.isin(seg.source[touched], np.fromiter(sources, np.int64))
+                touched, hit_scores, hit_cover = touched[keep], hit_scores[keep], hit_cover[keep]
+                if presence:
+                    passing += int(np.count_nonzero(hit_cover >= 0.45 * presence_total))
+                else:
+                    passing += len(touched)
+                if len(touched) > k:
+                    best = np.argpartition(-hit_scores, k - 1)[:k]
+                    touched, hit_scores = touched[best], hit_scores[best]
+                out.extend(
+                    zip(seg.para_ids[touched].tolist(), hit_scores.tolist(),
+                        seg.kind[touched].tolist(), strict=True)
+                )
         out.sort(key=lambda x: (-x[1], x[0]))
         return out[:k], passing, presence_total
 
