@@ -68,8 +68,9 @@ async def _teach_button(fake: FakeTelegram, app: App, n: int) -> tuple[int, str]
     raise RuntimeError("no attach button")
 
 
-def _answered(fake: FakeTelegram, data: str) -> bool:
-    return any(a.data == data for a in fake.callback_answers)
+def _taught(fake: FakeTelegram, message_id: int) -> bool:
+    """The 归类 result replaced the /unanswered item (the press itself is answered at once)."""
+    return "立即生效" in (fake.message(ADMIN, message_id).text or "")
 
 
 async def run(rounds: int, users: int) -> None:
@@ -94,7 +95,7 @@ async def run(rounds: int, users: int) -> None:
             fake.press_button(ADMIN, message_id, data, user=fake.user(ADMIN))
             loaded = await _ask_all(fake, uids, texts)
             extras.append(max(loaded) - statistics.median(alone))
-            await fake.wait_for(functools.partial(_answered, fake, data), timeout=30)
+            await fake.wait_for(functools.partial(_taught, fake, message_id), timeout=60)
         await stop_app(app)
     await fake.stop()
     load = os.getloadavg()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from sqlite_utils import Database
@@ -36,7 +38,7 @@ from bot.config import Settings
 from bot.db import open_db, write
 from bot.fanwen.corpus import ensure_bundled
 from bot.meetings import reminders
-from bot.rules.engine import RuleBook, load_rulebook
+from bot.rules.engine import RuleBook, load_rulebook, use_fit_process
 from handlers import common, frontend, tick
 
 log = logging.getLogger(__name__)
@@ -222,6 +224,10 @@ async def post_init(app: common.App) -> None:
         data.db = await asyncio.to_thread(open_db, settings.db_path)
     data.book = await asyncio.to_thread(load_rulebook, data.db)
     await asyncio.to_thread(_warm, data.book)
+    # a taught variant's classifier refit runs in its own process (started on first use; the
+    # 归类 press is answered at once), so it never holds this process's GIL while others ask
+    data.fit_pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+    use_fit_process(data.fit_pool)
     await asyncio.to_thread(ensure_bundled, data.db)
     data.core = Core(settings, data.db, data.book)
     for hook in data.post_init_hooks:
@@ -231,6 +237,10 @@ async def post_init(app: common.App) -> None:
 
 async def post_shutdown(app: common.App) -> None:
     data = app.bot_data
+    if data.fit_pool is not None:
+        use_fit_process(None)
+        data.fit_pool.shutdown(wait=False, cancel_futures=True)
+        data.fit_pool = None
     db = getattr(data, "db", None)  # absent when post_init never ran
     if db is not None and data.owns_db:
         db.conn.close()

@@ -8,6 +8,7 @@ import logging
 import re
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
@@ -62,6 +63,7 @@ class BotData:
     book: RuleBook = field(init=False, repr=False)
     core: Core = field(init=False, repr=False)
     #: the process that refits a taught variant's classifier; set in ``post_init``
+    fit_pool: ProcessPoolExecutor | None = None
     #: one tick at a time, whether the job or a test runs it
     tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     #: button presses already answered (Telegram rejects a second answer)

@@ -23,8 +23,10 @@ import math
 import pickle
 import sqlite3
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -282,6 +284,10 @@ def _features(words: Sequence[str]) -> list[str]:
     return [*words, *("#" + g for g in char_ngrams(" ".join(words)))]
 
 
+#: Serialises teaching (see ``RuleBook.teach``); module-level so the pickled cache stays plain.
+_TEACH_LOCK = threading.Lock()
+
+
 class RuleBook:
     """Matcher over a list of rules plus admin-taught question variants."""
 
@@ -406,11 +412,13 @@ class RuleBook:
         return self._idf.get(f, self._unknown_idf)
 
     def teach(self, rule_id: str, question: str) -> None:
-        """Add a question variant in memory, effective for the next ``answer`` call."""
+        """Add a question variant in memory, effective for the next ``answer`` call. Two admins
+        teaching at once refit one after the other (a refit rebuilds shared indexes)."""
         if rule_id not in self._index:
             raise KeyError(rule_id)
-        self._add_variant(self._index[rule_id], question)
-        self._refresh_idf()
+        with _TEACH_LOCK:
+            self._add_variant(self._index[rule_id], question)
+            self._refresh_idf()
 
     # -- matching ---------------------------------------------------------------------------
 
@@ -723,8 +731,23 @@ def _bundled_book() -> RuleBook:
     return book
 
 
+#: Where a refit (a taught variant) runs; None: in this process. The Telegram front end sets a
+#: one-process pool, so the fit's number crunching never holds this process's GIL while other
+#: users' questions are answered.
+_FIT_POOL: Executor | None = None
+
+
+def use_fit_process(pool: Executor | None) -> None:
+    """Run classifier refits in ``pool`` (a ``ProcessPoolExecutor``), or in-process with None."""
+    global _FIT_POOL
+    _FIT_POOL = pool
+
+
 def _fit(docs: Sequence[tuple[int, Sequence[str], float]], n: int, previous: SoftmaxClassifier | None) -> SoftmaxClassifier:
-    """The classifier over ``docs``, warm-started from ``previous`` when refitting."""
+    """The classifier over ``docs``, warm-started from ``previous`` when refitting; a refit goes
+    to the fit pool when one is set."""
+    if previous is not None and _FIT_POOL is not None:
+        return _FIT_POOL.submit(SoftmaxClassifier.fit, docs, n, l2=CLF_L2, init=previous).result()
     return SoftmaxClassifier.fit(docs, n, l2=CLF_L2, init=previous)
 
 
