@@ -27,6 +27,9 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.search
 	$(BIN)/python -m benchmarks.reminders
 	$(BIN)/python -m benchmarks.classify
+	$(BIN)/python -m benchmarks.rules --situational benchmarks/rules_situational_heldout.jsonl
+	$(BIN)/python -m benchmarks.rules_cv
+	$(BIN)/python -m benchmarks.concurrency
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
