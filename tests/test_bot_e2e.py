@@ -185,6 +185,7 @@ async def test_nasty_inputs_get_clear_messages(bot: Harness) -> None:
     for q in ['/fanwen " * : ( ) AND OR NEAR -', "/fanwen 🎉🎉", "/fanwen", "/nosuch", "<b>&amp;"]:
         text = await _say(bot.fake, u.id, q, u)
         assert text.strip()
+        assert "处理这条消息时出错了" not in text  # a clear answer, not the error handler's apology
 
 
 async def test_inline_query_with_pagination(bot: Harness) -> None:
