@@ -283,3 +283,10 @@ def test_parse_count_args() -> None:
     assert o.kind == "org_form" and compute(o).value is True
     assert parse_count_args("应到40").missing[0].field == "present"
     assert parse_count_args("随便").missing[0].field == "args"
+
+
+def test_a_branch_committee_election_names_the_branch() -> None:
+    from datetime import date
+
+    req = detect("2024年9月选的支委，哪年换届", date(2026, 12, 4))
+    assert req is not None and req.inputs.get("org") == "支部" and not req.missing
