@@ -296,3 +296,13 @@ def test_followup_inherits_what_was_asked(rb: RuleBook, q: str, second: str) -> 
     assert len(case.parts) == 2
     assert second in case.parts[1].text()
     assert case.parts[0].text() != case.parts[1].text()
+
+
+def test_a_yes_no_question_that_needs_an_input_still_gets_the_rule_first() -> None:
+    from datetime import date
+
+    from bot.rules.case import answer_case
+    from bot.rules.engine import load_rulebook
+
+    case = answer_case(load_rulebook(), "今年任期届满了，事情太多，换届能不能推到明年", date(2026, 12, 4))
+    assert "上级" in case.text() and "批准" in case.text()

@@ -830,7 +830,7 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
         given = any(
             isinstance(v, int | Decimal) and not isinstance(v, bool) for v in calc.inputs.values()
         ) or bool(calc.inputs.get("date"))
-        if calc.missing and not given:  # a rules question that only looks like a calculation
+        if calc.missing and (not given or _YESNO.search(_clean(text))):  # a rules question, really
             result = book.answer(text)
             if isinstance(result, Answer) and not result.low_confidence:
                 part.result = result
