@@ -158,24 +158,20 @@ def add_workdays(start: date, n: int) -> tuple[date, bool]:
     """The ``n``-th working day counting ``start`` as the first when it is one (公示期满日)."""
     if n < 1:
         raise TimelineError("工作日天数至少为 1")
-    d, provisional = start, False
-    counted = 0
-    while True:
-        info = day_info(d)
-        provisional = provisional or not info.official
-        if info.workday:
-            counted += 1
-            if counted == n:
-                return d, provisional
-        d += timedelta(days=1)
+    return _walk_workdays(start, n, timedelta(days=1))
 
 
 def workdays_before(end: date, n: int) -> tuple[date, bool]:
     """The start of ``n`` working days that end on the last working day before ``end``."""
     if n < 1:
         raise TimelineError("工作日天数至少为 1")
-    d, provisional = end - timedelta(days=1), False
-    counted = 0
+    return _walk_workdays(end - timedelta(days=1), n, timedelta(days=-1))
+
+
+def _walk_workdays(d: date, n: int, step: timedelta) -> tuple[date, bool]:
+    """The ``n``-th working day from ``d`` (counted if it is one) in the direction of ``step``;
+    provisional when a day on the way lies in a year without official holiday data."""
+    provisional, counted = False, 0
     while True:
         info = day_info(d)
         provisional = provisional or not info.official
@@ -183,7 +179,7 @@ def workdays_before(end: date, n: int) -> tuple[date, bool]:
             counted += 1
             if counted == n:
                 return d, provisional
-        d -= timedelta(days=1)
+        d += step
 
 
 def _workday_by(d: date, limit: date | None) -> tuple[date, bool]:

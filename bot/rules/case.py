@@ -481,8 +481,6 @@ def _term_calc(start: date, t: str, today: date) -> Calc | None:
 
 def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
     """The extract module's date kinds: 预备期满/党龄, 发展对象 earliest, 谈话 deadline, 换届."""
-    from bot.meetings import huanjie
-
     i = req.inputs
     if req.missing and "date" in {m.field for m in req.missing}:
         calc = Calc(kind="date", inputs=dict(i))
@@ -491,23 +489,11 @@ def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
     start = date.fromisoformat(i["date"])
     stage, t = i.get("stage"), _clean(text)
     if stage == "term" or "换届" in t:
-        try:
-            kind = huanjie.parse_kind(re.sub(r"支委会?|支部委员会", "支部", t))
-        except huanjie.HuanjieError:
-            calc = Calc(kind="date", inputs=dict(i))
-            calc.missing = [Missing("org", "是哪一级组织？", ["支部", "党总支", "基层党委", "村", "社区"])]
-            return calc
-        h = huanjie.due(start, kind, today=today)
-        calc = Calc(kind="date", inputs={"rule": "term", "date": start.isoformat(), "org": kind})
-        calc.value = h.due
-        calc.result = f"任期届满：{h.due.year}年{h.due.month}月{h.due.day}日（{h.due.isoformat()}），{h.due.year}年换届"
-        calc.working = (
-            f"{kind}每届任期{h.term_years}年：{start.isoformat()}选出，{h.term_years}年后届满；"
-            f"延期或提前须报上级批准，一般不超过1年"
-        )
-        for b in h.basis[:2]:
-            calc.cite(b)
-        return calc
+        term = _term_calc(start, t, today)
+        if term is None:  # no level named: ask for it
+            term = Calc(kind="date", inputs=dict(i))
+            term.missing = [Missing("org", "是哪一级组织？", ["支部", "党总支", "基层党委", "村", "社区"])]
+        return term
     if i.get("precision") != "day":
         return None
     if "谈话" in t and stage == "application":

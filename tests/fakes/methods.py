@@ -8,8 +8,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from tests.fakes.common import (
-    BOT_USERNAME,
-    DEFAULT_TOKEN,
     JSON,
     MAX_CALLBACK_ANSWER_LENGTH,
     MAX_CALLBACK_DATA_BYTES,
@@ -94,22 +92,8 @@ class BotAPIMethods(TelegramState):
     (:class:`tests.fakes.FakeTelegram`) decodes requests and records them.
     """
 
-    def __init__(
-        self,
-        token: str = DEFAULT_TOKEN,
-        *,
-        bot_username: str = BOT_USERNAME,
-        bot_first_name: str = "党务助手测试",
-        strict_html_ampersand: bool = True,
-        strict_chats: bool = False,
-    ) -> None:
-        super().__init__(
-            token,
-            bot_username=bot_username,
-            bot_first_name=bot_first_name,
-            strict_html_ampersand=strict_html_ampersand,
-            strict_chats=strict_chats,
-        )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # the state's arguments, unchanged
+        super().__init__(*args, **kwargs)
         methods: dict[str, Handler] = {
             "getMe": self._get_me,
             "deleteWebhook": self._delete_webhook,
