@@ -1,6 +1,6 @@
 """End-to-end bot benchmark: the real ``Application`` against the local fake Bot API.
 
-Everything talks HTTP on 127.0.0.1 only (``tests.fakes.FakeTelegram``); the
+Everything talks HTTP on 127.0.0.1 only (``fakebotapi.FakeTelegram``); the
 Application is started the way ``tests/test_bot_e2e.py`` starts it (``build_application``,
 ``tick_job=False``, ``initialize``, ``post_init``, ``start``, ``start_polling``).
 
@@ -59,10 +59,10 @@ from bot.config import Settings
 from bot.db import open_db
 from bot.fanwen.corpus import ensure_bundled
 from bot.meetings.reminders import save_schedule
+from fakebotapi import FakeTelegram
 from handlers.app import build_application, post_init
 from handlers.common import App
 from handlers.tick import run_tick
-from tests.fakes import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = ZoneInfo("Asia/Shanghai")

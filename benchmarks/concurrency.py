@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 from benchmarks.bot import Clock, fast_limiter, make_settings, start_app, stop_app
 from bot.feedback import log_question
 from bot.rules.engine import NoAnswer
+from fakebotapi import FakeTelegram
 from handlers.common import App
-from tests.fakes import FakeTelegram
 
 QUESTIONS = ["支委会多久开一次", "退休党员党费怎么交", "预备期多长时间", "党员大会多久开一次",
              "支部书记任期几年", "三会一课是什么", "入党积极分子怎么确定", "流动党员怎么管理"]

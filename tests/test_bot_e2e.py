@@ -13,10 +13,10 @@ import pytest
 from icalendar import Calendar
 
 from bot.config import Settings
+from fakebotapi import FakeTelegram, FakeUser
 from handlers.app import build_application, post_init
 from handlers.common import App, Context
 from handlers.tick import run_tick
-from tests.fakes import FakeTelegram, FakeUser
 
 TZ = ZoneInfo("Asia/Shanghai")
 ADMIN = 4242

@@ -35,7 +35,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fakes import (
+from fakebotapi import (
     BOT_USERNAME,
     FakeTelegram,
     HTMLParseError,

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from tests.fakes import FakeTelegram
+from fakebotapi import FakeTelegram
 from tests.test_bot_e2e import ADMIN, Harness, _say, _user, bot  # noqa: F401 — the fixture
 
 STRANGER = 777

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from tests.fakes.common import JSON
+from fakebotapi.common import JSON
 
 
 class HTMLParseError(ValueError):

@@ -1,5 +1,12 @@
 """A local fake of the Telegram Bot API for end-to-end tests of python-telegram-bot bots.
 
+This package is a development tool, never shipped: the end-to-end tests (``tests/``) and the
+benchmarks (``benchmarks/``) both drive the real bot against it, so it lives at the top of the
+repository beside them rather than inside either (benchmarks must not import from ``tests``). It
+is deliberately left out of ``[tool.setuptools.packages.find]``, so an installed ``dangwu`` never
+contains it; it is importable only from a checkout's root, like ``tests`` and ``benchmarks``, and
+needs the ``dev`` extra (``aiohttp``).
+
 The fake is an :mod:`aiohttp` server on ``127.0.0.1`` (random free port) that speaks the Bot API
 wire protocol closely enough for a real :class:`telegram.ext.Application` to run against it::
 
@@ -40,24 +47,24 @@ Not emulated: Markdown/MarkdownV2 validation (text is stored as sent), media oth
 documents, webhooks delivery, forum topics, payments, privacy mode in groups.
 
 Everything runs in the event loop that calls :meth:`FakeTelegram.start`; the helper methods are
-plain synchronous calls except the ``wait_*`` ones. Import it as ``from tests.fakes
-import FakeTelegram`` (``tests`` is a package). Notes for Application tests:
+plain synchronous calls except the ``wait_*`` ones. Import it as ``from fakebotapi
+import FakeTelegram`` (run from the repository root). Notes for Application tests:
 
 * ``post_init`` only runs inside ``run_polling()``; when starting by hand call it yourself;
 * stop the Application (``updater.stop()``, ``stop()``) before :meth:`FakeTelegram.stop`;
 * PTB strips "Bad Request: " and capitalises error texts (``BadRequest("Message is too long")``);
   :attr:`FakeTelegram.requests` keeps the exact descriptions.
 
-Layout: :mod:`tests.fakes.html` (HTML parsing, entities, UTF-16 lengths), :mod:`tests.fakes.state`
-(users, chats, messages, files, injected failures), :mod:`tests.fakes.methods` (the Bot API
-methods), :mod:`tests.fakes.server` (aiohttp transport, ``getUpdates`` long polling, request log,
-``wait_*`` helpers); :mod:`tests.fakes.common` holds the JSON alias, limits and the API error.
+Layout: :mod:`fakebotapi.html` (HTML parsing, entities, UTF-16 lengths), :mod:`fakebotapi.state`
+(users, chats, messages, files, injected failures), :mod:`fakebotapi.methods` (the Bot API
+methods), :mod:`fakebotapi.server` (aiohttp transport, ``getUpdates`` long polling, request log,
+``wait_*`` helpers); :mod:`fakebotapi.common` holds the JSON alias, limits and the API error.
 """
 
-from tests.fakes.common import BOT_USERNAME, DEFAULT_TOKEN, TelegramAPIError
-from tests.fakes.html import HTMLParseError, detect_entities, parse_html, utf16_len
-from tests.fakes.server import FakeTelegram
-from tests.fakes.state import (
+from fakebotapi.common import BOT_USERNAME, DEFAULT_TOKEN, TelegramAPIError
+from fakebotapi.html import HTMLParseError, detect_entities, parse_html, utf16_len
+from fakebotapi.server import FakeTelegram
+from fakebotapi.state import (
     BotRequest,
     CallbackAnswer,
     FakeChat,

@@ -12,7 +12,7 @@ from typing import Any, Final, TypeVar
 
 from aiohttp import web
 
-from tests.fakes.common import (
+from fakebotapi.common import (
     BOT_USERNAME,
     DEFAULT_TOKEN,
     JSON,
@@ -21,8 +21,8 @@ from tests.fakes.common import (
     as_int,
     bad_request,
 )
-from tests.fakes.methods import BotAPIMethods
-from tests.fakes.state import BotRequest, FakeMessage, UploadedFile
+from fakebotapi.methods import BotAPIMethods
+from fakebotapi.state import BotRequest, FakeMessage, UploadedFile
 
 _T = TypeVar("_T")
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
-from tests.fakes.common import (
+from fakebotapi.common import (
     BOT_USERNAME,
     DEFAULT_TOKEN,
     JSON,
@@ -19,7 +19,7 @@ from tests.fakes.common import (
     as_int,
     bad_request,
 )
-from tests.fakes.html import detect_entities
+from fakebotapi.html import detect_entities
 
 # --------------------------------------------------------------------------------------------
 # Data model
@@ -225,7 +225,7 @@ class _Failure:
 class TelegramState:
     """What the fake Telegram knows: users, chats, messages, files, queued updates, failures.
 
-    The base of :class:`tests.fakes.FakeTelegram`; the test-facing helpers that play the users'
+    The base of :class:`fakebotapi.FakeTelegram`; the test-facing helpers that play the users'
     side (``send_text``, ``press_button``, ...) and inject failures live here.
     """
 

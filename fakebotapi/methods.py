@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
-from tests.fakes.common import (
+from fakebotapi.common import (
     JSON,
     MAX_CALLBACK_ANSWER_LENGTH,
     MAX_CALLBACK_DATA_BYTES,
@@ -20,8 +20,8 @@ from tests.fakes.common import (
     opt_str,
     truthy,
 )
-from tests.fakes.html import HTMLParseError, parse_html, trim_entities, utf16_len
-from tests.fakes.state import (
+from fakebotapi.html import HTMLParseError, parse_html, trim_entities, utf16_len
+from fakebotapi.state import (
     CallbackAnswer,
     FakeChat,
     FakeMessage,
@@ -89,7 +89,7 @@ class BotAPIMethods(TelegramState):
     """The Bot API methods the fake implements, as ``async (params, files) -> result`` handlers.
 
     A handler raises :class:`TelegramAPIError` to answer ``{"ok": false, ...}``; the transport
-    (:class:`tests.fakes.FakeTelegram`) decodes requests and records them.
+    (:class:`fakebotapi.FakeTelegram`) decodes requests and records them.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # the state's arguments, unchanged
