@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from fakebotapi.common import JSON
@@ -122,198 +123,283 @@ def parse_html(text: str, *, strict_ampersand: bool = False) -> tuple[str, list[
     Telegram keeps such a ``&`` literally; strict mode exists to catch text that was not passed
     through ``html.escape``.
     """
-    b = text.encode("utf-8")
-    n = len(b)
+    return _HTMLParser(text, strict_ampersand).parse()
 
-    def at(i: int) -> int:
-        return b[i] if i < n else 0
 
-    out = bytearray()
-    utf16 = 0
-    entities: list[JSON] = []
-    # (tag name, argument, utf16 offset at start, byte position in ``out`` at start)
-    stack: list[tuple[str, str, int, int]] = []
-    i = 0
-    while i < n:
-        c = b[i]
-        if c == _AMP:
-            code, end, had_semicolon = _decode_html_entity(b, i)
-            if code != 0 and (had_semicolon or not strict_ampersand):
-                if 0xD800 <= code <= 0xDFFF:
-                    raise HTMLParseError(
-                        "Text contains invalid Unicode characters after decoding HTML entities, "
-                        "check for unmatched surrogate code units"
-                    )
-                out += chr(code).encode("utf-8")
-                utf16 += 2 if code > 0xFFFF else 1
-                i = end
+class _HTMLParser:
+    """The state of one :func:`parse_html` call, walked one token at a time.
+
+    tdlib's parser is a single long loop over the UTF-8 bytes; here each token kind (a character
+    reference, a plain byte, a start tag with its attributes, an end tag) is one method, sharing
+    the byte cursor ``i``, the output bytes, the running UTF-16 length and the open-tag stack, so
+    that every step can be read (and compared with tdlib) on its own. Error texts and byte
+    offsets are tdlib's.
+    """
+
+    def __init__(self, text: str, strict_ampersand: bool) -> None:
+        self.b = text.encode("utf-8")
+        self.n = len(self.b)
+        self.strict_ampersand = strict_ampersand
+        self.i = 0
+        self.out = bytearray()
+        self.utf16 = 0
+        self.entities: list[JSON] = []
+        # (tag name, argument, utf16 offset at start, byte position in ``out`` at start)
+        self.stack: list[tuple[str, str, int, int]] = []
+
+    def at(self, i: int) -> int:
+        """The byte at ``i``, or 0 past the end (tdlib's NUL sentinel)."""
+        return self.b[i] if i < self.n else 0
+
+    def parse(self) -> tuple[str, list[JSON]]:
+        """Consume the whole text, then check every tag was closed and order the entities."""
+        while self.i < self.n:
+            c = self.b[self.i]
+            if c == _AMP and self._character_reference():
                 continue
-            if strict_ampersand:
-                raise HTMLParseError(
-                    f'Character "&" at byte offset {i} must be escaped as "&amp;" '
-                    "(fake_telegram strict mode; real Telegram would keep it literally)"
-                )
-        if c != _LT:
-            if c & 0xC0 != 0x80:
-                utf16 += 2 if c >= 0xF0 else 1
-            out.append(c)
-            i += 1
-            continue
+            if c != _LT:
+                self._plain_byte(c)
+            elif self.at(self.i + 1) != _SLASH:
+                self._start_tag()
+            else:
+                self._end_tag()
+        return self._finish()
 
-        begin = i
-        i += 1
-        if at(i) != _SLASH:
-            # start tag
-            while at(i) not in _SPACES and at(i) != _GT:
-                i += 1
-            if at(i) == 0:
-                raise HTMLParseError(f"Unclosed start tag at byte offset {begin}")
-            tag = b[begin + 1 : i].lower().decode("utf-8", "replace")
-            if tag not in _HTML_TAGS:
-                raise HTMLParseError(f'Unsupported start tag "{tag}" at byte offset {begin}')
-            argument = ""
-            while at(i) != _GT:
-                while at(i) != 0 and at(i) in _SPACES:
-                    i += 1
-                if at(i) == _GT:
-                    break
-                attr_begin = i
-                while at(i) not in _SPACES and at(i) != _EQ and at(i) != _GT:
-                    i += 1
-                attr_name = b[attr_begin:i]
-                if not attr_name:
-                    raise HTMLParseError(
-                        f'Empty attribute name in the tag "{tag}" at byte offset {begin}'
-                    )
-                while at(i) != 0 and at(i) in _SPACES:
-                    i += 1
-                if at(i) != _EQ:
-                    if tag == "blockquote" and attr_name == b"expandable":
-                        argument = "1"
-                        continue
-                    raise HTMLParseError(
-                        "Expected equal sign in declaration of an attribute of the tag "
-                        f'"{tag}" at byte offset {begin}'
-                    )
-                i += 1
-                while at(i) != 0 and at(i) in _SPACES:
-                    i += 1
-                if at(i) == 0:
-                    raise HTMLParseError(f'Unclosed start tag "{tag}" at byte offset {begin}')
-                value = bytearray()
-                if at(i) not in _QUOTES:
-                    token_begin = i
-                    while _is_ascii_alnum(at(i)) or at(i) in (0x2E, 0x2D):
-                        i += 1
-                    value += b[token_begin:i].lower()
-                    if at(i) not in _SPACES and at(i) != _GT:
-                        raise HTMLParseError(
-                            f"Unexpected end of name token at byte offset {token_begin}"
-                        )
-                else:
-                    quote = at(i)
-                    i += 1
-                    while at(i) != quote and at(i) != 0:
-                        if at(i) == _AMP:
-                            code, end, _ = _decode_html_entity(b, i)
-                            if code != 0:
-                                value += chr(code).encode("utf-8", "surrogatepass")
-                                i = end
-                                continue
-                        value.append(at(i))
-                        i += 1
-                    if at(i) == quote:
-                        i += 1
-                if at(i) == 0:
-                    raise HTMLParseError(f"Unclosed start tag at byte offset {begin}")
-                val = value.decode("utf-8", "replace")
-                if tag == "a" and attr_name == b"href":
-                    argument = val
-                elif tag == "code" and attr_name == b"class" and val.startswith("language-"):
-                    argument = val[9:]
-                elif tag == "span" and attr_name == b"class" and val.startswith("tg-"):
-                    argument = val[3:]
-                elif tag == "tg-emoji" and attr_name == b"emoji-id":
-                    argument = val
-            if tag == "span" and argument != "spoiler":
+    def _character_reference(self) -> bool:
+        """Decode ``&...`` at the cursor into ``out``; False leaves a bare ``&`` as a plain byte
+        (tdlib keeps it literally; strict mode raises instead)."""
+        code, end, had_semicolon = _decode_html_entity(self.b, self.i)
+        if code != 0 and (had_semicolon or not self.strict_ampersand):
+            if 0xD800 <= code <= 0xDFFF:
                 raise HTMLParseError(
-                    f'Tag "span" must have class "tg-spoiler" at byte offset {begin}'
+                    "Text contains invalid Unicode characters after decoding HTML entities, "
+                    "check for unmatched surrogate code units"
                 )
-            stack.append((tag, argument, utf16, len(out)))
-            i += 1  # skip '>'
-            continue
+            self.out += chr(code).encode("utf-8")
+            self.utf16 += 2 if code > 0xFFFF else 1
+            self.i = end
+            return True
+        if self.strict_ampersand:
+            raise HTMLParseError(
+                f'Character "&" at byte offset {self.i} must be escaped as "&amp;" '
+                "(fake_telegram strict mode; real Telegram would keep it literally)"
+            )
+        return False
 
-        # end tag
-        if not stack:
+    def _plain_byte(self, c: int) -> None:
+        """Copy one text byte; a UTF-8 lead byte adds its character's UTF-16 length (2 for a
+        4-byte sequence, a surrogate pair), continuation bytes add nothing."""
+        if c & 0xC0 != 0x80:
+            self.utf16 += 2 if c >= 0xF0 else 1
+        self.out.append(c)
+        self.i += 1
+
+    def _skip_spaces(self) -> None:
+        while self.at(self.i) != 0 and self.at(self.i) in _SPACES:
+            self.i += 1
+
+    def _skip_name(self, *stops: int) -> None:
+        """Move past a tag or attribute name: up to a space (or the end) or one of ``stops``."""
+        while self.at(self.i) not in _SPACES and self.at(self.i) not in stops:
+            self.i += 1
+
+    def _start_tag(self) -> None:
+        """``<tag attr=value ...>``: check the tag, read its attributes into one argument (the
+        href, the code language, the span class, the emoji id, blockquote's expandable) and
+        push it on the stack."""
+        begin = self.i
+        self.i += 1
+        self._skip_name(_GT)
+        if self.at(self.i) == 0:
+            raise HTMLParseError(f"Unclosed start tag at byte offset {begin}")
+        tag = self.b[begin + 1 : self.i].lower().decode("utf-8", "replace")
+        if tag not in _HTML_TAGS:
+            raise HTMLParseError(f'Unsupported start tag "{tag}" at byte offset {begin}')
+        argument = ""
+        while self.at(self.i) != _GT:
+            argument = self._attribute(tag, begin, argument)
+        if tag == "span" and argument != "spoiler":
+            raise HTMLParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {begin}')
+        self.stack.append((tag, argument, self.utf16, len(self.out)))
+        self.i += 1  # skip '>'
+
+    def _attribute(self, tag: str, begin: int, argument: str) -> str:
+        """Read one ``name=value`` (or blockquote's bare ``expandable``) and return the tag's
+        argument updated by it; stops early, argument unchanged, at the closing ``>``."""
+        self._skip_spaces()
+        if self.at(self.i) == _GT:
+            return argument
+        attr_begin = self.i
+        self._skip_name(_EQ, _GT)
+        attr_name = self.b[attr_begin : self.i]
+        if not attr_name:
+            raise HTMLParseError(f'Empty attribute name in the tag "{tag}" at byte offset {begin}')
+        self._skip_spaces()
+        if self.at(self.i) != _EQ:
+            if tag == "blockquote" and attr_name == b"expandable":
+                return "1"
+            raise HTMLParseError(
+                "Expected equal sign in declaration of an attribute of the tag "
+                f'"{tag}" at byte offset {begin}'
+            )
+        self.i += 1
+        self._skip_spaces()
+        if self.at(self.i) == 0:
+            raise HTMLParseError(f'Unclosed start tag "{tag}" at byte offset {begin}')
+        value = self._quoted_value() if self.at(self.i) in _QUOTES else self._name_token()
+        if self.at(self.i) == 0:
+            raise HTMLParseError(f"Unclosed start tag at byte offset {begin}")
+        return _tag_argument(tag, attr_name, value.decode("utf-8", "replace"), argument)
+
+    def _name_token(self) -> bytes:
+        """An unquoted value: ASCII letters, digits, ``.`` and ``-`` only, lowercased."""
+        token_begin = self.i
+        while _is_ascii_alnum(self.at(self.i)) or self.at(self.i) in (0x2E, 0x2D):
+            self.i += 1
+        if self.at(self.i) not in _SPACES and self.at(self.i) != _GT:
+            raise HTMLParseError(f"Unexpected end of name token at byte offset {token_begin}")
+        return self.b[token_begin : self.i].lower()
+
+    def _quoted_value(self) -> bytes:
+        """A quoted value with its character references decoded (an unterminated quote runs to
+        the end of the text, where the caller reports the unclosed tag)."""
+        quote = self.at(self.i)
+        self.i += 1
+        value = bytearray()
+        while self.at(self.i) != quote and self.at(self.i) != 0:
+            if self.at(self.i) == _AMP:
+                code, end, _ = _decode_html_entity(self.b, self.i)
+                if code != 0:
+                    value += chr(code).encode("utf-8", "surrogatepass")
+                    self.i = end
+                    continue
+            value.append(self.at(self.i))
+            self.i += 1
+        if self.at(self.i) == quote:
+            self.i += 1
+        return bytes(value)
+
+    def _end_tag(self) -> None:
+        """``</tag>`` or ``</>``: close the innermost open tag and add its entity when the tag
+        enclosed some text (an empty ``<b></b>`` gives none)."""
+        begin = self.i
+        self.i += 1
+        if not self.stack:
             raise HTMLParseError(f"Unexpected end tag at byte offset {begin}")
-        while at(i) not in _SPACES and at(i) != _GT:
-            i += 1
-        end_tag = b[begin + 2 : i].lower().decode("utf-8", "replace")
-        while at(i) != 0 and at(i) in _SPACES:
-            i += 1
-        if at(i) != _GT:
+        self._skip_name(_GT)
+        end_tag = self.b[begin + 2 : self.i].lower().decode("utf-8", "replace")
+        self._skip_spaces()
+        if self.at(self.i) != _GT:
             raise HTMLParseError(f"Unclosed end tag at byte offset {begin}")
-        tag, argument, start, out_start = stack[-1]
+        tag, argument, start, out_start = self.stack[-1]
         if end_tag and end_tag != tag:
             raise HTMLParseError(
                 f'Unmatched end tag at byte offset {begin}, expected "</{tag}>", '
                 f'found "</{end_tag}>"'
             )
-        if utf16 > start:
-            length = utf16 - start
-            entity: JSON | None = None
-            if tag in _SIMPLE_TAG_ENTITIES:
-                entity = {"type": _SIMPLE_TAG_ENTITIES[tag]}
-            elif tag == "span":
-                entity = {"type": "spoiler"}
-            elif tag == "tg-emoji":
-                if not argument.isdigit() or int(argument) == 0:
-                    raise HTMLParseError("Invalid custom emoji identifier specified")
-                entity = {"type": "custom_emoji", "custom_emoji_id": argument}
-            elif tag == "a":
-                url = argument or bytes(out[out_start:]).decode("utf-8", "replace")
-                if url and not any(ch.isspace() for ch in url):
-                    entity = {"type": "text_link", "url": url}
-            elif tag == "blockquote":
-                entity = {"type": "expandable_blockquote" if argument else "blockquote"}
-            elif tag == "pre":
-                last = entities[-1] if entities else None
-                if (
-                    last is not None
-                    and last["type"] == "code"
-                    and last["offset"] == start
-                    and last["length"] == length
-                    and last.get("_language")
-                ):
-                    last["type"] = "pre"
-                    last["language"] = last.pop("_language")
-                else:
-                    entity = {"type": "pre"}
-            elif tag == "code":
-                last = entities[-1] if entities else None
-                if (
-                    last is not None
-                    and last["type"] == "pre"
-                    and last["offset"] == start
-                    and last["length"] == length
-                    and argument
-                ):
-                    last["language"] = argument
-                else:
-                    entity = {"type": "code", "_language": argument}
+        if self.utf16 > start:
+            entity = self._entity(tag, argument, start, out_start)
             if entity is not None:
                 entity["offset"] = start
-                entity["length"] = length
-                entities.append(entity)
-        stack.pop()
-        i += 1  # skip '>'
+                entity["length"] = self.utf16 - start
+                self.entities.append(entity)
+        self.stack.pop()
+        self.i += 1  # skip '>'
 
-    if stack:
-        raise HTMLParseError(f"Can't find end tag corresponding to start tag {stack[-1][0]}")
-    for entity in entities:
-        entity.pop("_language", None)
-    entities.sort(key=lambda e: (e["offset"], -e["length"], _ENTITY_PRIORITY.get(e["type"], 50)))
-    return out.decode("utf-8"), entities
+    def _entity(self, tag: str, argument: str, start: int, out_start: int) -> JSON | None:
+        """The entity a closed tag makes (without offset/length), or None when it makes none
+        (a link without a usable URL, or a ``pre``/``code`` merged into the entity before)."""
+        if tag in _SIMPLE_TAG_ENTITIES:
+            return {"type": _SIMPLE_TAG_ENTITIES[tag]}
+        return _TAG_ENTITY[tag](self, argument, start, out_start)
+
+    def _span_entity(self, argument: str, start: int, out_start: int) -> JSON | None:
+        return {"type": "spoiler"}  # the start tag accepted only class="tg-spoiler"
+
+    def _emoji_entity(self, argument: str, start: int, out_start: int) -> JSON | None:
+        if not argument.isdigit() or int(argument) == 0:
+            raise HTMLParseError("Invalid custom emoji identifier specified")
+        return {"type": "custom_emoji", "custom_emoji_id": argument}
+
+    def _link_entity(self, argument: str, start: int, out_start: int) -> JSON | None:
+        """``<a>`` without href links its own text; a URL with whitespace links nothing."""
+        url = argument or bytes(self.out[out_start:]).decode("utf-8", "replace")
+        if url and not any(ch.isspace() for ch in url):
+            return {"type": "text_link", "url": url}
+        return None
+
+    def _blockquote_entity(self, argument: str, start: int, out_start: int) -> JSON | None:
+        return {"type": "expandable_blockquote" if argument else "blockquote"}
+
+    def _pre_entity(self, argument: str, start: int, out_start: int) -> JSON | None:
+        """``<pre><code class="language-x">…</code></pre>``: the inner code (same span, with a
+        language) becomes the pre with that language instead of a second entity."""
+        last = self._last_same_span("code", start)
+        if last is not None and last.get("_language"):
+            last["type"] = "pre"
+            last["language"] = last.pop("_language")
+            return None
+        return {"type": "pre"}
+
+    def _code_entity(self, argument: str, start: int, out_start: int) -> JSON | None:
+        """``<code class="language-x"><pre>…</pre></code>``: the language goes onto the inner
+        pre; otherwise a code entity that remembers its language for an enclosing pre."""
+        last = self._last_same_span("pre", start)
+        if last is not None and argument:
+            last["language"] = argument
+            return None
+        return {"type": "code", "_language": argument}
+
+    def _last_same_span(self, kind: str, start: int) -> JSON | None:
+        """The last entity added when it has type ``kind`` and covers exactly the tag being
+        closed (from ``start`` to the current position), else None."""
+        last = self.entities[-1] if self.entities else None
+        if (
+            last is not None
+            and last["type"] == kind
+            and last["offset"] == start
+            and last["length"] == self.utf16 - start
+        ):
+            return last
+        return None
+
+    def _finish(self) -> tuple[str, list[JSON]]:
+        if self.stack:
+            raise HTMLParseError(
+                f"Can't find end tag corresponding to start tag {self.stack[-1][0]}"
+            )
+        for entity in self.entities:
+            entity.pop("_language", None)
+        self.entities.sort(
+            key=lambda e: (e["offset"], -e["length"], _ENTITY_PRIORITY.get(e["type"], 50))
+        )
+        return self.out.decode("utf-8"), self.entities
+
+
+#: The entity of each closing tag that is not a plain style (:data:`_SIMPLE_TAG_ENTITIES`).
+_TAG_ENTITY: Final[dict[str, Callable[[_HTMLParser, str, int, int], JSON | None]]] = {
+    "span": _HTMLParser._span_entity,
+    "tg-emoji": _HTMLParser._emoji_entity,
+    "a": _HTMLParser._link_entity,
+    "blockquote": _HTMLParser._blockquote_entity,
+    "pre": _HTMLParser._pre_entity,
+    "code": _HTMLParser._code_entity,
+}
+
+
+def _tag_argument(tag: str, attr_name: bytes, value: str, argument: str) -> str:
+    """The tag's argument after one attribute: the ones tdlib reads (``a href``, ``code
+    class="language-…"``, ``span class="tg-…"``, ``tg-emoji emoji-id``) replace it, any other
+    attribute is ignored."""
+    if tag == "a" and attr_name == b"href":
+        return value
+    if tag == "code" and attr_name == b"class" and value.startswith("language-"):
+        return value[9:]
+    if tag == "span" and attr_name == b"class" and value.startswith("tg-"):
+        return value[3:]
+    if tag == "tg-emoji" and attr_name == b"emoji-id":
+        return value
+    return argument
 
 
 def _is_word_char(ch: str) -> bool:
@@ -324,6 +410,57 @@ def _is_ascii_word(ch: str) -> bool:
     return ch.isascii() and (ch.isalnum() or ch == "_")
 
 
+def _glued(ch: str, extra: str = "") -> bool:
+    """Whether the neighbouring character ``ch`` ("" at either end of the text) is a word
+    character or one of ``extra``, which stops tdlib from seeing a command or mention."""
+    return bool(ch) and (_is_word_char(ch) or ch in extra)
+
+
+def _ascii_word_end(text: str, j: int) -> int:
+    """The index after the run of ASCII word characters starting at ``j``."""
+    while j < len(text) and _is_ascii_word(text[j]):
+        j += 1
+    return j
+
+
+def _command_end(text: str, i: int) -> int | None:
+    """End of the ``/cmd`` or ``/cmd@botname`` at ``i`` (command 1-64, bot name 3-32 ASCII
+    word characters), or None when tdlib would not mark it."""
+    if i and _glued(text[i - 1], "/<>"):
+        return None
+    end = _ascii_word_end(text, i + 1)
+    if not 1 <= end - i - 1 <= 64:
+        return None
+    if end < len(text) and text[end] == "@":
+        k = _ascii_word_end(text, end + 1)
+        if not 3 <= k - end - 1 <= 32:
+            return None
+        end = k
+    if end < len(text) and _glued(text[end], "/<>"):
+        return None
+    return end
+
+
+def _mention_end(text: str, i: int) -> int | None:
+    """End of the ``@username`` at ``i`` (4-32 ASCII word characters), or None when tdlib
+    would not mark it."""
+    if i and _glued(text[i - 1]):
+        return None
+    end = _ascii_word_end(text, i + 1)
+    if not 4 <= end - i - 1 <= 32:
+        return None
+    if end < len(text) and _glued(text[end]):
+        return None
+    return end
+
+
+#: The character that starts each detected entity → (its type, where it ends or None).
+_ENTITY_MATCHERS: Final[dict[str, tuple[str, Callable[[str, int], int | None]]]] = {
+    "/": ("bot_command", _command_end),
+    "@": ("mention", _mention_end),
+}
+
+
 def detect_entities(text: str) -> list[JSON]:
     """Entities Telegram adds to a user's message: ``bot_command`` and ``mention``.
 
@@ -331,41 +468,14 @@ def detect_entities(text: str) -> list[JSON]:
     ``@username`` (4-32 chars) not preceded by a word character.
     """
     found: list[tuple[str, int, int]] = []
-    n = len(text)
     for i, ch in enumerate(text):
-        prev = text[i - 1] if i else ""
-        if ch == "/":
-            if prev and (_is_word_char(prev) or prev in "/<>"):
-                continue
-            j = i + 1
-            while j < n and _is_ascii_word(text[j]):
-                j += 1
-            if not 1 <= j - i - 1 <= 64:
-                continue
-            end = j
-            if j < n and text[j] == "@":
-                k = j + 1
-                while k < n and _is_ascii_word(text[k]):
-                    k += 1
-                if not 3 <= k - j - 1 <= 32:
-                    continue
-                end = k
-            nxt = text[end] if end < n else ""
-            if nxt and (_is_word_char(nxt) or nxt in "/<>"):
-                continue
-            found.append(("bot_command", i, end))
-        elif ch == "@":
-            if prev and _is_word_char(prev):
-                continue
-            j = i + 1
-            while j < n and _is_ascii_word(text[j]):
-                j += 1
-            if not 4 <= j - i - 1 <= 32:
-                continue
-            nxt = text[j] if j < n else ""
-            if nxt and _is_word_char(nxt):
-                continue
-            found.append(("mention", i, j))
+        matcher = _ENTITY_MATCHERS.get(ch)
+        if matcher is None:
+            continue
+        kind, match_end = matcher
+        end = match_end(text, i)
+        if end is not None:
+            found.append((kind, i, end))
     return [
         {
             "type": kind,
