@@ -633,12 +633,7 @@ def _year_months(text: str) -> tuple[int, ...]:
 
 def _day_selector(m: re.Match[str], months: tuple[int, ...]) -> Recurrence:
     if m.group("d_md"):
-        day = _num(m.group("d_md"))
-        if not 1 <= day <= _max_day(months or range(1, 13)):
-            if months:
-                raise RuleError(f"{'、'.join(f'{x}月' for x in months)}没有{day}日，请检查日期。")
-            raise RuleError(f"一个月最多31天，没有{day}日，请检查日期。")
-        return Recurrence(months=months, monthday=day)
+        return Recurrence(months=months, monthday=_monthday(_num(m.group("d_md")), months))
     if m.group("d_lastday"):
         return Recurrence(months=months, monthday=-1)
     if m.group("d_nth"):
@@ -654,14 +649,29 @@ def _day_selector(m: re.Match[str], months: tuple[int, ...]) -> Recurrence:
             raise RuleError("一个月最多约 23 个工作日，请写第 1 到第 23 个，或“最后一个工作日”。")
         return Recurrence(months=months, workday_nth=n)
     if m.group("d_xun"):
-        n = _num(m.group("d_xn"))
-        if not 1 <= n <= 5:
-            raise RuleError("一旬里请写第一到第五个工作日，如“下旬第一个工作日”。")
-        start = XUN_FIRST_DAY[m.group("d_xun")]
-        if start == 1:
-            return Recurrence(months=months, workday_nth=n)
-        return Recurrence(months=months, workday_nth=n, workday_from=start)
+        return _xun_workday(m, months)
     return Recurrence(months=months, workday_nth=-1)
+
+
+def _monthday(day: int, months: tuple[int, ...]) -> int:
+    """``day`` when it exists in at least one of ``months`` (any month when none are named; 29
+    counts for February because of leap years), so a rule that could never fire is refused
+    when it is written; the error names the months when some were named."""
+    if not 1 <= day <= _max_day(months or range(1, 13)):
+        if months:
+            raise RuleError(f"{'、'.join(f'{x}月' for x in months)}没有{day}日，请检查日期。")
+        raise RuleError(f"一个月最多31天，没有{day}日，请检查日期。")
+    return day
+
+
+def _xun_workday(m: re.Match[str], months: tuple[int, ...]) -> Recurrence:
+    """上旬/中旬/下旬第N个工作日: the Nth working day counted from the 旬's first day (1, 11,
+    21). 上旬 starts on day 1, ``workday_from``'s default, so 上旬第一个工作日 is the same rule
+    as 第一个工作日."""
+    n = _num(m.group("d_xn"))
+    if not 1 <= n <= 5:
+        raise RuleError("一旬里请写第一到第五个工作日，如“下旬第一个工作日”。")
+    return Recurrence(months=months, workday_nth=n, workday_from=XUN_FIRST_DAY[m.group("d_xun")])
 
 
 def _quarter_any(rec: Recurrence) -> Recurrence:
@@ -721,37 +731,60 @@ def _lunar(s: str) -> Recurrence | None:
 def _one_off(s: str, today: date | None) -> Recurrence | None:
     m = _ONCE_RE.fullmatch(s)
     if m:
-        month, day = _num(m.group("m")), _num(m.group("d"))
-        if not 1 <= month <= 12:
-            raise RuleError(f"月份应在 1–12 之间，收到“{m.group('m')}月”。")
-        if m.group("y"):
-            year = _num_year(m.group("y"))
-            try:
-                return Recurrence(once=date(year, month, day))
-            except ValueError:
-                raise RuleError(f"{year}年{month}月没有{day}日，请检查日期。") from None
-        if today is None:
-            raise _NeedsToday
-        for year in range(today.year, today.year + 9):  # 2月29日: the next leap year
-            try:
-                d = date(year, month, day)
-            except ValueError:
-                if day > _max_day([month]):
-                    raise RuleError(f"{month}月没有{day}日，请检查日期。") from None
-                continue
-            if d >= today:
-                return Recurrence(once=d)
-        raise RuleError(f"{month}月没有{day}日，请检查日期。")  # pragma: no cover
+        return _once_on_date(m, today)
     m = _REL_WEEK_RE.fullmatch(s)
     if m:
-        if today is None:
-            raise _NeedsToday
-        weeks = {"下下": 2, "下": 1, "下个": 1}.get(m.group("wk"), 0)
-        d = today - timedelta(today.weekday()) + timedelta(weeks * 7 + _weekday(m.group("wd")))
-        if d < today:
-            raise RuleError(f"本周{WEEKDAY_NAMES[d.weekday()][1:]}（{_md(d)}）已经过去了。")
-        return Recurrence(once=d)
+        return _once_in_week(m, today)
     return None
+
+
+def _once_on_date(m: re.Match[str], today: date | None) -> Recurrence:
+    """[2026年]12月18日 (仅一次): the written year, else the next such day from today."""
+    month, day = _num(m.group("m")), _num(m.group("d"))
+    if not 1 <= month <= 12:
+        raise RuleError(f"月份应在 1–12 之间，收到“{m.group('m')}月”。")
+    if m.group("y"):
+        year = _num_year(m.group("y"))
+        try:
+            return Recurrence(once=date(year, month, day))
+        except ValueError:
+            raise RuleError(f"{year}年{month}月没有{day}日，请检查日期。") from None
+    if today is None:
+        raise _NeedsToday
+    return Recurrence(once=_next_month_day(month, day, today))
+
+
+def _next_month_day(month: int, day: int, today: date) -> date:
+    """The first ``month``/``day`` on or after ``today``. Looks up to 8 years ahead so that
+    2月29日 finds the next leap year, while a day no year has (4月31日) is refused at once."""
+    for year in range(today.year, today.year + 9):
+        try:
+            d = date(year, month, day)
+        except ValueError:
+            if day > _max_day([month]):
+                raise RuleError(f"{month}月没有{day}日，请检查日期。") from None
+            continue
+        if d >= today:
+            return d
+    raise RuleError(f"{month}月没有{day}日，请检查日期。")  # pragma: no cover
+
+
+def _once_in_week(m: re.Match[str], today: date | None) -> Recurrence:
+    """本周三 / 下周三 / 下下周三 (仅一次): a day of this week that has passed is an error
+    rather than silently next week's, since the user said 本周."""
+    if today is None:
+        raise _NeedsToday
+    d = _weekday_in_week(today, m.group("wk"), m.group("wd"))
+    if d < today:
+        raise RuleError(f"本周{WEEKDAY_NAMES[d.weekday()][1:]}（{_md(d)}）已经过去了。")
+    return Recurrence(once=d)
+
+
+def _weekday_in_week(today: date, wk: str | None, wd: str) -> date:
+    """The weekday ``wd`` of the week ``wk`` names, counted from this week's Monday: 下/下个 one
+    week on, 下下 two, anything else (本, 这, nothing) this week."""
+    weeks = {"下下": 2, "下": 1, "下个": 1}.get(wk or "", 0)
+    return today - timedelta(today.weekday()) + timedelta(weeks * 7 + _weekday(wd))
 
 
 def _num_year(text: str) -> int:
@@ -1229,57 +1262,92 @@ def parse_move(text: str, today: date) -> Move:
     m = _MOVE_RE.fullmatch(s)
     if not raw or not m:
         raise RuleError(f"无法识别“{raw}”。\n{MOVE_HELP}")
-    original_date: date | None = None
-    original_month: tuple[int, int] | None = None
-    which = m.group("which") or ""
-    if m.group("wd"):
-        ym = _month_from(today, _num(m.group("wm")), int(m.group("wy")) if m.group("wy") else None)
-        original_date = _day_in(ym, _num(m.group("wd")))
-    elif m.group("mm"):
-        original_month = _month_from(
-            today, _num(m.group("mm")), int(m.group("my")) if m.group("my") else None
-        )
-    elif which in ("本月", "这个月", "这月", "当月"):
-        original_month = (today.year, today.month)
-    elif which in ("下个月", "下月"):
-        nxt = today.replace(day=1) + timedelta(days=32)
-        original_month = (nxt.year, nxt.month)
+    original_date, original_month = _moved_occurrence(m, today)
     new_text, new_time = _extract_time(m.group("new"))
     n = _NEW_DATE_RE.fullmatch(new_text)
     if not n:
         raise RuleError(f"没看懂新的日期“{m.group('new')}”。\n{MOVE_HELP}")
-    if n.group("rel"):
-        new_date = today + timedelta(days=("今天", "明天", "后天").index(n.group("rel")))
-    elif n.group("w"):
-        weeks = {"下下": 2, "下": 1, "下个": 1}.get(n.group("wk") or "", 0)
-        new_date = (
-            today - timedelta(today.weekday()) + timedelta(weeks * 7 + _weekday(n.group("w")))
-        )
-        if not n.group("wk") and new_date < today:  # 周三 alone: the coming one
-            new_date += timedelta(days=7)
-    else:
-        day = _num(n.group("d"))
-        if n.group("m"):
-            year = int(n.group("y")) if n.group("y") else None
-            new_date = _day_in(_month_from(today, _num(n.group("m")), year), day)
-            if year is None and new_date < today:
-                new_date = _day_in((new_date.year + 1, new_date.month), day)
-        elif original_month is not None:
-            new_date = _day_in(original_month, day)
-        elif original_date is not None:
-            new_date = _day_in((original_date.year, original_date.month), day)
-        else:  # 这次改到15号: the next 15th from today
-            ym = (today.year, today.month)
-            if day > pycalendar.monthrange(*ym)[1] or date(*ym, day) < today:
-                nxt = today.replace(day=1) + timedelta(days=32)
-                ym = (nxt.year, nxt.month)
-            new_date = _day_in(ym, day)
+    new_date = _move_new_date(n, today, original_month, original_date)
     if new_date < today:
         raise RuleError(f"{fmt_date(new_date)}已经过去了，请写今天以后的日期。")
     kind = re.sub(r"^(?:那次|这次|的)|(?:那次|这次)$", "", m.group("kind") or "")
     if re.search(r"[0-9]|月|周[一二三四五六日]", kind):
         raise RuleError(f"无法识别“{raw}”。\n{MOVE_HELP}")
     return Move(raw, new_date, original_month, original_date, kind, new_time)
+
+
+def _next_month(today: date) -> tuple[int, int]:
+    """(year, month) of the month after ``today``'s."""
+    nxt = today.replace(day=1) + timedelta(days=32)
+    return nxt.year, nxt.month
+
+
+def _moved_occurrence(
+    m: re.Match[str], today: date
+) -> tuple[date | None, tuple[int, int] | None]:
+    """Which occurrence a move names, as ``(original_date, original_month)``: a date
+    (12月4日那次), a month (12月 / 本月 / 下个月), or neither (这次, 下次, nothing said) for the
+    next one. At most one is set; :meth:`Move.target` looks for it in that order."""
+    which = m.group("which") or ""
+    if m.group("wd"):
+        ym = _month_from(today, _num(m.group("wm")), int(m.group("wy")) if m.group("wy") else None)
+        return _day_in(ym, _num(m.group("wd"))), None
+    if m.group("mm"):
+        year = int(m.group("my")) if m.group("my") else None
+        return None, _month_from(today, _num(m.group("mm")), year)
+    if which in ("本月", "这个月", "这月", "当月"):
+        return None, (today.year, today.month)
+    if which in ("下个月", "下月"):
+        return None, _next_month(today)
+    return None, None
+
+
+def _move_new_date(
+    n: re.Match[str],
+    today: date,
+    original_month: tuple[int, int] | None,
+    original_date: date | None,
+) -> date:
+    """The day an occurrence moves to: 今天/明天/后天, a weekday (周三 alone is the coming one,
+    today included), or a day number (see :func:`_move_new_day`). Not yet checked against
+    ``today``: the caller refuses a day in the past with the date in the message."""
+    if n.group("rel"):
+        return today + timedelta(days=("今天", "明天", "后天").index(n.group("rel")))
+    if n.group("w"):
+        new_date = _weekday_in_week(today, n.group("wk"), n.group("w"))
+        if not n.group("wk") and new_date < today:  # 周三 alone: the coming one
+            new_date += timedelta(days=7)
+        return new_date
+    return _move_new_day(
+        _num(n.group("d")), n, today, original_month=original_month, original_date=original_date
+    )
+
+
+def _move_new_day(
+    day: int,
+    n: re.Match[str],
+    today: date,
+    *,
+    original_month: tuple[int, int] | None,
+    original_date: date | None,
+) -> date:
+    """A written day: 12月18日 is the next one (a written year wins); a bare 15号 falls in the
+    moved occurrence's month when the text named one (本月, 下个月, 12月, 12月4日那次), else it
+    is the next 15th from today."""
+    if n.group("m"):
+        year = int(n.group("y")) if n.group("y") else None
+        new_date = _day_in(_month_from(today, _num(n.group("m")), year), day)
+        if year is None and new_date < today:
+            new_date = _day_in((new_date.year + 1, new_date.month), day)
+        return new_date
+    if original_month is not None:
+        return _day_in(original_month, day)
+    if original_date is not None:
+        return _day_in((original_date.year, original_date.month), day)
+    ym = (today.year, today.month)  # 这次改到15号: the next 15th from today
+    if day > pycalendar.monthrange(*ym)[1] or date(*ym, day) < today:
+        ym = _next_month(today)
+    return _day_in(ym, day)
 
 
 # --- lead times --------------------------------------------------------------------------------
