@@ -224,8 +224,30 @@ def write_cache(name: str, data: bytes) -> None:
 
 def _build_text_cache() -> dict[str, Any]:
     """Build the segmenter dictionary and pinyin tables from jieba and pypinyin (slow path)."""
+    tk = _party_tokenizer()
+    freq: dict[str, int] = tk.FREQ
+    terms = _party_terms()
+    lexicon = _homophone_lexicon_of(terms)
+    pairs = _homophone_pairs_of(terms)
+    syllables = {s for key in lexicon for s in key} | {s for key in pairs for s in key.split()}
+    buckets: dict[str, dict[str, int]] = {}
+    for w, n in freq.items():
+        buckets.setdefault(w[0], {})[w] = n
+    return {
+        "freq": freq,
+        "total": int(tk.total),
+        "buckets": {c: marshal.dumps(b) for c, b in buckets.items()},
+        "lexicon": lexicon,
+        "pairs": pairs,
+        "sounds": _term_sounds(syllables),
+    }
+
+
+def _party_tokenizer() -> Any:
+    """A private jieba tokenizer with jieba's dictionary plus the party terms (at their listed
+    frequency, else 30000) and every multi-character synonym, so that 三会一课 or 支委会 stay one
+    token instead of being cut into common words."""
     import jieba
-    from pypinyin import lazy_pinyin
 
     jieba.setLogLevel(logging.WARNING)
     tk = jieba.Tokenizer()
@@ -238,39 +260,58 @@ def _build_text_cache() -> dict[str, Any]:
         for w in (variant, canon):
             if len(w) > 1:
                 tk.add_word(w, 30000)
-    freq: dict[str, int] = tk.FREQ
-    # pinyin of every party term of 3+ characters → the term, for IME typo repair
+    return tk
+
+
+def _party_terms() -> set[str]:
+    """Every term a pinyin typo may be repaired to: the party terms and both sides of every
+    synonym."""
     terms = {line.split()[0] for line in _read_lines("party_terms.txt")}
     for variant, canon in synonyms().items():
         terms.update((variant, canon))
+    return terms
+
+
+def _homophone_lexicon_of(terms: set[str]) -> dict[tuple[str, ...], str]:
+    """Pinyin of every all-CJK term of 3+ characters → the term, for IME typo repair (sorted,
+    so when two terms sound alike the first in order wins, the same on every build)."""
+    from pypinyin import lazy_pinyin
+
     lexicon: dict[tuple[str, ...], str] = {}
     for t in sorted(terms):
         if len(t) >= 3 and all(_CJK.match(c) for c in t):
             lexicon.setdefault(tuple(lazy_pinyin(t)), t)
-    # two-character terms are repaired only where jieba left two single characters (换/界),
-    # see ``_repair_pairs``; question words (几次, 多少) are not terms
+    return lexicon
+
+
+def _homophone_pairs_of(terms: set[str]) -> dict[str, str]:
+    """Pinyin ("huan jie") → two-character term, from the terms and ``pair_terms.txt``.
+
+    Two-character terms are repaired only where jieba left two single characters (换/界),
+    see ``_repair_pairs``; question words (几次, 多少) and words starting with 几/多/每 are not
+    terms, so they are left out."""
+    from pypinyin import lazy_pinyin
+
     pairs: dict[str, str] = {}
     for t in sorted(terms | set(_read_lines("pair_terms.txt"))):
         if len(t) == 2 and all(_CJK.match(c) for c in t) and t[0] not in "几多每" and t not in QUESTION_WORDS:
             pairs.setdefault(" ".join(lazy_pinyin(t)), t)
-    syllables = {s for key in lexicon for s in key} | {s for key in pairs for s in key.split()}
+    return pairs
+
+
+def _term_sounds(syllables: set[str]) -> dict[str, str]:
+    """Toneless pinyin of every CJK character (U+4E00–U+9FFF) whose syllable occurs in some
+    term; the table stays small, and a character missing from it can never be part of a typo
+    of a term (see ``_sound``)."""
+    from pypinyin import lazy_pinyin
+
     sounds: dict[str, str] = {}
     for cp in range(0x4E00, 0xA000):
         c = chr(cp)
         s = lazy_pinyin(c)[0]
         if s in syllables:
             sounds[c] = s
-    buckets: dict[str, dict[str, int]] = {}
-    for w, n in freq.items():
-        buckets.setdefault(w[0], {})[w] = n
-    return {
-        "freq": freq,
-        "total": int(tk.total),
-        "buckets": {c: marshal.dumps(b) for c, b in buckets.items()},
-        "lexicon": lexicon,
-        "pairs": pairs,
-        "sounds": sounds,
-    }
+    return sounds
 
 
 @lru_cache(maxsize=1)
