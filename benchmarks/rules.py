@@ -15,6 +15,7 @@ import json
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 EVAL = Path(__file__).with_name("rules_eval.jsonl")
 SITUATIONAL_DEV = Path(__file__).with_name("rules_situational_dev.jsonl")
@@ -69,39 +70,68 @@ def grade_case(row: dict[str, object], case: object) -> tuple[bool, str]:
         answered = not case.declined and not case.no_rule
         return (not answered, "answered instead of declining" if answered else "")
     if row.get("parts"):
-        parts = row["parts"]
-        assert isinstance(parts, list)
-        texts = [grade_norm(p.text()) for p in case.parts]
-        used: set[int] = set()
-        for i, want in enumerate(parts):
-            hit = next(
-                (k for k, t in enumerate(texts) if k not in used and _has_all(t, want["must"])),
-                None,
-            )
-            if hit is None:
-                return False, f"part {i + 1} missing {want['must']}"
-            used.add(hit)
-        return True, ""
+        return _grade_parts(row["parts"], case)
+    why = (
+        _missing(text, must)
+        or _asserts_forbidden(text, row.get("must_not") or [])
+        or _flag_miss(row, case, text)
+        or _figure_miss(row.get("figure"), text)
+    )
+    return not why, why
+
+
+def _grade_parts(parts: object, case: Any) -> tuple[bool, str]:
+    """A multi-question line: every expected part must be found in a different answer part
+    (taken in order, first fit), so one answer part cannot count for two questions."""
+    assert isinstance(parts, list)
+    texts = [grade_norm(p.text()) for p in case.parts]
+    used: set[int] = set()
+    for i, want in enumerate(parts):
+        hit = next(
+            (k for k, t in enumerate(texts) if k not in used and _has_all(t, want["must"])),
+            None,
+        )
+        if hit is None:
+            return False, f"part {i + 1} missing {want['must']}"
+        used.add(hit)
+    return True, ""
+
+
+def _missing(text: str, must: list[list[str]]) -> str:
+    """Why the answer fails its ``must`` groups (each names the groups with no alternative
+    present), or ''."""
     if not _has_all(text, must):
-        return False, f"missing {[g for g in must if not _has_all(text, [g])]}"
-    must_not = row.get("must_not") or []
+        return f"missing {[g for g in must if not _has_all(text, [g])]}"
+    return ""
+
+
+def _asserts_forbidden(text: str, must_not: object) -> str:
+    """The first ``must_not`` phrase the answer contains (a wrong figure or claim), or ''."""
     assert isinstance(must_not, list)
     for bad in must_not:
         if grade_norm(str(bad)) in text:
-            return False, f"asserts {bad}"
+            return f"asserts {bad}"
+    return ""
+
+
+def _flag_miss(row: dict[str, object], case: Any, text: str) -> str:
+    """The line expects 'no national rule' flagged, or a false premise corrected first."""
     if row.get("no_rule") and not case.no_rule:
-        return False, "no_rule not flagged"
+        return "no_rule not flagged"
     if row.get("correct_first") and not text.startswith(("不对", "不是", "不")):
-        return False, "does not open with the correction"
-    figure = row.get("figure")
-    if figure is not None:
-        if figure in ("yes", "no"):
-            got = _opening_verdict(text)
-            if got != figure:
-                return False, f"verdict {got}, expected {figure}"
-        elif grade_norm(str(figure)) not in text:
-            return False, f"figure {figure} absent"
-    return True, ""
+        return "does not open with the correction"
+    return ""
+
+
+def _figure_miss(figure: object, text: str) -> str:
+    """The expected ``figure``: a yes/no verdict must open the answer (the reader sees it
+    first), any other figure must appear somewhere in it."""
+    if figure is None:
+        return ""
+    if figure in ("yes", "no"):
+        got = _opening_verdict(text)
+        return f"verdict {got}, expected {figure}" if got != figure else ""
+    return f"figure {figure} absent" if grade_norm(str(figure)) not in text else ""
 
 
 def situational(path: Path, verbose: bool) -> int:
