@@ -852,6 +852,8 @@ def test_move_target_picks_the_occurrence() -> None:
         ("这次改到2月30日", "没有30日"),
         ("本月改到下个礼拜八", "新的日期"),
         ("13月那次改到1月2日", "1–12"),
+        ("这次改到0号", "没有0号"),
+        ("本月改到32号", "没有32号"),
     ],
 )
 def test_parse_move_rejects(text: str, fragment: str) -> None:

@@ -1334,6 +1334,8 @@ def _move_new_day(
     """A written day: 12月18日 is the next one (a written year wins); a bare 15号 falls in the
     moved occurrence's month when the text named one (本月, 下个月, 12月, 12月4日那次), else it
     is the next 15th from today."""
+    if not 1 <= day <= 31:  # 0号 / 32号: a clear message, not date()'s ValueError
+        raise RuleError(f"没有{day}号这一天，请检查日期。")
     if n.group("m"):
         year = int(n.group("y")) if n.group("y") else None
         new_date = _day_in(_month_from(today, _num(n.group("m")), year), day)
