@@ -120,6 +120,24 @@ def test_split_keeps_one_question_whole() -> None:
     assert len(split_question("预备期是多长？延长预备期最多多久？")) == 2
 
 
+def test_split_on_a_question_mark_without_a_question_word() -> None:
+    # “…还是…？” has no 吗/呢/多少: the question mark alone ends the first question
+    assert split_question("支部书记是选还是派？委员任期几年？") == ["支部书记是选还是派？", "委员任期几年？"]
+
+
+def test_split_on_enumeration_markers_and_drops_them() -> None:
+    parts = split_question("两件事：1）党小组长由谁定？2）党小组会多久开一次？")
+    assert len(parts) == 2
+    assert not parts[1].startswith("2")
+    assert len(split_question("一是积极分子谁来确定，二是发展对象谁来确定")) == 2
+    assert len(split_question("退党的报批准吗？另一个是除名的报批准吗？")) == 2
+
+
+def test_traditional_characters_read_as_simplified(rb: RuleBook) -> None:
+    case = ask(rb, "黨小組會多久開一次？")
+    assert "每月" in case.text()
+
+
 def test_two_part_question_gives_two_cited_parts(rb: RuleBook) -> None:
     case = ask(rb, "支部党员大会多长时间开一次？另外党小组会呢")
     assert len(case.parts) == 2

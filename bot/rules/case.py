@@ -34,7 +34,7 @@ from bot.facts.dues import monthly_dues
 from bot.facts.extract import CalcRequest, compute, detect, normalize_numbers
 from bot.facts.store import fact
 from bot.rules.engine import Answer, NoAnswer, Result, RuleBook
-from bot.text import cn_int
+from bot.text import cn_int, to_simplified
 
 CASE_DIR = KNOWLEDGE / "case"
 
@@ -269,15 +269,24 @@ _ASK = re.compile(
 _CLAIM = re.compile(r"听说|是不是|对吧|对不对|吧[？?。！!]?$|就行|就可以|就够|没问题|也行|也能|也可以|不用|不需要|不必|没上限|没有上限")
 
 
+#: Where a message starts its next question: after a question mark, at 另外/还有/另一个是, and at
+#: an enumeration marker (1）2）, （1）, ①②, 一是/二是, 第一/第二), which is dropped with the cut.
+_NEXT = re.compile(
+    r"(?<=[?？])|另外[，,]?|还有[，,]|另一(?:个|件|点|项)(?:事|问题)?(?:是|呢)?[，,：:]?|[;；]|"
+    r"(?:(?<=^)|(?<=[：:，,。？?；;\s]))(?:[（(]?[1-9][)）、．]|[（(][一二三四][)）]|[①②③④]|"
+    r"第[一二三四](?:个|件|点)?(?:问题|事)?[，,：:是]|[一二三四]是)"
+)
+
+
 def split_question(text: str) -> list[str]:
     """Two-part questions → their parts; a single question (however long) → itself."""
     t = text.strip()
-    pieces = [p for p in re.split(r"(?<=[?？])|另外[，,]?|还有[，,]|[;；]", t) if p and p.strip("，,。 ?？")]
+    pieces = [p for p in _NEXT.split(t) if p and p.strip("，,。 ?？")]
     parts: list[str] = []
     carry = ""
     for p in pieces:
         p = p.strip("，,。 ")
-        if not _ASK.search(p):
+        if not (_ASK.search(p) or p.endswith(("?", "？"))):
             carry += p + "，"
             continue
         parts.append(carry + p)
@@ -907,7 +916,7 @@ def _answer_followup(
 def answer_case(book: RuleBook, question: str, today: date | None = None) -> CaseAnswer:
     """The whole message answered: one ``Part`` per question it asks."""
     today = today or date.today()
-    text = (question or "").strip()
+    text = to_simplified((question or "").strip())  # 組織生活會 reads as 组织生活会
     facts = story_facts(text)
     if not text:
         return CaseAnswer(question, [Part(question="", result=NoAnswer(question, 0.0, (), "empty"))], facts)
