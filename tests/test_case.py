@@ -258,6 +258,59 @@ def test_claim_checked_against_the_entry_figure() -> None:
     assert claim_from_entry("预备党员要交党费吧", "预备党员从支部大会通过之日起交纳党费。") is None
 
 
+def test_claim_figure_found_in_the_claim_sentence_and_checked_against_a_bound() -> None:
+    from bot.rules.case import claim_from_entry
+
+    # the figure sits before the cue clause (…两年的都补上，我们直接收了就行吧)
+    got = claim_from_entry("两年没交党费，想一次把两年的都补上，我们直接收了就行吧", "补交的时间一般不得超过6个月。")
+    assert (got or "").startswith("不对")
+    got = claim_from_entry("欠了3个月党费，补交了就行吧", "补交的时间一般不得超过6个月。")
+    assert (got or "").startswith("对，")
+    # a sum under the bar the entry states in a later sentence
+    rule = "自愿多交党费不设上限。一次自愿多交1000元以上的，全部上缴中央。"
+    assert (claim_from_entry("想多交500块党费，听说自愿多交的都要上缴中央，是吧", rule) or "").startswith("不对：一次")
+    assert claim_from_entry("想多交2000块党费，听说要上缴中央，是吧", rule) is None
+
+
+def test_check_claim_takes_the_topic_named_first() -> None:
+    from bot.rules.case import check_claim
+
+    got = check_claim("支委会一个季度开一次就行了吧？反正党员大会也是一季度一次")
+    assert got is not None and got[0].startswith("不对") and "每月" in got[0]
+
+
+def test_check_claim_obligation_versus_permission() -> None:
+    from bot.rules.case import check_claim
+
+    # at most once a year is the rule: “twice a year is required” is wrong, “once a year will do” right
+    assert (check_claim("组织生活会应该是每半年开一次吧") or ("",))[0].startswith("不对")
+    assert (check_claim("组织生活会一年开一次就行吧") or ("",))[0].startswith("对，")
+    # a range: 延长预备期 half a year to one year
+    assert (check_claim("延长3个月预备期可以吗") or ("",))[0].startswith("不对")
+    assert (check_claim("延长8个月预备期可以吗") or ("",))[0].startswith("对，")
+    # a fraction
+    assert (check_claim("选举时到会超过三分之二就可以开始选了吧") or ("",))[0].startswith("不对")
+    # 有人说 states a claim too
+    assert (check_claim("有人说连续三个月不交党费就算自动脱党") or ("",))[0].startswith("不对")
+    # 没有 is not 有
+    assert (check_claim("留党察看期间的党员没有选举权吧") or ("",))[0].startswith("对，")
+    assert (check_claim("留党察看的党员照样有选举权，没问题吧") or ("",))[0].startswith("不对")
+
+
+def test_several_parts_lead_with_the_correction(rb: RuleBook) -> None:
+    case = ask(rb, "公司党委是2021年选的，基层党委任期不是3年吗？那今年该换届了吧？")
+    assert len(case.parts) == 2
+    assert case.text().startswith("不对")
+    assert case.text().count("不对：党的基层委员会") == 1
+
+
+def test_foreign_question_in_a_party_story_declined_and_the_reverse(rb: RuleBook) -> None:
+    assert ask(rb, "我们离退休支部的老党员住院了，城乡居民医保报销比例是多少？").declined
+    case = ask(rb, "村里今年修路、土地确权事情多，村党组织换届想往后推，最多能推多久？")
+    assert not case.declined
+    assert "1年" in case.text()
+
+
 def test_verdict_from_entry_thresholds_and_modals() -> None:
     from bot.rules.case import verdict_from_entry
 

@@ -71,42 +71,44 @@ class Part:
             or self.note
         )
 
-    def text(self) -> str:
-        """能/不能 or the figure first, the working in one line, then 依据."""
-        lines: list[str] = []
-        if self.correction:
-            lines.append(self.correction)
-        if self.calc is not None and self.calc.missing and isinstance(self.result, Answer):
-            # a rules question that only looks like a calculation: the rule, then what to tell us
-            lines.append(self.result.rule.answer)
-            asks = "；".join(m.question for m in self.calc.missing)
-            lines.append(f"要按你的情况算具体结果，请告诉我：{asks}")
-        elif self.calc is not None:
-            if self.calc.missing:
-                return "\n".join([*lines, self.calc.text()])
-            head = self.calc.result
-            if self.verdict and not head.startswith(self.verdict):
-                head = f"{self.verdict}。{head}"
-            lines.append(head)
-            if self.calc.working:
-                lines.append(self.calc.working)
-            lines.extend(f"提示：{w}" for w in self.calc.warnings[:2])
-        elif self.note:
-            lines.append(self.note)
-        elif isinstance(self.result, Answer):
-            body = self.result.rule.answer
-            if self.verdict:
-                body = f"{self.verdict}。{body}"
-            if self.result.low_confidence:
-                body += "（把握不大，请核对原文）"
-            lines.append(body)
-        elif self.declined:
-            lines.append(LEVEL_TEXT if self.other_level else DECLINE_TEXT)
-        else:
-            lines.append(NO_ANSWER_TEXT)
+    def text(self, *, correction: bool = True) -> str:
+        """能/不能 or the figure first, the working in one line, then 依据. ``correction=False``
+        leaves out the opening correction (the whole answer already leads with it)."""
+        lines = [self.correction] if self.correction and correction else []
+        if self.calc is not None and self.calc.missing and not isinstance(self.result, Answer):
+            return "\n".join([*lines, self.calc.text()])  # only the question for the input
+        lines.extend(self._body())
         if self.citations:
             lines.append("依据：" + "；".join(_distinct(self.citations)))
         return "\n".join(lines)
+
+    def _body(self) -> list[str]:
+        if self.calc is not None and self.calc.missing and isinstance(self.result, Answer):
+            # a rules question that only looks like a calculation: the rule, then what to tell us
+            asks = "；".join(m.question for m in self.calc.missing)
+            return [self.result.rule.answer, f"要按你的情况算具体结果，请告诉我：{asks}"]
+        if self.calc is not None:
+            return self._calc_lines(self.calc)
+        if self.note:
+            return [self.note]
+        if isinstance(self.result, Answer):
+            body = self.result.rule.answer
+            if self.verdict:
+                body = f"{self.verdict}。{body}"
+            return [body + ("（把握不大，请核对原文）" if self.result.low_confidence else "")]
+        if self.declined:
+            return [LEVEL_TEXT if self.other_level else DECLINE_TEXT]
+        return [NO_ANSWER_TEXT]
+
+    def _calc_lines(self, calc: Calc) -> list[str]:
+        head = calc.result
+        if self.verdict and not head.startswith(self.verdict):
+            head = f"{self.verdict}。{head}"
+        lines = [head]
+        if calc.working:
+            lines.append(calc.working)
+        lines.extend(f"提示：{w}" for w in calc.warnings[:2])
+        return lines
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -153,10 +155,16 @@ class CaseAnswer:
         return list(calc.missing) if calc is not None else []
 
     def text(self) -> str:
+        """One part: its text. Several: numbered parts, led by the first correction (不对：…) when a
+        part corrects a claim — the reader sees the correction first, not under ①."""
         if len(self.parts) == 1:
             return self.parts[0].text()
+        lead = next((p for p in self.parts if (p.correction or "").startswith("不对")), None)
         marks = "①②③④⑤"
-        return "\n\n".join(f"{marks[min(i, 4)]} {p.text()}" for i, p in enumerate(self.parts))
+        body = "\n\n".join(
+            f"{marks[min(i, 4)]} {p.text(correction=p is not lead)}" for i, p in enumerate(self.parts)
+        )
+        return f"{lead.correction}\n\n{body}" if lead is not None and lead.correction else body
 
 
 #: Every option a calculator may offer for a missing input, in a fixed order, so a button can
@@ -237,8 +245,20 @@ def out_of_domain(text: str) -> bool:
     doc = _table("domain.yaml")
     if any(re.search(p, t) for p in doc.get("always", [])):
         return True
-    anchored = any(w in t for w in doc.get("anchors", []))
-    return not anchored and any(re.search(p, t) for p in doc.get("unless_anchored", []))
+    clause = _clean(asking_clause(text))
+
+    def foreign(s: str) -> bool:
+        return any(re.search(p, s) for p in doc.get("unless_anchored", []))
+
+    def anchored(s: str) -> bool:
+        return any(w in s for w in doc.get("anchors", []))
+
+    tag = re.search(r"(对吧|是吧|吧|对不对|没错吧|一个道理)[?？。]?$", clause)  # 跟算个税一个道理，对吧: an analogy
+    if foreign(clause) and not anchored(clause) and not (tag and anchored(t)):
+        return True  # 支部的老党员住院了，医保报销比例是多少: the question itself is foreign
+    # a foreign word in the story only (村里修路、土地确权事情多……换届能推迟多久) does not decline a party question
+    party = anchored(clause) or bool(re.search(doc.get("party_clause", "$^"), clause))
+    return foreign(t) and not anchored(t) and not party
 
 
 def _curated(name: str, text: str) -> dict[str, Any] | None:
@@ -266,7 +286,10 @@ _ASK = re.compile(
     r"吗|呢|么|嘛|怎么|咋|多少|几|能不能|能否|行不行|可不可以|要不要|是不是|是否|可以|算不算|够不够|"
     r"有没有|哪|啥|什么|谁|如何|多久|多长|多大|对吧|对不对|吧|没$|不$|没有$"
 )
-_CLAIM = re.compile(r"听说|是不是|对吧|对不对|吧[？?。！!]?$|就行|就可以|就够|没问题|也行|也能|也可以|不用|不需要|不必|没上限|没有上限")
+_CLAIM = re.compile(
+    r"听说|有人说|听人说|据说|说是|是不是|对吧|对不对|是吧|吧[？?。！!]?$|就行|就可以|就够|没问题|没毛病|"
+    r"也行|也能|也可以|不用|不需要|不必|没上限|没有上限|不是[^，,。？?]{1,12}吗"
+)
 
 
 #: Where a message starts its next question: after a question mark, at 另外/还有/另一个是, and at
@@ -619,12 +642,51 @@ def _quantity(text: str, unit: str) -> float | None:
     return float(m[1]) if m else None
 
 
+_OBLIGE = re.compile(r"应该|应当|必须|得(?!了)|要求|规定|才(算|行|达标|合格)|不达标")
+_PERMIT = re.compile(r"就行|就可以|就够|也行|也可以|也能|可以吧|行吧|行吗|可以吗|够吗|没问题|没毛病|不用|不需要|不必")
+
+
+def _claim_entry(t: str) -> dict[str, Any] | None:
+    """The claims-table entry about what the claim is about: of all entries that match, the one
+    whose topic (first ``all`` pattern) is named first (支委会一个季度开一次就行吧？反正党员大会也是…)."""
+    best: tuple[int, int, dict[str, Any]] | None = None
+    for k, entry in enumerate(_table("claims.yaml").get("entries", [])):
+        if not all(re.search(p, t) for p in entry["all"]) or any(re.search(p, t) for p in entry.get("not", [])):
+            continue
+        m = re.search(entry["all"][0], t)
+        pos = m.start() if m else len(t)
+        if best is None or (pos, k) < best[:2]:
+            best = (pos, k, entry)
+    return dict(best[2]) if best else None
+
+
+def _claimed_figure(scope: str, unit: str) -> float | None:
+    if unit == "fraction":
+        got = [v for k, v, _b in quantities(scope) if k == "fraction"]
+        return got[0] if got else None
+    return _quantity(scope, unit)
+
+
+def _figure_ok(got: float, entry: dict[str, Any], scope: str) -> bool:
+    """A stated figure against the entry: ``eq`` must match; ``max``/``min`` bound what is allowed,
+    so a permission (…就行吧) inside the bound is right, but an obligation (应该是每半年一次吧)
+    is right only at the figure the rule states."""
+    want = float(entry["value"])
+    cmp = entry.get("cmp", "eq")
+    low = float(entry.get("min", "-inf"))
+    if cmp == "eq" or (_OBLIGE.search(scope) and not _PERMIT.search(scope)):
+        return got == want
+    if cmp == "max":
+        return low <= got <= want
+    return got >= want
+
+
 def check_claim(text: str) -> tuple[str, str] | None:
     """(correction line, citation) when ``text`` states a claim the claims table can judge."""
     t = _clean(text)
     if not _CLAIM.search(t) and not re.search(r"行吗|行不行|可以吗|够吗|够不够|没事吧|合规吗|对吗", t):
         return None
-    entry = _curated("claims.yaml", t)
+    entry = _claim_entry(t)
     if entry is None:
         return None
     truth = str(entry["truth"])
@@ -639,13 +701,10 @@ def check_claim(text: str) -> tuple[str, str] | None:
     scope = t
     if entry.get("after"):
         scope = re.split(entry["after"], t, maxsplit=1)[-1]
-    got = _quantity(scope, unit)
+    got = _claimed_figure(scope, unit)
     if got is None:
         return None
-    want = float(entry["value"])
-    cmp = entry.get("cmp", "eq")
-    ok = got == want if cmp == "eq" else got <= want if cmp == "max" else got >= want
-    return (f"对，{truth}" if ok else f"不对：{truth}"), cite
+    return (f"对，{truth}" if _figure_ok(got, entry, scope) else f"不对：{truth}"), cite
 
 
 # ---------------------------------------------------------------- verdicts from the entry
@@ -694,21 +753,59 @@ def _first_clause(answer: str) -> str:
     return re.split(r"[。；;]", answer, maxsplit=1)[0]
 
 
+def _figures(text: str) -> list[tuple[str, float, str]]:
+    """``quantities`` plus sums of money (500块, 1000元以上), for checking a claim."""
+    out = quantities(text)
+    t = normalize_numbers(_clean(text))
+    for m in re.finditer(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:元|块)", t):
+        after = t[m.end() : m.end() + 3]
+        bound = "min" if _MIN_AFTER.search(after) else "max" if _MAX_AFTER.search(after) else "eq"
+        out.append(("money", float(m[1]), bound))
+    return out
+
+
+def _claim_scope(question: str) -> str:
+    """Where the figure of a claim is: the sentence carrying the claim cue (…有一个介绍人就够了，
+    我自己当，对吧), else the asking clause."""
+    t = _clean(question)
+    for sentence in re.split(r"(?<=[。！!？?])", t):
+        if _CLAIM.search(sentence) and _figures(sentence):
+            return sentence
+    return asking_clause(question)
+
+
+def _sentences(answer: str) -> list[str]:
+    return [x for x in re.split(r"(?<=[。；;])", answer) if x.strip()]
+
+
+def _bound_holds(value: float, stated: float, bound: str) -> bool:
+    if bound == "min":
+        return value >= stated
+    if bound == "max":
+        return value <= stated
+    return abs(value - stated) < 1e-9
+
+
 def claim_from_entry(question: str, answer: str) -> str | None:
-    """“不对：…” / “对，…” when a stated figure (三年, 一个, 10%, 过半) can be checked against the
-    figure the matched entry opens with; None when they share no kind of figure."""
-    claimed = quantities(asking_clause(question))
+    """“不对：…” / “对，…” when a stated figure (三年, 一个, 10%, 过半, 500块) can be checked against
+    the figure the matched entry states: its first clause, else the first sentence with a bounded
+    figure of the same kind (一次1000元以上的上缴中央 — 500 is under the bar); None when they share
+    no kind of figure."""
+    claimed = _figures(_claim_scope(question))
     if not claimed:
         return None
     head = _first_clause(answer)
-    stated = quantities(head)
+    stated = _figures(head)
     for kind, value, _b in claimed:
-        same = [v for k, v, _ in stated if k == kind]
-        if not same:
-            continue
-        if any(abs(v - value) < 1e-9 for v in same):
-            return f"对，{head}。"
-        return f"不对：{head}。"
+        same = [(v, b) for k, v, b in stated if k == kind]
+        if same:
+            ok = any(_bound_holds(value, v, b) for v, b in same)
+            return f"对，{head}。" if ok else f"不对：{head}。"
+    for sentence in _sentences(answer)[1:]:
+        for kind, value, _b in claimed:
+            bounded = [(v, b) for k, v, b in _figures(sentence) if k == kind and b != "eq"]
+            if bounded and not all(_bound_holds(value, v, b) for v, b in bounded):
+                return f"不对：{sentence.rstrip('。；;')}。"
     return None
 
 
