@@ -311,6 +311,32 @@ def test_foreign_question_in_a_party_story_declined_and_the_reverse(rb: RuleBook
     assert "1年" in case.text()
 
 
+def test_unstated_measure() -> None:
+    from bot.rules.case import _unstated_measure
+
+    assert _unstated_measure("入党申请书最少要写多少字", "入党申请书要写明入党动机和对党的认识。") == "字数"
+    assert _unstated_measure("入党申请书最少要写多少字", "一般不少于1500字。") is None
+    assert _unstated_measure("谈心谈话每次至少谈多少分钟", "每年谈心谈话一般不少于1次。") == "每次的时长"
+    assert _unstated_measure("党费每月5号之前必须交齐吗", "党员应当按月交纳党费。") == "具体日期"
+    assert _unstated_measure("支委会多久开一次", "支委会一般每月召开1次。") is None
+
+
+@pytest.mark.parametrize(
+    "q", ["支委和党员谈心谈话，每次至少谈多少分钟才算数？", "积极分子的思想汇报每篇要求多少字以上？"]
+)
+def test_no_national_rule_for_a_measure_no_entry_states(rb: RuleBook, q: str) -> None:
+    case = ask(rb, q)
+    assert case.no_rule
+    assert case.text().startswith("没有统一规定")
+
+
+def test_no_rule_table_needs_its_measure_in_the_question_not_the_story(rb: RuleBook) -> None:
+    case = ask(rb, "有个预备党员组织生活缺了好几次，支委想给他延长3个月预备期，可以吗？")
+    assert not case.no_rule
+    assert case.text().startswith("不对")
+    assert "半年" in case.text()
+
+
 def test_verdict_from_entry_thresholds_and_modals() -> None:
     from bot.rules.case import verdict_from_entry
 

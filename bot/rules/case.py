@@ -891,45 +891,15 @@ def _match(book: RuleBook, text: str, facts: dict[str, Any]) -> Result:
 
 
 def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | None = None) -> Part:
-    facts = facts or {}
     part = Part(question=text)
-    if out_of_domain(text):
-        part.declined = True
-        return part
-    dated = _date_of(_clean(text), today) is not None
-    level = None if dated else _curated("levels.yaml", text)
-    if level is not None:
-        part.note = str(level["answer"])
-        part.citations = [str(level["source"])]
-        return part
-    if _other_level(text) and not (dated and calculate(text, today) is not None):
-        part.declined = part.other_level = True
-        return part
-    nr = _curated("no_rule.yaml", text)
-    if nr is not None:
-        part.no_rule = True
-        part.note = f"没有统一规定：{nr['answer']}"
+    if _screened(part, text, today):
         return part
     calc = calculate(text, today)
     if calc is not None:
-        part.calc = calc
-        part.citations = list(calc.citations)
-        part.verdict = _calc_verdict(calc)
-        if calc.kind == "dues" and calc.complete and _CLAIM.search(_clean(text)) and re.search(
-            r"分段|分开算|分开计算|累进|超出的|超过的部分|超出部分|超过部分", _clean(text)
-        ):
-            part.correction = "不对：党费按一个比例对全部基数计算，不分段累进。"
-        given = any(
-            isinstance(v, int | Decimal) and not isinstance(v, bool) for v in calc.inputs.values()
-        ) or bool(calc.inputs.get("date"))
-        if calc.missing and (not given or _YESNO.search(_clean(text))):  # a rules question, really
-            result = book.answer(text)
-            if isinstance(result, Answer) and not result.low_confidence:
-                part.result = result
-                part.citations = [result.rule.citation]
+        _calc_part(book, part, text, calc)
         return part
     claim = check_claim(text)
-    result = _match(book, text, facts)
+    result = _match(book, text, facts or {})
     part.result = result
     if claim is not None:
         part.correction, cite = claim
@@ -941,26 +911,117 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
             part.correction = f"要点：{key['truth']}"
             if key.get("source"):
                 part.citations.append(str(key["source"]))
-    if isinstance(result, Answer) and _requirement_question(text) and re.search(
-        r"^[^。]{0,40}(没有(统一|明确|具体)?规定|未作(统一)?规定|没有全国统一)", result.rule.answer
-    ):
-        part.no_rule = True
     if isinstance(result, Answer):
-        if result.rule.citation not in part.citations:
-            part.citations.append(result.rule.citation)
-        if claim is None and not result.low_confidence:
-            if _CLAIM.search(_clean(text)):
-                part.correction = claim_from_entry(text, result.rule.answer) or part.correction
-            elif part.correction is None:
-                part.verdict = verdict_from_entry(asking_clause(text), result.rule.answer)
-    elif claim is None and _requirement_question(text) and not isinstance(result, Answer):
+        _entry_part(part, text, result, claimed=claim is not None)
+    elif claim is None and _requirement_question(text):
         part.no_rule = True
         part.note = "没有统一规定：全国性的党内法规对这一点没有作出具体规定，按上级党组织的要求和本单位实际掌握。"
     return part
 
 
+def _screened(part: Part, text: str, today: date) -> bool:
+    """Steps 1–3: out of domain, another level of the party, no national rule. True when one
+    of them answered the part."""
+    if out_of_domain(text):
+        part.declined = True
+        return True
+    dated = _date_of(_clean(text), today) is not None
+    level = None if dated else _curated("levels.yaml", text)
+    if level is not None:
+        part.note = str(level["answer"])
+        part.citations = [str(level["source"])]
+        return True
+    if _other_level(text) and not (dated and calculate(text, today) is not None):
+        part.declined = part.other_level = True
+        return True
+    nr = _no_rule_entry(text)
+    if nr is not None:
+        part.no_rule = True
+        part.note = f"没有统一规定：{nr['answer']}"
+        return True
+    return False
+
+
+def _no_rule_entry(text: str) -> dict[str, Any] | None:
+    """The no_rule table entry for the question: its last pattern (what is measured: 多少字,
+    几号, 时长) must be in the asking clause, not only in the story around it."""
+    entry = _curated("no_rule.yaml", text)
+    if entry is None:
+        return None
+    clause = _clean(asking_clause(text))
+    return entry if re.search(entry["all"][-1], clause) else None
+
+
+def _calc_part(book: RuleBook, part: Part, text: str, calc: Calc) -> None:
+    part.calc = calc
+    part.citations = list(calc.citations)
+    part.verdict = _calc_verdict(calc)
+    if calc.kind == "dues" and calc.complete and _CLAIM.search(_clean(text)) and re.search(
+        r"分段|分开算|分开计算|累进|超出的|超过的部分|超出部分|超过部分", _clean(text)
+    ):
+        part.correction = "不对：党费按一个比例对全部基数计算，不分段累进。"
+    given = any(
+        isinstance(v, int | Decimal) and not isinstance(v, bool) for v in calc.inputs.values()
+    ) or bool(calc.inputs.get("date"))
+    if calc.missing and (not given or _YESNO.search(_clean(text))):  # a rules question, really
+        result = book.answer(text)
+        if isinstance(result, Answer) and not result.low_confidence:
+            part.result = result
+            part.citations = [result.rule.citation]
+
+
+_NO_RULE_HEAD = re.compile(r"^[^。]{0,40}(没有(统一|明确|具体)?规定|未作(统一)?规定|没有全国统一|全国没有统一)")
+
+
+def _entry_part(part: Part, text: str, result: Answer, *, claimed: bool) -> None:
+    """The matched entry: its citation, then whether it says there is no national rule, or the
+    claim checked against its figure, or 能/不能 read from it."""
+    answer = result.rule.answer
+    if result.rule.citation not in part.citations:
+        part.citations.append(result.rule.citation)
+    unstated = _unstated_measure(text, answer)
+    if _requirement_question(text) and (_NO_RULE_HEAD.search(answer) or unstated):
+        part.no_rule = True
+        part.correction = None
+        lead = f"全国性党内法规没有规定{unstated}，按上级党组织或本地的要求掌握。相关规定：" if unstated else ""
+        part.note = f"没有统一规定：{lead}{answer}"
+        return
+    if claimed or result.low_confidence:
+        return
+    if _CLAIM.search(_clean(text)):
+        part.correction = claim_from_entry(text, answer) or part.correction
+    elif part.correction is None:
+        part.verdict = verdict_from_entry(asking_clause(text), answer)
+
+
+#: Measures a question may ask a minimum or a fixed value of, and the words an entry uses when it
+#: states one: a rule that sets none of them does not fix that measure.
+_MEASURES = (
+    (re.compile(r"多少字|几个字|字数|几千字|几百字|\d+字"), re.compile(r"\d+字|字数"), "字数"),
+    (
+        re.compile(r"多少分钟|几分钟|几个?小时|多少小时|时长|(每次|一次|每场|每回).{0,8}(多长时间|多久)"),
+        re.compile(r"\d+分钟|\d+个?小时|时长"),
+        "每次的时长",
+    ),
+    (re.compile(r"每个?月\d+[号日]|\d+[号日](之前|以前|前)|几号"), re.compile(r"\d+[号日]"), "具体日期"),
+)
+
+
+def _unstated_measure(text: str, answer: str) -> str | None:
+    """The measure (字数, 时长, 几号) the question asks about when the entry states none."""
+    t = normalize_numbers(_clean(text))
+    a = normalize_numbers(_clean(answer))
+    for asked, stated, name in _MEASURES:
+        if asked.search(t) and not stated.search(a):
+            return name
+    return None
+
+
 _QUANTITY = re.compile(r"多久|几年|几个月|几次|多少|多长|年限|期限|频次|次数|多大|几岁|几人|几个人|几名")
-_REQUIRE = re.compile(r"必须|一定要|硬性|统一规定|有规定吗|有没有规定|规定.*吗|要求.*吗|最少要|至少要|最低要|起码要")
+_REQUIRE = re.compile(
+    r"必须|一定要|硬性|统一规定|有规定吗|有没有规定|规定.*吗|要求.*吗|最少要|至少要|最低要|起码要|"
+    r"统一的?(格式|要求|标准)|(要求|规定)(多少|几)|每次(最少|至少)|(最少|至少|最低)要?(写|讲|谈|交|搞|开)"
+)
 _PARTY = re.compile(r"党|支部|支委|组织生活|三会一课|积极分子|发展对象|活动室|阵地")
 
 
