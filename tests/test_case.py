@@ -352,6 +352,9 @@ def test_asking_clause_takes_the_subject_before_a_bare_question() -> None:
     from bot.rules.case import asking_clause
 
     assert "书记" in asking_clause("书记调走了，支委商量直接推一个人当书记，这样行吗")
+    # a procedural question that names no subject takes the clause naming it
+    assert "信教" in asking_clause("她说信教是个人自由。对这种信教的党员，组织上应该怎么处理？")
+    assert "信教" not in asking_clause("她说信教是个人自由。对这种党员，组织上要不要给处分？")
     assert asking_clause("支部有12个党员，支委会多久开一次") == "支委会多久开一次"
 
 

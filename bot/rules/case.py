@@ -334,6 +334,13 @@ _DEICTIC = re.compile(
 )
 
 
+#: What any procedural question says without naming its subject (组织上应该怎么处理, 要走哪些程序).
+_GENERIC = re.compile(
+    r"组织上|应该|应当|该|怎么处理|如何处理|怎么办|怎么弄|处理|程序|流程|手续|哪些|怎么走|要走|先|做什么|干什么|"
+    r"怎么|如何|情况|意见|问题|请问|想问|一下"
+)
+
+
 def asking_clause(text: str) -> str:
     """The clause of a story that asks (the last one with a question cue), else the text."""
     clauses = [c for c in _CLAUSE.split(text.strip("?？。 ")) if c.strip()]
@@ -343,7 +350,7 @@ def asking_clause(text: str) -> str:
         if _ASK.search(clauses[i]):
             k = i
             # “这样行吗” “能不能” “还是要选”: too little of its own — take the clause before it too
-            while k > 0 and len(_DEICTIC.sub("", "".join(clauses[k : i + 1]))) < 5:
+            while k > 0 and len(_GENERIC.sub("", _DEICTIC.sub("", "".join(clauses[k : i + 1])))) < 5:
                 k -= 1
             return "，".join(clauses[k : i + 1])
     return text
