@@ -138,6 +138,14 @@ def test_traditional_characters_read_as_simplified(rb: RuleBook) -> None:
     assert "每月" in case.text()
 
 
+def test_elliptic_follow_up_with_the_question_repeated() -> None:
+    from bot.rules.case import _elliptic_subject
+
+    assert _elliptic_subject("支部书记和支委呢，又是多少？") == "支部书记和支委"
+    assert _elliptic_subject("党小组会呢？") == "党小组会"
+    assert _elliptic_subject("党小组会呢，由谁主持？") is None
+
+
 def test_two_part_question_gives_two_cited_parts(rb: RuleBook) -> None:
     case = ask(rb, "支部党员大会多长时间开一次？另外党小组会呢")
     assert len(case.parts) == 2

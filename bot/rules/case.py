@@ -322,9 +322,20 @@ def split_question(text: str) -> list[str]:
 
 
 def _elliptic(part: str) -> bool:
-    """“受留党察看处分的呢？” “权利呢” — a short follow-up that reuses the first question."""
-    body = part.rstrip("?？。！! ")
-    return body.endswith("呢") and len(body) <= 16 and not re.search(r"多少|几|怎么|什么|谁|哪|吗", body)
+    """“受留党察看处分的呢？” “权利呢” “支部书记和支委呢，又是多少” — a short follow-up that
+    reuses the first question."""
+    return _elliptic_subject(part) is not None
+
+
+def _elliptic_subject(part: str) -> str | None:
+    """The new subject of an elliptic follow-up (受留党察看处分的, 支部书记和支委), else None."""
+    body = part.strip().rstrip("?？。！! ")
+    if body.endswith("呢") and len(body) <= 16 and not re.search(r"多少|几|怎么|什么|谁|哪|吗", body):
+        return body[:-1]
+    head, _sep, rest = body.partition("呢")
+    if head and len(head) <= 12 and re.fullmatch(r"[，,]?(又|那|还|分别|各)?(是|要|得)?(多少|几|多久|多长时间)\S{0,4}", rest):
+        return head  # 支部书记和支委呢，又是多少: the same question again
+    return None
 
 
 _CLAUSE = re.compile(r"[，,。！!；;：:]")
@@ -1059,8 +1070,8 @@ def _answer_followup(
     another subject (党小组会多久开一次); “超过了成立什么” keeps the earlier subject."""
     queries: list[str] = []
     if _elliptic(piece):
-        subject = re.sub(r"[呢?？。！! ]+$", "", piece.strip())
-        _s, predicate = split_topic(before)
+        subject = _elliptic_subject(piece) or ""
+        _s, predicate = split_topic(asking_clause(before))
         if predicate:
             queries.append(subject + predicate)
         queries.append(piece.rstrip("?？。！! ") + "，" + before)
