@@ -280,6 +280,16 @@ def test_claim_figure_found_in_the_claim_sentence_and_checked_against_a_bound() 
     assert claim_from_entry("想多交2000块党费，听说要上缴中央，是吧", rule) is None
 
 
+def test_claim_the_entry_denies() -> None:
+    from bot.rules.case import denied_claim
+
+    rule = "高校实行党委领导下的校长负责制。重大问题不是校长办公会说了算，党委也不只是监督保障。"
+    got = denied_claim("我们学校重大事情还是校长办公会说了算，对吧", rule)
+    assert (got or "").startswith("不对：重大问题不是校长办公会说了算")
+    assert denied_claim("重大事情不是校长办公会说了算吧", rule) is None  # the claim says the same
+    assert denied_claim("党委书记要参加校长办公会吧", rule) is None  # nothing denied is claimed
+
+
 def test_check_claim_takes_the_topic_named_first() -> None:
     from bot.rules.case import check_claim
 

@@ -827,6 +827,35 @@ def claim_from_entry(question: str, answer: str) -> str | None:
     return None
 
 
+_DENIAL = re.compile(r"(?:不是|并不是|不只是|不仅是|并非|不能|不得|不用|无需|不需要|不算)([\u4e00-\u9fff“”]{3,16})")
+
+
+def denied_claim(question: str, answer: str) -> str | None:
+    """“不对：…” when the entry explicitly denies what the claim says: it writes 不是/不能/并非 X
+    and the claim states X (重大事情还是校长办公会说了算，对吧 ↔ 重大问题不是校长办公会说了算)."""
+    claim = _clean(question)
+    for sentence in _sentences(answer):
+        for m in _DENIAL.finditer(sentence):
+            denied = m[1].strip("“”")
+            shared = _shared_run(denied, claim)
+            # the claim must state what is denied, predicate included (…说了算), and assert it,
+            # not deny it too (退党报备案就行，不是批准吧)
+            if len(shared) >= 4 and denied.endswith(shared) and not re.search(r"(不|没|非|无)[^，,。]{0,3}" + re.escape(shared), claim):
+                return f"不对：{sentence.rstrip('。；;')}。"
+    return None
+
+
+def _shared_run(a: str, b: str) -> str:
+    """The longest run of characters ``a`` and ``b`` share."""
+    best = ""
+    for i in range(len(a)):
+        for j in range(i + len(best) + 1, len(a) + 1):
+            if a[i:j] not in b:
+                break
+            best = a[i:j]
+    return best
+
+
 _YESNO = re.compile(r"吗[？?。！!]*$|能不能|可不可以|行不行|够不够|要不要|需不需要|用不用|算不算|是否|能否|可否")
 _PAIRS = (  # (the question asks, the entry says no, the entry says yes, no word, yes word)
     (r"算不算|算吗|计不计|计入吗", r"不算|不计|不计入|不包括", r"算|计入|包括", "不算", "算"),
@@ -1007,7 +1036,7 @@ def _entry_part(part: Part, text: str, result: Answer, *, claimed: bool) -> None
     if claimed or result.low_confidence:
         return
     if _CLAIM.search(_clean(text)):
-        part.correction = claim_from_entry(text, answer) or part.correction
+        part.correction = claim_from_entry(text, answer) or denied_claim(text, answer) or part.correction
     elif part.correction is None:
         part.verdict = verdict_from_entry(asking_clause(text), answer)
 
