@@ -280,6 +280,15 @@ def test_claim_figure_found_in_the_claim_sentence_and_checked_against_a_bound() 
     assert claim_from_entry("想多交2000块党费，听说要上缴中央，是吧", rule) is None
 
 
+def test_claim_naming_the_contrasting_term() -> None:
+    from bot.rules.case import contrast_claim
+
+    rule = "对党员的纪律处分，须经支部大会讨论决定，报党的基层委员会批准。"
+    assert (contrast_claim("给个警告，支委会研究定了就行吧", rule) or "").startswith("不对：对党员的纪律处分")
+    assert contrast_claim("支部大会讨论决定就行吧", rule) is None
+    assert contrast_claim("退党报上级备案就行吧", "党员要求退党的，报上级党组织备案（是备案，不是批准）。") is None
+
+
 def test_claim_the_entry_denies() -> None:
     from bot.rules.case import denied_claim
 
@@ -295,6 +304,19 @@ def test_check_claim_takes_the_topic_named_first() -> None:
 
     got = check_claim("支委会一个季度开一次就行了吧？反正党员大会也是一季度一次")
     assert got is not None and got[0].startswith("不对") and "每月" in got[0]
+
+
+def test_check_claim_looks_next_to_the_claim_not_back_in_the_story() -> None:
+    from bot.rules.case import check_claim
+
+    # 党总支 and 7名 are in the story; the claim (有人说必须差额) is about neither
+    assert check_claim("机关党总支下月换届，上级批复设7名委员。筹备组排候选人，有人说必须差额。候选人最少几个？") is None
+    # a bare “可以吗？” leans on the sentence before it
+    got = check_claim("预备党员表现不好，支委想给他延长3个月预备期。延长3个月可以吗？")
+    assert got is not None and got[0].startswith("不对")
+    # a month in the story is not the claimed figure
+    got = check_claim("老马今年4月住院，七个多月没参加组织生活。有人说超过6个月就算自行脱党，要除名。")
+    assert got is not None and got[0].startswith("对，")
 
 
 def test_check_claim_obligation_versus_permission() -> None:

@@ -664,17 +664,36 @@ _OBLIGE = re.compile(r"应该|应当|必须|得(?!了)|要求|规定|才(算|行
 _PERMIT = re.compile(r"就行|就可以|就够|也行|也可以|也能|可以吧|行吧|行吗|可以吗|够吗|没问题|没毛病|不用|不需要|不必")
 
 
+_CHECK_CUE = re.compile(_CLAIM.pattern + r"|行吗|行不行|可以吗|够吗|够不够|没事吧|合规吗|对吗")
+
+
+def _claim_window(t: str) -> str:
+    """The sentence carrying the claim (and the one before it when the claim is a bare
+    “延长3个月可以吗？”): a claim is about what is said next to it, not about a figure or a subject
+    further back in the story."""
+    sentences = [x for x in re.split(r"(?<=[。！!？?])", t) if x]
+    marked = [i for i, x in enumerate(sentences) if _CHECK_CUE.search(x)]
+    if not marked:
+        return t
+    i = marked[0]
+    start = i - 1 if i > 0 and len(sentences[i]) < 12 else i
+    return "".join(sentences[start : i + 1])
+
+
 def _claim_entry(t: str) -> dict[str, Any] | None:
     """The claims-table entry about what the claim is about: of all entries that match, the one
-    whose topic (first ``all`` pattern) is named first (支委会一个季度开一次就行吧？反正党员大会也是…)."""
+    whose topic (first ``all`` pattern) is named first (支委会一个季度开一次就行吧？反正党员大会也是…),
+    and named next to the claim."""
+    window = _claim_window(t)
     best: tuple[int, int, dict[str, Any]] | None = None
     for k, entry in enumerate(_table("claims.yaml").get("entries", [])):
         if not all(re.search(p, t) for p in entry["all"]) or any(re.search(p, t) for p in entry.get("not", [])):
             continue
-        m = re.search(entry["all"][0], t)
-        pos = m.start() if m else len(t)
-        if best is None or (pos, k) < best[:2]:
-            best = (pos, k, entry)
+        m = re.search(entry["all"][0], window)
+        if m is None:
+            continue
+        if best is None or (m.start(), k) < best[:2]:
+            best = (m.start(), k, entry)
     return dict(best[2]) if best else None
 
 
@@ -702,7 +721,7 @@ def _figure_ok(got: float, entry: dict[str, Any], scope: str) -> bool:
 def check_claim(text: str) -> tuple[str, str] | None:
     """(correction line, citation) when ``text`` states a claim the claims table can judge."""
     t = _clean(text)
-    if not _CLAIM.search(t) and not re.search(r"行吗|行不行|可以吗|够吗|够不够|没事吧|合规吗|对吗", t):
+    if not _CHECK_CUE.search(t):
         return None
     entry = _claim_entry(t)
     if entry is None:
@@ -716,7 +735,7 @@ def check_claim(text: str) -> tuple[str, str] | None:
             return f"对，{truth}", cite
         return None
     unit = str(entry.get("unit", "number"))
-    scope = t
+    scope = _claim_window(t)
     if entry.get("after"):
         scope = re.split(entry["after"], t, maxsplit=1)[-1]
     got = _claimed_figure(scope, unit)
@@ -842,6 +861,34 @@ def denied_claim(question: str, answer: str) -> str | None:
             # not deny it too (退党报备案就行，不是批准吧)
             if len(shared) >= 4 and denied.endswith(shared) and not re.search(r"(不|没|非|无)[^，,。]{0,3}" + re.escape(shared), claim):
                 return f"不对：{sentence.rstrip('。；;')}。"
+    return None
+
+
+#: Terms a rule uses one of, never both: a claim naming one where the entry names the other is
+#: wrong (报上级备案就行吧 ↔ 报上级党组织批准).
+_CONTRASTS = (
+    ("备案", "批准"),
+    ("支委会", "支部大会|党员大会"),
+    ("举手|鼓掌", "无记名"),
+    ("等额", "差额"),
+    ("任命|委派", "选举"),
+    ("口头", "书面"),
+)
+
+
+def contrast_claim(question: str, answer: str) -> str | None:
+    """“不对：…” when the claim names one of two contrasting terms and the entry's opening
+    sentences name only the other."""
+    claim = _clean(question)
+    head = "".join(_sentences(answer)[:2])
+    for a, b in _CONTRASTS:
+        for said, other in ((a, b), (b, a)):
+            m = re.search(said, claim)
+            if not m or re.search(r"(不|没|非|无)[^，,。]{0,3}$", claim[: m.start()]):
+                continue
+            if re.search(other, head) and not re.search(said, head):
+                hit = next(x for x in _sentences(answer)[:2] if re.search(other, x))
+                return f"不对：{hit.rstrip('。；;')}。"
     return None
 
 
@@ -1036,7 +1083,10 @@ def _entry_part(part: Part, text: str, result: Answer, *, claimed: bool) -> None
     if claimed or result.low_confidence:
         return
     if _CLAIM.search(_clean(text)):
-        part.correction = claim_from_entry(text, answer) or denied_claim(text, answer) or part.correction
+        part.correction = (
+            claim_from_entry(text, answer) or denied_claim(text, answer) or contrast_claim(text, answer)
+            or part.correction
+        )
     elif part.correction is None:
         part.verdict = verdict_from_entry(asking_clause(text), answer)
 
