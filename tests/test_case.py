@@ -289,6 +289,15 @@ def test_claim_naming_the_contrasting_term() -> None:
     assert contrast_claim("退党报上级备案就行吧", "党员要求退党的，报上级党组织备案（是备案，不是批准）。") is None
 
 
+def test_claim_waiving_a_step_the_entry_requires() -> None:
+    from bot.rules.case import waived_claim
+
+    rule = "预备期满，须经支部大会讨论通过，报上级党委审批。"
+    assert (waived_claim("预备党员转正不用开支部大会吧", rule) or "").startswith("不对：预备期满")
+    assert waived_claim("退党不用报上级批准吧", "党员要求退党的，报上级党组织备案，不需要批准。") is None
+    assert waived_claim("不用再找他谈话了吧", rule) is None
+
+
 def test_claim_the_entry_denies() -> None:
     from bot.rules.case import denied_claim
 

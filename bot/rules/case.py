@@ -892,6 +892,28 @@ def contrast_claim(question: str, answer: str) -> str | None:
     return None
 
 
+_WAIVE = re.compile(r"(?:不用|不需要|不必|无需|用不着|可以不)([\u4e00-\u9fff]{2,10})")
+_DUTY = re.compile(r"须|必须|应当|应该|要|需要|需|经|由")
+_COMMON = re.compile(r"^(党员|支部|党组织|组织|上级|我们|他们|一下|这个|那个)$")
+
+
+def waived_claim(question: str, answer: str) -> str | None:
+    """“不对：…” when the claim waives a step (不用开支部大会吧) that the entry makes a duty
+    (须经支部大会讨论)."""
+    m = _WAIVE.search(_clean(question))
+    if m is None:
+        return None
+    step = re.sub(r"(吧|了|的|啊|呀)+$", "", m[1])
+    for sentence in _sentences(answer)[:3]:
+        shared = _shared_run(step, sentence)
+        if len(shared) < 2 or _COMMON.match(shared):
+            continue
+        before = sentence[: sentence.find(shared)]
+        if _DUTY.search(before[-8:]) and not re.search(r"不|无|没|免", before[-4:]):
+            return f"不对：{sentence.rstrip('。；;')}。"
+    return None
+
+
 def _shared_run(a: str, b: str) -> str:
     """The longest run of characters ``a`` and ``b`` share."""
     best = ""
@@ -1085,7 +1107,7 @@ def _entry_part(part: Part, text: str, result: Answer, *, claimed: bool) -> None
     if _CLAIM.search(_clean(text)):
         part.correction = (
             claim_from_entry(text, answer) or denied_claim(text, answer) or contrast_claim(text, answer)
-            or part.correction
+            or waived_claim(text, answer) or part.correction
         )
     elif part.correction is None:
         part.verdict = verdict_from_entry(asking_clause(text), answer)
