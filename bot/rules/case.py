@@ -893,7 +893,7 @@ def contrast_claim(question: str, answer: str) -> str | None:
 
 
 _WAIVE = re.compile(r"(?:不用|不需要|不必|无需|用不着|可以不)([\u4e00-\u9fff]{2,10})")
-_DUTY = re.compile(r"须|必须|应当|应该|要|需要|需|经|由")
+_DUTY = re.compile(r"须|必须|应当|应该|要(?!求)|需要|需|经|由")
 _COMMON = re.compile(r"^(党员|支部|党组织|组织|上级|我们|他们|一下|这个|那个)$")
 
 
@@ -905,8 +905,9 @@ def waived_claim(question: str, answer: str) -> str | None:
         return None
     step = re.sub(r"(吧|了|的|啊|呀)+$", "", m[1])
     for sentence in _sentences(answer)[:3]:
-        shared = _shared_run(step, sentence)
-        if len(shared) < 2 or _COMMON.match(shared):
+        # the step's verb or object at its end (开支部大会 → 支部大会, 报上级批准 → 批准)
+        shared = next((step[i:] for i in range(len(step) - 1) if step[i:] in sentence), "")
+        if not shared or _COMMON.match(shared):
             continue
         before = sentence[: sentence.find(shared)]
         if _DUTY.search(before[-8:]) and not re.search(r"不|无|没|免", before[-4:]):
