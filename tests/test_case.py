@@ -353,6 +353,21 @@ def test_several_parts_lead_with_the_correction(rb: RuleBook) -> None:
     assert case.text().count("不对：党的基层委员会") == 1
 
 
+def test_follow_up_calculation_takes_the_figures_from_the_question_before(rb: RuleBook) -> None:
+    case = ask(rb, "老张退休了，养老金6200。他的组织关系在社区吗？党费每月交多少？")
+    assert len(case.parts) == 2
+    assert case.parts[1].calc is not None and "62" in case.parts[1].text()
+
+
+def test_dues_question_without_the_word_dues_is_not_foreign() -> None:
+    from bot.rules.case import out_of_domain
+
+    assert not out_of_domain("有个党员工资条上税后是3012.6元，这种按哪个比例交？")
+    assert not out_of_domain("扣完五险一金和个税一万出头，是不是要按2%交？")
+    assert out_of_domain("工资6800，工会会费是不是也按0.5%交？")
+    assert out_of_domain("今年退休人员基本养老金涨了多少？")
+
+
 def test_foreign_question_in_a_party_story_declined_and_the_reverse(rb: RuleBook) -> None:
     assert ask(rb, "我们离退休支部的老党员住院了，城乡居民医保报销比例是多少？").declined
     case = ask(rb, "村里今年修路、土地确权事情多，村党组织换届想往后推，最多能推多久？")

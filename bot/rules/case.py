@@ -251,7 +251,9 @@ def out_of_domain(text: str) -> bool:
         return any(re.search(p, s) for p in doc.get("unless_anchored", []))
 
     def anchored(s: str) -> bool:
-        return any(w in s for w in doc.get("anchors", []))
+        return any(w in s for w in doc.get("anchors", [])) or any(
+            re.search(p, s) for p in doc.get("anchor_patterns", [])
+        )
 
     tag = re.search(r"(对吧|是吧|吧|对不对|没错吧|一个道理)[?？。]?$", clause)  # 跟算个税一个道理，对吧: an analogy
     if foreign(clause) and not anchored(clause) and not (tag and anchored(t)):
@@ -1179,6 +1181,11 @@ def _answer_followup(
         queries.append(piece.rstrip("?？。！! ") + "，" + before)
     else:
         part = answer_part(book, piece, today, facts)
+        if (part.calc is None or part.calc.missing) and _QUANTITY.search(piece) and not re.search(r"\d", piece):
+            # “每月交多少，算到分”: the figures are in the question before it
+            fuller = answer_part(book, before.rstrip("?？。！! ") + "，" + piece, today, facts)
+            if fuller.calc is not None and fuller.calc.complete:
+                return fuller
         if part.answered or part.no_rule or part.declined or (part.calc is not None):
             return part
         subject, _p = split_topic(before)
