@@ -383,6 +383,8 @@ def test_unstated_measure() -> None:
     assert _unstated_measure("谈心谈话每次至少谈多少分钟", "每年谈心谈话一般不少于1次。") == "每次的时长"
     assert _unstated_measure("党费每月5号之前必须交齐吗", "党员应当按月交纳党费。") == "具体日期"
     assert _unstated_measure("支委会多久开一次", "支委会一般每月召开1次。") is None
+    assert _unstated_measure("心得体会每次要写几页", "党员要认真学习。") == "篇数、页数或张数"
+    assert _unstated_measure("这规定在第几条", "见第十二条。") is None
 
 
 @pytest.mark.parametrize(

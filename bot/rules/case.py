@@ -1099,7 +1099,7 @@ def _entry_part(part: Part, text: str, result: Answer, *, claimed: bool) -> None
     if result.rule.citation not in part.citations:
         part.citations.append(result.rule.citation)
     unstated = _unstated_measure(text, answer)
-    if _requirement_question(text) and (_NO_RULE_HEAD.search(answer) or unstated):
+    if (_requirement_question(text) and _NO_RULE_HEAD.search(answer)) or (unstated and _PARTY.search(text)):
         part.no_rule = True
         part.correction = None
         lead = f"全国性党内法规没有规定{unstated}，按上级党组织或本地的要求掌握。相关规定：" if unstated else ""
@@ -1126,6 +1126,7 @@ _MEASURES = (
         "每次的时长",
     ),
     (re.compile(r"每个?月\d+[号日]|\d+[号日](之前|以前|前)|几号"), re.compile(r"\d+[号日]"), "具体日期"),
+    (re.compile(r"(?<![第十])(几|多少)(个)?[篇页张本幅]"), re.compile(r"\d+[篇页张本幅]"), "篇数、页数或张数"),
 )
 
 
