@@ -396,6 +396,11 @@ def test_no_national_rule_for_a_measure_no_entry_states(rb: RuleBook, q: str) ->
     assert case.text().startswith("没有统一规定")
 
 
+def test_no_national_rule_for_a_measure_when_no_entry_matches(rb: RuleBook) -> None:
+    case = ask(rb, "党员每个月要写几篇学习心得？")
+    assert case.no_rule and case.text().startswith("没有统一规定")
+
+
 def test_no_rule_table_needs_its_measure_in_the_question_not_the_story(rb: RuleBook) -> None:
     case = ask(rb, "有个预备党员组织生活缺了好几次，支委想给他延长3个月预备期，可以吗？")
     assert not case.no_rule

@@ -1032,7 +1032,7 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
                 part.citations.append(str(key["source"]))
     if isinstance(result, Answer):
         _entry_part(part, text, result, claimed=claim is not None)
-    elif claim is None and _requirement_question(text):
+    elif claim is None and (_requirement_question(text) or (_unstated_measure(text, "") and _PARTY.search(text))):
         part.no_rule = True
         part.note = "没有统一规定：全国性的党内法规对这一点没有作出具体规定，按上级党组织的要求和本单位实际掌握。"
     return part
