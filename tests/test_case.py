@@ -328,6 +328,19 @@ def test_check_claim_looks_next_to_the_claim_not_back_in_the_story() -> None:
     assert got is not None and got[0].startswith("对，")
 
 
+def test_check_claim_falls_through_to_an_entry_that_can_judge() -> None:
+    from bot.rules.case import check_claim
+
+    # 支部…人数 matches the 支部-size row first, which cannot judge this claim
+    got = check_claim("发展党员支部大会表决，赞成票超过到会人数一半就行吧？")
+    assert got is not None and got[0].startswith("不对") and "应到会" in got[0]
+
+
+def test_claim_contradicted_by_the_entry_in_a_few_words(rb: RuleBook) -> None:
+    assert ask(rb, "预备党员也能当入党介绍人吧？").text().startswith("不对")
+    assert ask(rb, "党员退党要报上级批准，对吧？").text().startswith("不对")
+
+
 def test_check_claim_obligation_versus_permission() -> None:
     from bot.rules.case import check_claim
 

@@ -682,21 +682,19 @@ def _claim_window(t: str) -> str:
     return "".join(sentences[start : i + 1])
 
 
-def _claim_entry(t: str) -> dict[str, Any] | None:
-    """The claims-table entry about what the claim is about: of all entries that match, the one
-    whose topic (first ``all`` pattern) is named first (支委会一个季度开一次就行吧？反正党员大会也是…),
-    and named next to the claim."""
+def _claim_entries(t: str) -> list[dict[str, Any]]:
+    """The claims-table entries that match, those whose topic (first ``all`` pattern) is named
+    first coming first (支委会一个季度开一次就行吧？反正党员大会也是…); the topic must be named
+    next to the claim."""
     window = _claim_window(t)
-    best: tuple[int, int, dict[str, Any]] | None = None
+    ranked: list[tuple[int, int, dict[str, Any]]] = []
     for k, entry in enumerate(_table("claims.yaml").get("entries", [])):
         if not all(re.search(p, t) for p in entry["all"]) or any(re.search(p, t) for p in entry.get("not", [])):
             continue
         m = re.search(entry["all"][0], window)
-        if m is None:
-            continue
-        if best is None or (m.start(), k) < best[:2]:
-            best = (m.start(), k, entry)
-    return dict(best[2]) if best else None
+        if m is not None:
+            ranked.append((m.start(), k, entry))
+    return [dict(e) for _p, _k, e in sorted(ranked, key=lambda x: x[:2])]
 
 
 def _claimed_figure(scope: str, unit: str) -> float | None:
@@ -721,20 +719,25 @@ def _figure_ok(got: float, entry: dict[str, Any], scope: str) -> bool:
 
 
 def check_claim(text: str) -> tuple[str, str] | None:
-    """(correction line, citation) when ``text`` states a claim the claims table can judge."""
+    """(correction line, citation) when ``text`` states a claim the claims table can judge: the
+    first entry, topic named first, that can tell right from wrong."""
     t = _clean(text)
     if not _CHECK_CUE.search(t):
         return None
-    entry = _claim_entry(t)
-    if entry is None:
-        return None
-    truth = str(entry["truth"])
-    cite = str(entry.get("source", ""))
+    for entry in _claim_entries(t):
+        verdict = _judge(entry, t)
+        if verdict is not None:
+            return f"{verdict}{entry['truth']}", str(entry.get("source", ""))
+    return None
+
+
+def _judge(entry: dict[str, Any], t: str) -> str | None:
+    """“不对：” or “对，” for the claim in ``t`` by one claims-table entry, or None."""
     if "wrong" in entry or "right" in entry:
         if any(re.search(p, t) for p in entry.get("wrong", [])):
-            return f"不对：{truth}", cite
+            return "不对："
         if any(re.search(p, t) for p in entry.get("right", [])):
-            return f"对，{truth}", cite
+            return "对，"
         return None
     unit = str(entry.get("unit", "number"))
     scope = _claim_window(t)
@@ -743,7 +746,7 @@ def check_claim(text: str) -> tuple[str, str] | None:
     got = _claimed_figure(scope, unit)
     if got is None:
         return None
-    return (f"对，{truth}" if _figure_ok(got, entry, scope) else f"不对：{truth}"), cite
+    return "对，" if _figure_ok(got, entry, scope) else "不对："
 
 
 # ---------------------------------------------------------------- verdicts from the entry
@@ -861,7 +864,7 @@ def denied_claim(question: str, answer: str) -> str | None:
             shared = _shared_run(denied, claim)
             # the claim must state what is denied, predicate included (…说了算), and assert it,
             # not deny it too (退党报备案就行，不是批准吧)
-            if len(shared) >= 4 and denied.endswith(shared) and not re.search(r"(不|没|非|无)[^，,。]{0,3}" + re.escape(shared), claim):
+            if len(shared) >= 3 and denied.endswith(shared) and not re.search(r"(不|没|非|无)[^，,。]{0,3}" + re.escape(shared), claim):
                 return f"不对：{sentence.rstrip('。；;')}。"
     return None
 
@@ -888,7 +891,8 @@ def contrast_claim(question: str, answer: str) -> str | None:
             m = re.search(said, claim)
             if not m or re.search(r"(不|没|非|无)[^，,。]{0,3}$", claim[: m.start()]):
                 continue
-            if re.search(other, head) and not re.search(said, head):
+            plain = re.sub(r"(不是|并非|而非|不需要?|不用|无需)(" + said + ")", "", head)  # 是备案，不是批准
+            if re.search(other, head) and not re.search(said, plain):
                 hit = next(x for x in _sentences(answer)[:2] if re.search(other, x))
                 return f"不对：{hit.rstrip('。；;')}。"
     return None
