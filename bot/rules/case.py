@@ -312,7 +312,7 @@ def split_question(text: str) -> list[str]:
     for p in pieces:
         p = p.strip("，,。 ")
         if not (_ASK.search(p) or p.endswith(("?", "？"))):
-            carry += p + "，"
+            carry += p if p.endswith(("：", ":")) else p + "，"
             continue
         parts.append(carry + p)
         carry = ""
