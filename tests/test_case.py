@@ -138,6 +138,17 @@ def test_traditional_characters_read_as_simplified(rb: RuleBook) -> None:
     assert "每月" in case.text()
 
 
+def test_detail_on_a_word_the_answer_lacks() -> None:
+    from bot.rules.case import detail_on
+
+    answer = "党员每年集中学习培训一般不少于32学时。"
+    detail = "书记每年至少参加1次轮训。新任书记一般在半年内接受任职培训。"
+    assert detail_on("新任支书培训", answer, detail) == "新任书记一般在半年内接受任职培训。"
+    assert detail_on("党员培训学时", answer, detail) is None  # every word is in the answer
+    long_story = "我们村支部今年新来了一个书记，原来是大学生村官，想问一下学习培训有什么要求"
+    assert detail_on(long_story, answer, detail) is None
+
+
 def test_elliptic_follow_up_with_the_question_repeated() -> None:
     from bot.rules.case import _elliptic_subject
 

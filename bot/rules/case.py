@@ -34,7 +34,7 @@ from bot.facts.dues import monthly_dues
 from bot.facts.extract import CalcRequest, compute, detect, normalize_numbers
 from bot.facts.store import fact
 from bot.rules.engine import Answer, NoAnswer, Result, RuleBook
-from bot.text import cn_int, to_simplified
+from bot.text import cn_int, to_simplified, tokens
 
 CASE_DIR = KNOWLEDGE / "case"
 
@@ -54,6 +54,7 @@ class Part:
     correction: str | None = None  # opens the part: "不对：…" or "对，…"
     verdict: str | None = None  # 能/不能/是/不是/可以/不行, when the rule or calculation decides it
     note: str | None = None  # a curated answer (another level, no national rule)
+    extra: str | None = None  # the entry's detail sentence on a word the question asks and the answer lacks
     citations: list[str] = field(default_factory=list)
     no_rule: bool = False
     declined: bool = False
@@ -95,7 +96,8 @@ class Part:
             body = self.result.rule.answer
             if self.verdict:
                 body = f"{self.verdict}。{body}"
-            return [body + ("（把握不大，请核对原文）" if self.result.low_confidence else "")]
+            body += "（把握不大，请核对原文）" if self.result.low_confidence else ""
+            return [body, f"另外：{self.extra}"] if self.extra else [body]
         if self.declined:
             return [LEVEL_TEXT if self.other_level else DECLINE_TEXT]
         return [NO_ANSWER_TEXT]
@@ -1111,6 +1113,7 @@ def _entry_part(part: Part, text: str, result: Answer, *, claimed: bool) -> None
         lead = f"全国性党内法规没有规定{unstated}，按上级党组织或本地的要求掌握。相关规定：" if unstated else ""
         part.note = f"没有统一规定：{lead}{answer}"
         return
+    part.extra = detail_on(text, result.rule.answer, result.rule.detail)
     if claimed or result.low_confidence:
         return
     if _CLAIM.search(_clean(text)):
@@ -1120,6 +1123,17 @@ def _entry_part(part: Part, text: str, result: Answer, *, claimed: bool) -> None
         )
     elif part.correction is None:
         part.verdict = verdict_from_entry(asking_clause(text), answer)
+
+
+def detail_on(question: str, answer: str, detail: str | None) -> str | None:
+    """The sentence of the entry's detail that speaks to a word of the question its answer does
+    not use (新任支书培训 → 新任书记一般在半年内接受任职培训), else None."""
+    if not detail or len(_clean(question)) > 20:  # a story names too many things to pick from
+        return None
+    words = [w for w in tokens(question) if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in answer]
+    scored = [(sum(w in x for w in set(words)), -k, x) for k, x in enumerate(_sentences(detail))]
+    best = max(scored, default=(0, 0, ""))
+    return best[2].strip() if best[0] else None  # the sentence naming most of them
 
 
 #: Measures a question may ask a minimum or a fixed value of, and the words an entry uses when it
