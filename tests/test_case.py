@@ -370,6 +370,14 @@ def test_check_claim_obligation_versus_permission() -> None:
     assert (check_claim("留党察看的党员照样有选举权，没问题吧") or ("",))[0].startswith("不对")
 
 
+def test_several_parts_lead_with_the_first_verdict_or_figure(rb: RuleBook) -> None:
+    case = ask(rb, "支部有8名正式党员，需要设支部委员会吗？设几个委员合适？")
+    assert len(case.parts) == 2
+    first_line = case.text().split("\n")[0]
+    assert not first_line.startswith("①")
+    assert first_line == case.parts[0].text().split("\n")[0]
+
+
 def test_several_parts_lead_with_the_correction(rb: RuleBook) -> None:
     case = ask(rb, "公司党委是2021年选的，基层党委任期不是3年吗？那今年该换届了吧？")
     assert len(case.parts) == 2

@@ -83,6 +83,14 @@ class Part:
             lines.append("依据：" + "；".join(_distinct(self.citations)))
         return "\n".join(lines)
 
+    def bottom_line(self) -> str | None:
+        """The verdict or the figure this part opens with, when it has one."""
+        if self.calc is not None and self.calc.complete:
+            return self._calc_lines(self.calc)[0]
+        if self.verdict and isinstance(self.result, Answer) and not self.note:
+            return f"{self.verdict}。"
+        return None
+
     def _body(self) -> list[str]:
         if self.calc is not None and self.calc.missing and isinstance(self.result, Answer):
             # a rules question that only looks like a calculation: the rule, then what to tell us
@@ -158,7 +166,8 @@ class CaseAnswer:
 
     def text(self) -> str:
         """One part: its text. Several: numbered parts, led by the first correction (不对：…) when a
-        part corrects a claim — the reader sees the correction first, not under ①."""
+        part corrects a claim — the reader sees the correction first, not under ① — or else by
+        the first part's verdict or figure (可以设支委会, 每月 30.13 元)."""
         if len(self.parts) == 1:
             return self.parts[0].text()
         lead = next((p for p in self.parts if (p.correction or "").startswith("不对")), None)
@@ -166,7 +175,10 @@ class CaseAnswer:
         body = "\n\n".join(
             f"{marks[min(i, 4)]} {p.text(correction=p is not lead)}" for i, p in enumerate(self.parts)
         )
-        return f"{lead.correction}\n\n{body}" if lead is not None and lead.correction else body
+        if lead is not None and lead.correction:
+            return f"{lead.correction}\n\n{body}"
+        head = self.parts[0].bottom_line()
+        return f"{head}\n\n{body}" if head else body
 
 
 #: Every option a calculator may offer for a missing input, in a fixed order, so a button can
