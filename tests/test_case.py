@@ -309,6 +309,17 @@ def test_claim_waiving_a_step_the_entry_requires() -> None:
     assert waived_claim("不用再找他谈话了吧", rule) is None
 
 
+def test_claim_that_a_meeting_may_go_ahead_with_too_few_present() -> None:
+    from bot.rules.case import _attendance, attendance_claim
+
+    rule = "支委会一般每月召开1次。须有半数以上委员到会方可进行。"
+    q = "支委会5个人，书记和组织委员到了，另外三个出差了，决定有效吧？"
+    assert _attendance(q) == (2, 5)
+    assert (attendance_claim(q, rule) or "").startswith("不对：须有半数以上委员到会")
+    assert attendance_claim("支委会5个人，到了4个，可以开会了吧", rule) is None
+    assert _attendance("支委会开会有效吧") is None
+
+
 def test_claim_the_entry_denies() -> None:
     from bot.rules.case import denied_claim
 

@@ -883,6 +883,39 @@ def denied_claim(question: str, answer: str) -> str | None:
     return None
 
 
+def _attendance(question: str) -> tuple[int, int] | None:
+    """(present, total) when the question gives both, or the total and how many are away
+    (支委会5个人……另外三个出差了 → 2 of 5)."""
+    t = normalize_numbers(_clean(question))
+    total = re.search(r"(\d+)\s*(?:个人|个委员|名委员|人|名)", t)
+    if total is None:
+        return None
+    n = int(total[1])
+    away = re.search(r"(\d+)\s*(?:个|名|人)?[^，,。\d]{0,3}(?:出差|请假|缺席|没来|没到|不在|来不了)", t[total.end() :])
+    here = re.search(r"(?:到了|来了|到会|实到)\s*(\d+)|(\d+)\s*(?:个|名|人)?(?:到了|来了|到会)", t[total.end() :])
+    if away is not None:
+        return n - int(away[1]), n
+    if here is not None:
+        return int(here[1] or here[2]), n
+    return None
+
+
+def attendance_claim(question: str, answer: str) -> str | None:
+    """“不对：…” when the claim says a meeting may go ahead but fewer attend than the share the
+    entry requires (须有半数以上委员到会 — 2 of 5 are there)."""
+    got = _attendance(question)
+    if got is None or not got[1]:
+        return None
+    present, total = got
+    for sentence in _sentences(answer):
+        if "到会" not in sentence:
+            continue
+        shares = [v for k, v, _b in quantities(sentence) if k == "fraction"]
+        if shares and present / total < min(shares):
+            return f"不对：{sentence.rstrip('。；;')}。"
+    return None
+
+
 #: Terms a rule uses one of, never both: a claim naming one where the entry names the other is
 #: wrong (报上级备案就行吧 ↔ 报上级党组织批准).
 _CONTRASTS = (
@@ -1131,7 +1164,7 @@ def _entry_part(part: Part, text: str, result: Answer, *, claimed: bool) -> None
     if _CLAIM.search(_clean(text)):
         part.correction = (
             claim_from_entry(text, answer) or denied_claim(text, answer) or contrast_claim(text, answer)
-            or waived_claim(text, answer) or part.correction
+            or waived_claim(text, answer) or attendance_claim(text, answer) or part.correction
         )
     elif part.correction is None:
         part.verdict = verdict_from_entry(asking_clause(text), answer)
