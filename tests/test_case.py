@@ -374,6 +374,9 @@ def test_check_claim_obligation_versus_permission() -> None:
     assert (check_claim("延长8个月预备期可以吗") or ("",))[0].startswith("对，")
     # a fraction
     assert (check_claim("选举时到会超过三分之二就可以开始选了吧") or ("",))[0].startswith("不对")
+    # 学生党员 pay a fixed 0.2元, not a share of what they live on
+    assert (check_claim("学生党员按生活费的0.5%收党费，可以吧") or ("",))[0].startswith("不对")
+    assert (check_claim("学生党员每月交0.2元党费，对吧") or ("",))[0].startswith("对，")
     # 有人说 states a claim too
     assert (check_claim("有人说连续三个月不交党费就算自动脱党") or ("",))[0].startswith("不对")
     # 没有 is not 有
