@@ -346,8 +346,10 @@ def test_check_claim_looks_next_to_the_claim_not_back_in_the_story() -> None:
     got = check_claim("预备党员表现不好，支委想给他延长3个月预备期。延长3个月可以吗？")
     assert got is not None and got[0].startswith("不对")
     # a month in the story is not the claimed figure
-    got = check_claim("老马今年4月住院，七个多月没参加组织生活。有人说超过6个月就算自行脱党，要除名。")
+    got = check_claim("老马今年4月去外地打工，七个多月没参加组织生活。有人说超过6个月就算自行脱党，要除名。")
     assert got is not None and got[0].startswith("对，")
+    # illness is a 正当理由: the table does not judge, the entry explains
+    assert check_claim("老马今年4月住院，七个多月没参加组织生活。有人说超过6个月就算自行脱党，要除名。") is None
 
 
 def test_check_claim_falls_through_to_an_entry_that_can_judge() -> None:

@@ -746,7 +746,11 @@ def check_claim(text: str) -> tuple[str, str] | None:
 
 
 def _judge(entry: dict[str, Any], t: str) -> str | None:
-    """“不对：” or “对，” for the claim in ``t`` by one claims-table entry, or None."""
+    """“不对：” or “对，” for the claim in ``t`` by one claims-table entry, or None. An entry's
+    ``depends`` patterns name facts that turn the rule (因病住院 is a 正当理由): with one in the
+    story the table does not judge, the entry's own answer explains."""
+    if any(re.search(p, t) for p in entry.get("depends", [])):
+        return None
     if "wrong" in entry or "right" in entry:
         if any(re.search(p, t) for p in entry.get("wrong", [])):
             return "不对："
@@ -856,6 +860,8 @@ def claim_from_entry(question: str, answer: str) -> str | None:
         same = [(v, b) for k, v, b in stated if k == kind]
         if same:
             ok = any(_bound_holds(value, v, b) for v, b in same)
+            if ok and re.search(r"正当理由|特殊情况|确有|除非", head):
+                return None  # the figure matches, but the rule has a condition the story may not meet
             return f"对，{head}。" if ok else f"不对：{head}。"
     for sentence in _sentences(answer)[1:]:
         for kind, value, _b in claimed:
