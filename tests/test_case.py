@@ -467,6 +467,16 @@ def test_verdict_from_entry_thresholds_and_modals() -> None:
     assert verdict_from_entry("党费按月交对吧", "党员应当按月交纳党费。") is None  # a claim, not a yes/no
 
 
+def test_verdict_takes_the_member_count_from_the_story() -> None:
+    from bot.rules.case import verdict_from_entry
+
+    rule = "有正式党员3人以上的，都应当成立党支部。党支部党员人数一般不超过50人。"
+    story = "我们民企支部只有2个正式党员，另外1个是预备党员，能单独成立支部吗？"
+    assert verdict_from_entry("能单独成立支部吗", rule, story=story) == "不能"
+    assert verdict_from_entry("能单独成立支部吗", rule, story="一个单位有6名正式党员，能单独成立支部吗") == "能"
+    assert verdict_from_entry("能单独成立支部吗", rule, story="甲单位2名党员，乙单位5名党员，能单独成立支部吗") is None
+
+
 def test_asking_clause_takes_the_subject_before_a_bare_question() -> None:
     from bot.rules.case import asking_clause
 

@@ -1001,9 +1001,11 @@ _PAIRS = (  # (the question asks, the entry says no, the entry says yes, no word
 )
 
 
-def verdict_from_entry(question: str, answer: str) -> str | None:
+def verdict_from_entry(question: str, answer: str, story: str = "") -> str | None:
     """能/不能 for a yes/no question: a number in the question tested against the thresholds the
-    entry states (3人以上, 一般不超过5个), else the modal the entry's first clause uses."""
+    entry states (3人以上, 一般不超过5个), else the modal the entry's first clause uses. When the
+    question has no number, the member count of ``story`` (the whole message) is the figure
+    (只有2个正式党员……能成立支部吗 → 不能)."""
     t = _clean(question)
     if not _YESNO.search(t) or _CLAIM.search(t):
         return None
@@ -1011,6 +1013,12 @@ def verdict_from_entry(question: str, answer: str) -> str | None:
     if len(set(counts)) > 1:
         counts = [v for v in counts if v != 1]  # 一个联合党支部: an article, not a figure
     limits = [(v, b) for k, v, b in quantities(answer) if k == "count" and b in ("min", "max")]
+    if not counts and limits:
+        # the story counts the members (只有2个正式党员，另外1个是预备党员): that is the figure
+        members = re.findall(r"(\d+)\s*(?:个|名|位)?(?:正式)?党员", normalize_numbers(_clean(story)))
+        counts = [float(n) for n in members]
+        if len(set(counts)) > 1:
+            return None  # several member counts: the threshold decides, too risky to guess
     if len(set(counts)) == 1 and limits:
         n = counts[0]
         ok = all(n >= v if b == "min" else n <= v for v, b in limits)
@@ -1173,7 +1181,7 @@ def _entry_part(part: Part, text: str, result: Answer, *, claimed: bool) -> None
             or waived_claim(text, answer) or attendance_claim(text, answer) or part.correction
         )
     elif part.correction is None:
-        part.verdict = verdict_from_entry(asking_clause(text), answer)
+        part.verdict = verdict_from_entry(asking_clause(text), answer, story=text)
 
 
 def detail_on(question: str, answer: str, detail: str | None) -> str | None:
