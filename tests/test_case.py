@@ -330,6 +330,19 @@ def test_claim_the_entry_denies() -> None:
     assert denied_claim("党委书记要参加校长办公会吧", rule) is None  # nothing denied is claimed
 
 
+def test_claimed_frequency_against_the_entry_frequency() -> None:
+    from bot.rules.case import _interval, claim_from_entry
+
+    assert _interval("三年搞一次") == 36
+    assert _interval("一年两次") == 6
+    assert _interval("每季度") == 3
+    assert _interval("预备期1年") is None
+    rule = "党支部一般每年开展1次民主评议党员。程序：……"
+    assert (claim_from_entry("民主评议党员三年搞一次就行吧", rule) or "").startswith("不对：党支部一般每年")
+    assert (claim_from_entry("民主评议党员每年一次就行吧", rule) or "").startswith("对，")
+    assert (claim_from_entry("民主评议应该每季度搞一次吧", rule) or "").startswith("不对")
+
+
 def test_check_claim_takes_the_topic_named_first() -> None:
     from bot.rules.case import check_claim
 

@@ -824,6 +824,29 @@ def _figures(text: str) -> list[tuple[str, float, str]]:
     return out
 
 
+_PER = {"年": 12.0, "季度": 3.0, "季": 3.0, "月": 1.0}
+
+
+def _cn(n: str) -> float:
+    return 0.5 if n == "半" else float(n) if n.isdigit() else float(cn_int(n) or 0)
+
+
+def _interval(text: str) -> float | None:
+    """How often, as months between two times (三年搞一次 → 36, 每季度 → 3, 一年两次 → 6)."""
+    t = normalize_numbers(_clean(text))
+    num = r"(\d+|[一二两三四五六七八九十]+|半)"
+    m = re.search(num + r"\s*(?:个)?\s*(年|季度|月)\s*(?:搞|开|召开|进行|组织|举行|评|谈|讲)?\s*(?:1|一)\s*次", t)
+    if m and _cn(m[1]):
+        return _cn(m[1]) * _PER[m[2]]
+    m = re.search(r"(?:每|一)\s*(?:个)?\s*(年|季度|月)\s*" + num + r"\s*次", t)
+    if m and _cn(m[2]):
+        return _PER[m[1]] / _cn(m[2])
+    m = re.search(r"每半年|每(?:个)?(年|季度|季|月)", t)
+    if m:
+        return 6.0 if m[1] is None else _PER[m[1]]
+    return None
+
+
 def _claim_scope(question: str) -> str:
     """Where the figure of a claim is: the sentence carrying the claim cue (…有一个介绍人就够了，
     我自己当，对吧), else the asking clause."""
@@ -852,7 +875,7 @@ def claim_from_entry(question: str, answer: str) -> str | None:
     figure of the same kind (一次1000元以上的上缴中央 — 500 is under the bar); None when they share
     no kind of figure."""
     claimed = _figures(_claim_scope(question))
-    if not claimed:
+    if not claimed and _interval(_claim_scope(question)) is None:
         return None
     head = _first_clause(answer)
     stated = _figures(head)
@@ -863,6 +886,12 @@ def claim_from_entry(question: str, answer: str) -> str | None:
             if ok and re.search(r"正当理由|特殊情况|确有|除非", head):
                 return None  # the figure matches, but the rule has a condition the story may not meet
             return f"对，{head}。" if ok else f"不对：{head}。"
+    often = _interval(_claim_scope(question))
+    rule = next((x for x in _sentences(answer)[:2] if _interval(x) is not None), None)
+    if often is not None and rule is not None:  # 三年搞一次就行吧 ↔ 一般每年开展1次
+        ok = _figure_ok(often, {"value": _interval(rule), "cmp": "max"}, _clean(question))
+        rule = rule.rstrip("。；;")
+        return f"对，{rule}。" if ok else f"不对：{rule}。"
     for sentence in _sentences(answer)[1:]:
         for kind, value, _b in claimed:
             bounded = [(v, b) for k, v, b in _figures(sentence) if k == kind and b != "eq"]
@@ -971,9 +1000,15 @@ def waived_claim(question: str, answer: str) -> str | None:
         if not shared or _COMMON.match(shared):
             continue
         before = sentence[: sentence.find(shared)]
-        if _DUTY.search(before[-8:]) and not re.search(r"不|无|没|免", before[-4:]):
+        if re.search(r"不|无|没|免", before[-4:]) or re.search(r"可以|也可|或者|或", before[-6:]):
+            continue  # the entry waives it too, or makes it optional
+        if _DUTY.search(before[-8:]) or _STEPS.search(answer):
             return f"不对：{sentence.rstrip('。；;')}。"
     return None
+
+
+#: An entry that lists a procedure step by step: each step it names is required.
+_STEPS = re.compile(r"[；;].*[；;].*[；;]|程序|流程|步骤")
 
 
 def _shared_run(a: str, b: str) -> str:
