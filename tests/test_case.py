@@ -343,6 +343,13 @@ def test_claimed_frequency_against_the_entry_frequency() -> None:
     assert (claim_from_entry("民主评议应该每季度搞一次吧", rule) or "").startswith("不对")
 
 
+def test_how_often_is_not_how_long() -> None:
+    from bot.rules.case import claim_from_entry
+
+    rule = "党支部每半年对入党积极分子考察一次。培养教育满一年以上的，才能考虑列为发展对象。"
+    assert not (claim_from_entry("积极分子培养满半年就可以吧", rule) or "").startswith("对，")
+
+
 def test_check_claim_takes_the_topic_named_first() -> None:
     from bot.rules.case import check_claim
 

@@ -878,7 +878,8 @@ def claim_from_entry(question: str, answer: str) -> str | None:
     if not claimed and _interval(_claim_scope(question)) is None:
         return None
     head = _first_clause(answer)
-    stated = _figures(head)
+    # 每半年考察一次 is how often, not how long: it says nothing about a period claimed
+    stated = _figures(re.sub(r"每(?:个)?(?:半年|\d+个?月|[一两二三]?年|季度)", "", head))
     for kind, value, _b in claimed:
         same = [(v, b) for k, v, b in stated if k == kind]
         if same:
