@@ -73,7 +73,7 @@ def render_case(case: CaseAnswer) -> Reply:
     several parts or a missing input get the case text (options for the input as buttons)."""
     if len(case.parts) == 1:
         p = case.parts[0]
-        plain = p.calc is None and not (p.note or p.correction or p.verdict or p.no_rule or p.declined)
+        plain = p.calc is None and not (p.note or p.correction or p.verdict or p.no_rule or p.declined or p.extra)
         if plain and p.result is not None:
             return render_answer(p.result)
     if case.declined and all(p.declined for p in case.parts):
