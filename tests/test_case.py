@@ -434,6 +434,9 @@ def test_dues_question_without_the_word_dues_is_not_foreign() -> None:
     assert not out_of_domain("扣完五险一金和个税一万出头，是不是要按2%交？")
     assert out_of_domain("工资6800，工会会费是不是也按0.5%交？")
     assert out_of_domain("今年退休人员基本养老金涨了多少？")
+    # a foreign 多少 clause is not rescued by a party clause after it
+    assert out_of_domain("老党员住院了，医保报销比例是多少，党组织能帮忙吗？")
+    assert not out_of_domain("扣了个税和社保以后是6000，党费交多少？")
 
 
 def test_foreign_question_in_a_party_story_declined_and_the_reverse(rb: RuleBook) -> None:

@@ -272,6 +272,12 @@ def out_of_domain(text: str) -> bool:
     tag = re.search(r"(对吧|是吧|吧|对不对|没错吧|一个道理)[?？。]?$", clause)  # 跟算个税一个道理，对吧: an analogy
     if foreign(clause) and not anchored(clause) and not (tag and anchored(t)):
         return True  # 支部的老党员住院了，医保报销比例是多少: the question itself is foreign
+    # 医保报销比例是多少，党组织能帮忙吗: a clause asking 多少/怎么算 about a foreign matter
+    if any(
+        foreign(c) and not anchored(c) and re.search(r"多少|几|怎么算|怎么办理|怎么申请|怎么交", c)
+        for c in _CLAUSE.split(t)
+    ):
+        return True
     # a foreign word in the story only (村里修路、土地确权事情多……换届能推迟多久) does not decline a party question
     party = anchored(clause) or bool(re.search(doc.get("party_clause", "$^"), clause))
     return foreign(t) and not anchored(t) and not party
