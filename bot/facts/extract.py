@@ -9,6 +9,7 @@ Date questions are recognised and parsed (kind "date") but computed elsewhere.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -19,6 +20,7 @@ import cn2an
 from bot.facts import counts
 from bot.facts.calc import Calc, Missing
 from bot.facts.dues import STATUS_OPTIONS, monthly_dues, normalize_status
+from bot.text import to_simplified
 
 
 @dataclass
@@ -31,7 +33,7 @@ class CalcRequest:
 # ---------------------------------------------------------------- numbers
 
 _CN_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万亿点]+")
-_COUNTER = "人个名票元块位月日号"
+_COUNTER = "人个名票元块毛角位月日号家张"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 
 
@@ -43,6 +45,7 @@ def normalize_numbers(text: str) -> str:
     """
     t = text.translate(_FULLWIDTH)
     t = re.sub(r"(?<=\d),(?=\d{3})", "", t)
+    t = re.sub(r"(?<=年)(?:七一|七月一号?)(?![日号\d])", "7月1日", t)  # 2001年七一: 建党日 7月1日
 
     def cn(m: re.Match[str]) -> str:
         run = m.group(0)
@@ -70,7 +73,15 @@ def normalize_numbers(text: str) -> str:
             value += Decimal(tail) * mult / 10
         return _fmt(value)
 
-    return re.sub(r"(\d+(?:\.\d+)?)([万千kK])(\d)?(?![\d万千])", mixed, t)
+    t = re.sub(r"(\d+(?:\.\d+)?)([万千kKwW])(\d)?(?![\d万千])", mixed, t)
+    return _money_words(t)
+
+
+def _money_words(t: str) -> str:
+    """Spoken money: 2块5 → 2.5元, 5毛 / 5角 → 0.5元, 1块2毛 → 1.2元, 3毛5 → 0.35元."""
+    t = re.sub(r"(?<![\d.])(\d+)[块元](\d)[毛角](?:(\d)分?)?", lambda m: f"{m[1]}.{m[2]}{m[3] or ''}元", t)
+    t = re.sub(r"(?<![\d.])(\d+)块(\d)(?![\d毛角分])", r"\1.\2元", t)
+    return re.sub(r"(?<![\d.])(\d)[毛角](?:(\d)分?)?", lambda m: f"0.{m[1]}{m[2] or ''}元", t)
 
 
 def _fmt(d: Decimal) -> str:
@@ -80,57 +91,171 @@ def _fmt(d: Decimal) -> str:
 # ---------------------------------------------------------------- dues
 
 _DUES = re.compile(r"党费")
-_AMOUNT_NOT = r"(?![\d.]*\s*[元块]?\s*(?:年|岁|%|％|个月|月|号|日|人|名|票|次|天|以上|以下|及以下|以内|至|到|-|—|～|~))"
+_AMOUNT_NOT = r"(?![\d.]*\s*[元块]?\s*(?:年|岁|%|％|个月|月|号|日|人|名|票|次|天|以上|以下|及以下|以内|至|到|-|—|～|~|多|出头|左右|上下))"
 _AMOUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)" + _AMOUNT_NOT)
 _SELF = re.compile(r"我|俺|本人|咱|我家|我爸|我妈|老伴|父亲|母亲")
 _ASK_OWN = re.compile(
-    r"交多少|缴多少|该交|要交|得交|应交|交几|算一下|帮我算|多少钱|交多少钱|党费多少"
+    r"交多少|缴多少|该交|要交|得交|应交|交几|算一下|帮我算|多少钱|交多少钱|党费多少|补多少|一共多少"
 )
 _RATE_Q = re.compile(r"比例|标准|档次|怎么算|怎么交|如何交|规定|几档|基数包括|哪些")
 _INCOME = re.compile(
-    r"工资|到手|月薪|收入|退休金|退休费|养老金|薪水|薪酬|年薪|基数|税后|每月|一个月|月入|拿"
+    r"工资|到手|月薪|收入|退休金|退休费|养老金|薪水|薪酬|年薪|基数|税后|每月|一个月|月入|拿|应发|税前|净挣|挣了|赚了"
 )
+_IN_WORK = re.compile(r"到手|税后|实发|月薪|工资|薪水|薪酬|月入|扣完|扣除|应发|税前")
+#: a dues question that never says 党费: an income figure asked by the dues bands (按哪个比例,
+#: 按2%交), unless the tax or the insurance itself is what is asked about
+_BAND_ASK = re.compile(
+    r"按(?:哪个|哪一|几个点|什么|多少)(?:档|比例|个点)?(?:比例)?|按\s*(?:0\.5|1|1\.5|2)\s*[%％]\s*(?:交|缴|算)"
+)
+_OTHER_PAYMENT = re.compile(
+    r"(?:个税|所得税|社保|公积金|医保|养老保险)(?:要|该|得|应)?(?:交|缴|扣)多少|(?:交|缴|扣)多少(?:个税|所得税|社保|公积金)"
+)
+#: the figure after these words is the base itself (net pay, pension), not the gross pay
+_NET = re.compile(r"税后|到手|实发|扣完|扣除后|净收入|纯收入|退休金|退休费|养老金")
+_GROSS = re.compile(r"(?:应发|税前|工资总额|应付工资)(?:工资)?(?:是|为|有|共|合计)?\s*(\d+(?:\.\d+)?)")
+#: deductions that are not part of the base (组电明字〔2017〕5号 一、(2)): name → pattern
+_DEDUCTIONS: list[tuple[str, str]] = [
+    ("五险一金", r"五险一金|社保和公积金|社保公积金|三险一金|四险一金"),
+    ("个税", r"个税|个人所得税|所得税"),
+    ("年金", r"职业年金|企业年金|年金"),
+]
+_DED_TAIL = r"(?:个人部分|个人缴纳?|个人扣|个人|部分|合计|一共|共|扣了?|缴了?|交了?|是|为|要|的|：|:)*\s*(\d+(?:\.\d+)?)"
+#: 补交 over several months: 前5个月, 这6个月, 8到11月, 半年
+_MAKEUP = re.compile(r"补交|补缴|补上|补齐|补|欠|没交|未交|漏交|拖")
+_QUARTER_INCOME = re.compile(r"(?:上|上一|上个)季度.{0,12}?(?:纯收入|净收入|净挣|挣了?|赚了?|收入)")
 
 
-_IN_WORK = re.compile(r"到手|税后|实发|月薪|工资|薪水|薪酬|月入|扣完|扣除")
+def _is_dues(text: str) -> bool:
+    if _DUES.search(text) or re.search(r"党员.{0,12}(?:每月|每个月|按月)(?:交|缴)", text):
+        return True
+    return bool(
+        _AMOUNT.search(text)
+        and _INCOME.search(text)
+        and _BAND_ASK.search(text)
+        and not _OTHER_PAYMENT.search(text)
+    )
+
+
+def _months_owed(text: str) -> int | None:
+    """How many months a 补交 covers: 前5个月, 3个月, 8到11月, 11月到次年2月, 半年."""
+    if not _MAKEUP.search(text) and not re.search(r"一共|总共|合计|共", text):
+        return None
+    m = re.search(r"(?<![\d.])(\d{1,2})\s*个\s*月", text)
+    if m and 0 < int(m[1]) <= 24:
+        return int(m[1])
+    m = re.search(r"(?<![\d.])(\d{1,2})\s*月?\s*(?:到|至|-|—|~|～)\s*(?:次年|第二年|明年)?(\d{1,2})\s*月", text)
+    if m and 1 <= int(m[1]) <= 12 and 1 <= int(m[2]) <= 12:
+        a, b = int(m[1]), int(m[2])
+        return b - a + 1 if a <= b else b + 12 - a + 1
+    if re.search(r"半年", text) and _MAKEUP.search(text):
+        return 6
+    return None
+
+
+def _deductions(text: str) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for name, pat in _DEDUCTIONS:
+        m = re.search(f"(?:{pat})" + _DED_TAIL, text)
+        if m:
+            out[name] = Decimal(m.group(1))
+        elif re.search(f"(?:{pat})(?:是|为)?(?:0|零|没有|没扣|不用交|免)", text):
+            out[name] = Decimal(0)
+    return out
+
+
+def _gross_base(text: str, inputs: dict[str, Any]) -> Missing | None:
+    """应发 (税前) given: the base is 应发 minus 个税 and 五险一金; both must be stated."""
+    m = _GROSS.search(text)
+    if not m or _NET.search(text):
+        return None
+    gross = Decimal(m.group(1))
+    ded = _deductions(text)
+    inputs["gross"] = gross
+    inputs["deductions"] = ded
+    if "五险一金" not in ded or "个税" not in ded:
+        inputs["amount"] = None
+        return Missing(
+            "amount",
+            "应发（税前）不能直接当基数：个税和五险一金个人部分各扣了多少？（或直接告诉我税后数）",
+        )
+    inputs["amount"] = gross - sum(ded.values())
+    return None
+
+
+def _farmer_rate(text: str) -> Decimal | None:
+    """The monthly amount a 农民 member's branch or province set: 每月交0.5元."""
+    m = re.search(r"(?:每月|每个月|一个月|按月|月)(?:交|缴|定|是|按)?(?:纳)?\s*(\d+(?:\.\d+)?)\s*元", text)
+    return Decimal(m.group(1)) if m else None
+
+
+def _dues_status(text: str, has_amount: bool) -> str | None:
+    status = normalize_status(text)
+    if status in (None, "在职") and _QUARTER_INCOME.search(text):
+        return "个体"  # no monthly pay: the base is last quarter's average (规定 第四条)
+    if status is None and has_amount and _IN_WORK.search(text):
+        return "在职"  # 到手/税后/月薪/工资: pay from work, not a pension
+    return status
+
+
+def _pick_amount(text: str, amounts: list[re.Match[str]]) -> Decimal | None:
+    # the base is the figure after an income word; an allowance (200多补贴) is not the base
+    based = [m for m in amounts if _INCOME.search(text[max(0, m.start() - 6) : m.start()])]
+    net = [m for m in based if _NET.search(text[max(0, m.start() - 8) : m.start()])]
+    extras = [
+        m
+        for m in amounts
+        if re.match(r"[\d.]*\s*[元块]?多?(?:的)?(?:补贴|津贴|奖金|补助)", text[m.start() :])
+    ]
+    chosen = net or based or [m for m in amounts if m not in extras] or amounts
+    if not chosen:
+        return None
+    return Decimal(chosen[-1 if not based else 0].group(1))
 
 
 def _dues_request(text: str) -> CalcRequest | None:
-    if not _DUES.search(text):
+    if not _is_dues(text):
         return None
     amounts = [m for m in _AMOUNT.finditer(text) if Decimal(m.group(1)) >= 1]
     has_income = bool(_INCOME.search(text))
     own = bool(_SELF.search(text)) and bool(_ASK_OWN.search(text))
+    months = _months_owed(text)
     if (
         amounts
         and (has_income or _ASK_OWN.search(text))
         and not (_RATE_Q.search(text) and not has_income)
     ):
         pass
-    elif own and not _RATE_Q.search(text):
+    elif (own or months) and not (_RATE_Q.search(text) and not months):
         amounts = []
     else:
         return None
-    status = normalize_status(text)
-    if status is None and amounts and _IN_WORK.search(text):
-        status = "在职"  # 到手/税后/月薪/工资: pay from work, not a pension
+    status = _dues_status(text, bool(amounts))
     inputs: dict[str, Any] = {"status": status}
     if "预备党员" in text:
         inputs["probationary"] = True
+    if months:
+        inputs["months"] = months
     missing: list[Missing] = []
-    # the base is the figure after an income word; an allowance (200多补贴) is not the base
-    based = [m for m in amounts if _INCOME.search(text[max(0, m.start() - 6) : m.start()])]
-    extras = [m for m in amounts if re.match(r"[\d.]*\s*[元块]?多?(?:的)?(?:补贴|津贴|奖金|补助)", text[m.start():])]
-    chosen = based or [m for m in amounts if m not in extras] or amounts
-    amount: Decimal | None = Decimal(chosen[-1 if not based else 0].group(1)) if chosen else None
+    amount = _pick_amount(text, amounts)
     if status == "年薪制" and amount is not None and amount >= 50000:
         inputs["annual"] = amount  # an annual figure is not the monthly base
         amount = None
     inputs["amount"] = amount
+    gross_missing = _gross_base(text, inputs)
+    if gross_missing is not None:
+        missing.append(gross_missing)
+    if status == "农民":
+        rate = _farmer_rate(text)
+        if rate is not None:
+            inputs["farmer_rate"] = rate
     if status is None:
         missing.append(Missing("status", "你是在职、退休，还是学生/农民？", list(STATUS_OPTIONS)))
-    calc = monthly_dues(amount, status or "在职")
-    if amount is None and status not in ("学生", "下岗失业", "低保", "抚恤救济", "农民"):
+    calc = monthly_dues(inputs["amount"], status or "在职")
+    if (
+        inputs["amount"] is None
+        and status not in ("学生", "下岗失业", "低保", "抚恤救济", "农民")
+        and gross_missing is None
+    ):
         missing.extend(m for m in calc.missing if m.field == "amount")
     return CalcRequest("dues", inputs, missing)
 
@@ -368,7 +493,7 @@ def _date_request(text: str, today: date) -> CalcRequest | None:
 
 def detect(question: str, today: date) -> CalcRequest | None:
     """The calculation a free-text question asks for, or None when it is not a calculation."""
-    text = normalize_numbers(question.strip())
+    text = normalize_numbers(to_simplified(unicodedata.normalize("NFKC", question.strip())))
     if not text:
         return None
     req = _dues_request(text)

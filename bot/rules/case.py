@@ -34,7 +34,7 @@ from bot.facts.dues import monthly_dues
 from bot.facts.extract import CalcRequest, compute, detect, normalize_numbers
 from bot.facts.store import fact
 from bot.rules.engine import Answer, NoAnswer, Result, RuleBook
-from bot.text import cn_int
+from bot.text import cn_int, to_simplified
 
 CASE_DIR = KNOWLEDGE / "case"
 
@@ -232,8 +232,11 @@ def _clean(text: str) -> str:
 
 
 def out_of_domain(text: str) -> bool:
-    """A question about tax, insurance, village self-government… that only shares words with party rules."""
+    """A question about tax, insurance, village self-government… that only shares words with party rules.
+    A 党费 base given with its 个税 and 五险一金 (or a dues band asked of a pay figure) is in domain."""
     t = _clean(text)
+    if _dues_with_figures(t):
+        return False
     doc = _table("domain.yaml")
     if any(re.search(p, t) for p in doc.get("always", [])):
         return True
@@ -343,20 +346,48 @@ _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
 
 
 def _date_of(text: str, today: date) -> date | None:
+    found = _dates_in(text, today)
+    return found[0][0] if found else None
+
+
+_DAY_PATTERNS = (
+    r"(?P<y>\d{4})\s*[年.\-/]\s*(?P<m>\d{1,2})\s*[月.\-/]\s*(?P<d>\d{1,2})",
+    r"(?P<rel>今年|去年|前年)\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]",
+    r"(?<![\d年.\-/])(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]",
+)
+
+
+def _dates_in(text: str, today: date) -> list[tuple[date, int, int]]:
+    """Every day-precise date in ``text`` (numbers normalised) as (date, start, end), in order."""
     t = normalize_numbers(text)
-    m = re.search(r"(\d{4})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})", t)
-    try:
-        if m:
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        m = re.search(r"(今年|去年|前年)\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]", t)
-        if m:
-            return date(today.year - {"今年": 0, "去年": 1, "前年": 2}[m[1]], int(m[2]), int(m[3]))
-        m = re.search(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]", t)
-        if m:
-            return date(today.year, int(m[1]), int(m[2]))
-    except ValueError:
-        return None
-    return None
+    out: list[tuple[date, int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for pat in _DAY_PATTERNS:
+        for m in re.finditer(pat, t):
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            if m["y"] if "y" in m.groupdict() else None:
+                year = int(m["y"])
+            elif "rel" in m.groupdict() and m["rel"]:
+                year = today.year - {"今年": 0, "去年": 1, "前年": 2}[m["rel"]]
+            else:
+                year = today.year
+            try:
+                out.append((date(year, int(m["m"]), int(m["d"])), m.start(), m.end()))
+            except ValueError:
+                continue
+            taken.append((m.start(), m.end()))
+    return sorted(out, key=lambda x: x[1])
+
+
+_FULL_AFTER = re.compile(r"^[^，,。；;？?]{0,8}?(?:转正|转为正式党员|成为正式党员|转成正式)")
+_ADMIT_AFTER = re.compile(r"^[^，,。；;？?]{0,12}?(?:支部大会|通过|接收|入党|成为预备党员|发展为)")
+
+
+def _date_followed_by(text: str, today: date, after: re.Pattern[str]) -> date | None:
+    """The first date whose next few characters say what happened that day (转正, 支部大会通过)."""
+    t = normalize_numbers(text)
+    return next((d for d, _s, e in _dates_in(text, today) if after.search(t[e:])), None)
 
 
 def _months_in(text: str, default: int) -> int:
@@ -365,7 +396,7 @@ def _months_in(text: str, default: int) -> int:
     m = None
     if "延长" in text:
         for seg in text.split("延长")[1:]:
-            m = re.match(r"(?:了|为|到)?" + pat, seg)
+            m = re.match(r"(?:了|为|到)?(?:他|她|其)?(?:的)?(?:预备期)?(?:为|了)?" + pat, seg)
             if m:
                 m = re.search(pat, seg)
                 break
@@ -402,60 +433,135 @@ def _date_calc(kind: str, start: date, months: int, label: str, working: str, fi
 def date_calc(text: str, today: date) -> Calc | None:
     """Discipline and membership periods the generic detector does not read, then its date kinds."""
     t = _clean(text)
-    d = _date_of(t, today)
-    asks_when = re.search(r"哪天|什么时候|啥时候|何时|到哪|哪年|几号|几月|多会|最早|最晚|截止|满", t)
-    if d is not None and asks_when:
-        if "开除党籍" in t:
-            years = int(fact("discipline.expel_rejoin_years").value)
-            return _date_calc("expel", d, years * 12, "最早可重新申请入党的日子",
-                              f"开除党籍{years}年内不得重新入党：{{start}}起{years}年到{{end}}", "discipline.expel_rejoin_years")
-        if "撤销党内职务" in t:
-            years = int(fact("discipline.removal_no_post_years").value)
-            return _date_calc("removal", d, years * 12, "限制期到",
-                              f"撤销党内职务后{years}年内不得担任相当或更高职务：{{start}}起{years}年", "discipline.removal_no_post_years")
-        if "留党察看" in t:
-            months = _months_in(t.split("留党察看")[-1] + t, 12)
-            months = months if months in (12, 24) else 12
-            return _date_calc("probation_in_party", d, months, "察看期满",
-                              f"留党察看{months // 12}年，从{{start}}起算", "discipline.probation_in_party")
-        m = re.search(r"(严重警告|警告)", t)
-        if m and re.search(r"提拔|提升|晋升|提职|提干", t):
-            months = int(fact("discipline.no_promotion_months").value[m[1]])
-            span = "1年" if months == 12 else "1年半" if months == 18 else f"{months}个月"
-            return _date_calc("no_promotion", d, months, "这一天以后才能在党内提升职务",
-                              f"受{m[1]}处分{span}内不得在党内提升职务：{{start}}起{span}", "discipline.no_promotion_months")
-        if re.search(r"出生|生日", t) and re.search(r"入党|申请", t):
-            age = int(fact("membership.min_age").value)
-            return _date_calc("min_age", d, age * 12, "年满18岁、可以递交入党申请书的日子",
-                              f"年满{age}岁才能申请入党：{{start}}出生，满{age}岁", "membership.min_age")
-        if "预备期" in t and "延长" not in t and re.search(r"开始|起|算|通过|接收", t):
-            months = int(fact("fazhan.probation.months").value)
-            calc = _date_calc("probation", d, months, "预备期满",
-                              "预备期1年，从支部大会通过之日{start}算起", "fazhan.probation.months")
-            end = start_plus(d, months)
-            calc.result += "，到今天已满" if end <= today else "，到今天还没满"
+    if "党龄" in t:
+        calc = _party_age(t, today)
+        if calc is not None:
             return calc
-        if "延长" in t and re.search(r"预备期|期满|转正", t):
-            months = _months_in(t, 12)
-            if 6 <= months <= 12:
-                head = t[: t.find("延长")]
-                if re.search(r"支部大会|通过|接收|成为预备党员|发展为", head) and not re.search(r"期满|到期|满\b|原定", head):
-                    base = int(fact("fazhan.probation.months").value)
-                    return _date_calc("extension", d, base + months, "延长后的预备期满",
-                                      f"{{start}}支部大会接收，预备期1年，再延长{months}个月（延长不少于半年、不超过1年）",
-                                      "fazhan.extension.months")
-                return _date_calc("extension", d, months, "延长后的预备期满",
-                                  f"原预备期满日{{start}}延长{months}个月（延长不少于半年、不超过1年）", "fazhan.extension.months")
-        if re.search(r"审批|批准|审批完", t) and re.search(r"收到|上报|报来|报上|报送", t) and re.search(
-            r"预备党员|发展|转正|决议", t
-        ):
-            months = int(fact("fazhan.approval.months").value)
-            return _date_calc("approval", d, months, "最晚审批日",
-                              f"上级党委应在{months}个月内审批：{{start}}起{months}个月", "fazhan.approval.months")
-        if re.search(r"任期|这届|这一届|本届|届满|到期|期满|下次换届|下一届|下届", t) and re.search(
-            r"选举产生|选出|换届|当选|成立", t
-        ):
-            return _term_calc(d, t, today)
+    d = _date_of(t, today)
+    if d is None or not re.search(r"哪天|什么时候|啥时候|何时|到哪|哪年|几号|几月|多会|最早|最晚|最迟|截止|满", t):
+        return None
+    for rule in (_discipline_date, _age_date, _probation_date, _extension_date, _approval_date, _term_date):
+        calc = rule(d, t, today)
+        if calc is not None:
+            return calc
+    return None
+
+
+def _discipline_date(d: date, t: str, today: date) -> Calc | None:
+    if "开除党籍" in t:
+        years = int(fact("discipline.expel_rejoin_years").value)
+        return _date_calc("expel", d, years * 12, "最早可重新申请入党的日子",
+                          f"开除党籍{years}年内不得重新入党：{{start}}起{years}年到{{end}}", "discipline.expel_rejoin_years")
+    if "撤销党内职务" in t:
+        years = int(fact("discipline.removal_no_post_years").value)
+        return _date_calc("removal", d, years * 12, "限制期到",
+                          f"撤销党内职务后{years}年内不得担任相当或更高职务：{{start}}起{years}年", "discipline.removal_no_post_years")
+    if "留党察看" in t:
+        months = _months_in(t.split("留党察看")[-1] + t, 12)
+        months = months if months in (12, 24) else 12
+        return _date_calc("probation_in_party", d, months, "察看期满",
+                          f"留党察看{months // 12}年，从{{start}}起算", "discipline.probation_in_party")
+    m = re.search(r"(严重警告|警告)", t)
+    if m and re.search(r"提拔|提升|晋升|提职|提干", t):
+        months = int(fact("discipline.no_promotion_months").value[m[1]])
+        span = "1年" if months == 12 else "1年半" if months == 18 else f"{months}个月"
+        return _date_calc("no_promotion", d, months, "这一天以后才能在党内提升职务",
+                          f"受{m[1]}处分{span}内不得在党内提升职务：{{start}}起{span}", "discipline.no_promotion_months")
+    return None
+
+
+def _age_date(d: date, t: str, today: date) -> Calc | None:
+    if re.search(r"出生|生日", t) and re.search(r"入党|申请", t):
+        age = int(fact("membership.min_age").value)
+        return _date_calc("min_age", d, age * 12, "年满18岁、可以递交入党申请书的日子",
+                          f"年满{age}岁才能申请入党：{{start}}出生，满{age}岁", "membership.min_age")
+    return None
+
+
+def _probation_date(d: date, t: str, today: date) -> Calc | None:
+    if "预备期" in t and "延长" not in t and re.search(r"开始|起|算|通过|接收", t):
+        months = int(fact("fazhan.probation.months").value)
+        calc = _date_calc("probation", d, months, "预备期满",
+                          "预备期1年，从支部大会通过之日{start}算起", "fazhan.probation.months")
+        end = start_plus(d, months)
+        calc.result += "，到今天已满" if end <= today else "，到今天还没满"
+        return calc
+    return None
+
+
+def _extension_date(d: date, t: str, today: date) -> Calc | None:
+    """延长预备期: from the admission date (1 year + the extension) or from the original end.
+    Which one the date is, its own context says: “2025年5月8日支部大会通过” is the admission."""
+    if "延长" not in t or not re.search(r"预备期|期满|转正", t):
+        return None
+    months = _months_in(t, 12)
+    if re.search(r"最长|最多|最晚|最迟", t):
+        months = int(fact("fazhan.extension.months").value[1])
+    if not 6 <= months <= 12:
+        return None
+    admitted = _date_followed_by(t, today, _ADMIT_AFTER)
+    if admitted is not None:
+        base = int(fact("fazhan.probation.months").value)
+        return _date_calc("extension", admitted, base + months, "延长后的预备期满",
+                          f"{{start}}支部大会接收，预备期1年，再延长{_span(months)}（延长不少于半年、最长不超过1年）",
+                          "fazhan.extension.months")
+    return _date_calc("extension", d, months, "延长后的预备期满",
+                      f"原预备期满日{{start}}延长{_span(months)}（延长不少于半年、最长不超过1年）", "fazhan.extension.months")
+
+
+def _span(months: int) -> str:
+    return {6: "半年", 12: "1年", 18: "1年半", 24: "2年"}.get(months, f"{months}个月")
+
+
+def _approval_date(d: date, t: str, today: date) -> Calc | None:
+    if re.search(r"审批|批准|审批完", t) and re.search(r"收到|上报|报来|报上|报送|报上去|通过", t) and re.search(
+        r"预备党员|发展|转正|决议", t
+    ):
+        months = int(fact("fazhan.approval.months").value)
+        return _date_calc("approval", d, months, "最晚审批日",
+                          f"上级党委应在{months}个月内审批：{{start}}起{months}个月", "fazhan.approval.months")
+    return None
+
+
+def _term_date(d: date, t: str, today: date) -> Calc | None:
+    if re.search(r"任期|这届|这一届|本届|届满|到期|期满|下次换届|下一届|下届", t) and re.search(
+        r"选举产生|选出|换届|当选|成立", t
+    ):
+        return _term_calc(d, t, today)
+    return None
+
+
+def _party_age(t: str, today: date) -> Calc | None:
+    """党龄 from the day the member became a full member (党章 第七条): 满几年, or the day it
+    reaches N years. The 转正 date if given, else the admission date plus the year of 预备期."""
+    full = _date_followed_by(t, today, _FULL_AFTER)
+    start, how = full, "转正"
+    if full is None:
+        admitted = _date_followed_by(t, today, _ADMIT_AFTER)
+        if admitted is None or "延长" in t:
+            return None
+        start, how = start_plus(admitted, int(fact("fazhan.probation.months").value)), "按期转正"
+    assert start is not None
+    f = fact("fazhan.party_age")
+    calc = Calc(kind="date", inputs={"rule": "party_age", "date": start.isoformat()})
+    calc.cite(f.citation)
+    s = f"{start.year}年{start.month}月{start.day}日"
+    m = re.search(r"满\s*(\d{1,2})\s*(?:周)?年", normalize_numbers(t))
+    if m and re.search(r"哪天|哪一天|什么时候|啥时候|几号|哪年|何时", t):
+        n = int(m[1])
+        end = start + relativedelta(years=n)
+        calc.value = end
+        calc.result = f"党龄满{n}年：{end.year}年{end.month}月{end.day}日（{end.isoformat()}）"
+        calc.working = f"党龄从{how}之日{s}算起，满{n}年是{end.isoformat()}"
+        return calc
+    if re.search(r"几年|多少年|多长|多久|满几|几周年", t):
+        years = relativedelta(today, start).years
+        calc.value = years
+        calc.result = f"党龄满{years}年（{years}周年）"
+        calc.working = f"党龄从{how}之日{s}（{start.isoformat()}）算起，到今天{today.isoformat()}满{years}年"
+        if how == "按期转正":
+            calc.warnings.append("延长预备期的，党龄从实际转正之日算起。")
+        return calc
     return None
 
 
@@ -476,7 +582,24 @@ def _term_calc(start: date, t: str, today: date) -> Calc | None:
     )
     for b in h.basis[:2]:
         calc.cite(b)
+    _term_moved(calc, h.due, t)
     return calc
+
+
+def _term_moved(calc: Calc, due: date, t: str) -> None:
+    """延期/提前换届: with the higher organisation's approval, 一般不超过1年 (选举工作条例 第三条)."""
+    late = re.search(r"延期|推迟|延后|往后推|延长|晚点|拖", t)
+    early = re.search(r"提前", t)
+    if not (late or early) or not re.search(r"最迟|最晚|最长|最多|最早|能.{0,3}到|哪天|什么时候|多久", t):
+        return
+    moved = due + relativedelta(years=1 if late else -1)
+    word = "延期" if late else "提前"
+    calc.value = moved
+    calc.result = (
+        f"经上级党组织批准{word}，一般不超过1年：最{'迟' if late else '早'}"
+        f"{moved.year}年{moved.month}月{moved.day}日（{moved.isoformat()}）"
+    )
+    calc.working = f"任期届满日{due.isoformat()}，{word}换届一般不超过1年，到{moved.isoformat()}；" + calc.working
 
 
 def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
@@ -517,11 +640,17 @@ def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
 # ---------------------------------------------------------------- calculations
 
 
+def _dues_with_figures(text: str) -> bool:
+    req = detect(text, date.today())
+    return req is not None and req.kind == "dues" and req.inputs.get("amount") is not None
+
+
 _VERDICT_KINDS = {"committee", "org_form", "quorum", "elected", "resolution", "joint", "vote_quorum"}
 
 
 def calculate(text: str, today: date) -> Calc | None:
     """The calculation a part asks for, computed; None when it is not a calculation."""
+    text = to_simplified(text)
     calc = date_calc(text, today)
     if calc is not None:
         return calc
@@ -537,29 +666,75 @@ def calculate(text: str, today: date) -> Calc | None:
 
 
 def _dues(req: CalcRequest, text: str) -> Calc:
-    i = req.inputs
+    i = dict(req.inputs)
     t = normalize_numbers(_clean(text))
-    amount = i.get("amount")
-    pre = ""
-    if i.get("status") == "个体" and amount is not None and re.search(r"上季度|上个季度|三个月", t) and re.search(
-        r"一共|共|合计|总|加起来", t
-    ):
-        monthly = (Decimal(amount) / 3).quantize(Decimal("0.01"))
-        pre = f"上季度纯收入{amount}÷3={_n(monthly)}元/月，"
-        i = {**i, "amount": monthly}
-    calc = monthly_dues(i.get("amount"), i.get("status"), probationary=bool(i.get("probationary")))
-    if req.missing and not calc.missing:
-        calc.missing = list(req.missing)
+    pre = _dues_base_line(i, t)
+    if i.get("status") == "农民" and i.get("farmer_rate") is not None:
+        calc = _farmer_set_rate(Decimal(i["farmer_rate"]))
+    else:
+        calc = monthly_dues(i.get("amount"), i.get("status"), probationary=bool(i.get("probationary")))
+    if req.missing:
+        asked = {m.field for m in req.missing}
+        calc.missing = list(req.missing) + [m for m in calc.missing if m.field not in asked]
     if pre and calc.complete:
         calc.working = pre + calc.working
-        calc.cite(fact("dues.base.self_employed").citation)
-    if calc.complete and isinstance(calc.value, Decimal) and re.search(r"一年|全年|每年|年度", t) and re.search(
-        r"一共|共|总共|合计|总|加起来|多少", t
-    ) and not re.search(r"年薪", t):
+    if not calc.complete or not isinstance(calc.value, Decimal):
+        return calc
+    if i.get("months"):
+        _times_months(calc, int(i["months"]))
+    elif re.search(r"一年|全年|每年|年度", t) and re.search(r"一共|共|总共|合计|总|加起来|多少", t) and not re.search(
+        r"年薪", t
+    ):
         year = (calc.value * 12).quantize(Decimal("0.01"))
         calc.result = f"{calc.result}，全年共 {year} 元"
         calc.working += f"；全年 {_n(calc.value)} × 12 = {year} 元"
     return calc
+
+
+def _dues_base_line(i: dict[str, Any], t: str) -> str:
+    """The base when it is not given directly: 上季度纯收入 ÷ 3, or 应发 − 个税 − 五险一金.
+    Sets ``i["amount"]`` and returns the working that leads to it ('' when the base was given)."""
+    amount = i.get("amount")
+    if i.get("status") == "个体" and amount is not None and re.search(r"上季度|上个季度|三个月|3个月", t) and re.search(
+        r"一共|共|合计|总|加起来", t
+    ):
+        monthly = (Decimal(amount) / 3).quantize(Decimal("0.01"))
+        i["amount"] = monthly
+        return f"上季度纯收入{amount}÷3={_n(monthly)}元/月，"
+    if i.get("gross") is not None and amount is not None:
+        ded = i.get("deductions") or {}
+        minus = "".join(f" − {name}{_n(Decimal(v))}" for name, v in ded.items())
+        return f"基数 = 应发{_n(Decimal(i['gross']))}{minus} = {_n(Decimal(amount))}元（个税、五险一金不计入基数），"
+    return ""
+
+
+def _farmer_set_rate(rate: Decimal) -> Calc:
+    """A 农民 member's monthly amount as the branch or the province set it (0.2–1 元)."""
+    f = fact("dues.fixed.farmer")
+    low, high = (Decimal(str(v)) for v in f.value)
+    calc = Calc(kind="dues", inputs={"amount": rate, "status": "农民"})
+    calc.value = rate.quantize(Decimal("0.01"))
+    calc.result = f"每月 {calc.value} 元"
+    calc.working = f"农民党员每月交纳{_n(low)}–{_n(high)}元，具体标准由本省（区、市）定；按你们定的{_n(rate)}元"
+    if not low <= rate <= high:
+        calc.warnings.append(f"{_n(rate)}元不在{_n(low)}–{_n(high)}元之间，请核对本省规定。")
+    calc.cite(f.citation)
+    return calc
+
+
+def _times_months(calc: Calc, months: int) -> None:
+    """补交 N 个月: the monthly amount times N, the total first."""
+    assert isinstance(calc.value, Decimal)
+    monthly = calc.value
+    total = (monthly * months).quantize(Decimal("0.01"))
+    calc.inputs["months"] = months
+    calc.value = total
+    calc.result = f"一共 {total} 元（每月 {monthly} 元 × {months}个月）"
+    calc.working += f"；{months}个月 × {monthly} = {total} 元"
+    f = fact("dues.makeup_months")
+    if months >= int(f.value):
+        calc.warnings.insert(0, f"补交一般不超过{f.value}个月；没有正当理由连续6个月不交党费的，按自行脱党处理。")
+    calc.cite(f.citation)
 
 
 def _n(d: Decimal) -> str:
