@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bot.facts.extract import detect, normalize_numbers
-from bot.rules.case import calculate, out_of_domain
+from bot.rules.case import answer_case, calculate, out_of_domain
 from bot.rules.engine import RuleBook, load_rulebook
 
 TODAY = date(2026, 12, 4)
@@ -136,3 +136,113 @@ def test_postponed_term_at_most_one_year(rb: RuleBook) -> None:
     calc = calculate("党总支2023年6月10日换的届，想报批延期换届，最迟能到哪天", TODAY)
     assert calc is not None and calc.value == date(2027, 6, 10)
     assert "1年" in calc.result
+
+
+# ---------------------------------------------------------------- counts
+
+
+def _calc(q: str) -> tuple[str, object, str]:
+    calc = calculate(q, TODAY)
+    assert calc is not None and calc.complete, q
+    return calc.kind, calc.value, calc.working
+
+
+def test_expected_is_members_less_probationary_and_suspended() -> None:
+    kind, ok, working = _calc("支部40名党员，其中3名预备党员，1名留党察看，选举时到了30个正式党员，有效吗")
+    assert kind == "quorum" and ok is True  # 36 × 4/5 = 28.8 < 30
+    assert "36" in working and "28.8" in working
+
+
+def test_probationary_among_those_present_have_no_vote() -> None:
+    kind, ok, working = _calc("支部一共30名党员，其中2个预备党员。换届来了25人，里面有3个预备党员，会议有效吗")
+    assert kind == "quorum" and ok is False  # 28 × 4/5 = 22.4, 25-3 = 22
+    assert "22.4" in working
+
+
+def test_full_members_with_votes_are_the_expected() -> None:
+    kind, ok, _w = _calc("我们支部20名正式党员（都有选举权），今天选举实到17人，能选吗")
+    assert kind == "quorum" and ok is True
+
+
+def test_election_before_committee_words() -> None:
+    kind, ok, working = _calc("选支委，实到有选举权的41人，老李得了20票赞成，当选了吗")
+    assert kind == "elected" and ok is False and "20.5" in working
+
+
+def test_votes_written_as_zhang() -> None:
+    kind, ok, _w = _calc("实到会有选举权的党员30名，候选人赞成票16张，能当选吗")
+    assert kind == "elected" and ok is True
+
+
+@pytest.mark.parametrize(
+    ("q", "need"),
+    [
+        ("选举实到有选举权的31人，候选人至少几票才能当选", 16),
+        ("换届大会到会40人，其中4个是预备党员，候选人最少得多少票才算当选", 19),
+    ],
+)
+def test_votes_needed_to_be_elected(q: str, need: int) -> None:
+    kind, value, _w = _calc(q)
+    assert kind == "votes_needed" and value == need
+
+
+def test_yes_needed_for_a_resolution() -> None:
+    kind, value, _w = _calc("支部有表决权的党员29名，表决一件事至少要多少人赞成才算通过")
+    assert kind == "yes_needed" and value == 15
+
+
+def test_resolution_counts_against_expected_not_present() -> None:
+    kind, ok, _w = _calc("讨论接收预备党员，有表决权的正式党员应到31人，实到20人，赞成15票，过半了吧，算通过吗")
+    assert kind == "resolution" and ok is False  # 15 ≤ 15.5
+
+
+def test_written_opinions_count_among_the_votes() -> None:
+    kind, ok, working = _calc(
+        "讨论接收预备党员，应到有表决权党员16名，实到11名，赞成7票；另外2名党员会前交了书面意见，都同意。通过了没有"
+    )
+    assert kind == "resolution" and ok is True and "9票" in working
+
+
+def test_written_opinion_against_is_not_a_yes() -> None:
+    kind, ok, _w = _calc(
+        "讨论接收预备党员，应到有表决权党员16名，实到11名，赞成7票；另外2名党员交了书面意见，表示不同意。通过了吗"
+    )
+    assert kind == "resolution" and ok is False
+
+
+def test_branch_needs_three_full_members() -> None:
+    kind, ok, working = _calc("新成立的企业里有1个正式党员、2个预备党员，能单独成立党支部吗")
+    assert kind == "org_form" and ok is False and "联合党支部" in working and "3人" in working
+
+
+def test_committee_asked_with_yao_bu_yao() -> None:
+    kind, ok, _w = _calc("我们支部5个正式党员加3个预备党员，要不要成立支委会")
+    assert kind == "committee" and ok is False
+
+
+def test_members_after_xian_zai_you() -> None:
+    kind, ok, _w = _calc("我们支部党员现在有63个了，能不能成立党总支")
+    assert kind == "org_form" and ok is True
+
+
+def test_target_is_the_organisation_to_set_up_not_the_current_one(rb: RuleBook) -> None:
+    case = answer_case(rb, "我们村党员120人，现在是村党总支，能不能成立村党委？需要谁批准？", TODAY)
+    assert len(case.parts) == 1  # the approval follow-up is in the calculation's answer
+    text = case.text()
+    assert text.startswith("可以设基层党委") and "县级" in text
+
+
+def test_committee_answer_covers_how_many_members(rb: RuleBook) -> None:
+    case = answer_case(rb, "支部里有12名正式党员，需要设支部委员会吗？设几个委员合适？", TODAY)
+    assert len(case.parts) == 1 and "3至5" in case.text()
+
+
+def test_joint_branches_cover_at_most_five_units() -> None:
+    kind, value, _w = _calc("开发区11家小企业，每家只有1个党员，要建联合党支部，至少得建几个联合党支部")
+    assert kind == "joint_count" and value == 3
+
+
+def test_project_branch_mentions_six_months() -> None:
+    calc = calculate("为期一年的工程项目上有5个正式党员，能不能单独成立党支部", TODAY)
+    assert calc is not None and calc.value is True
+    assert any("6个月" in w for w in calc.warnings)

@@ -52,7 +52,13 @@ def committee(full: int | None, probationary: int | None = None) -> Calc:
     return calc
 
 
-def org_form(members: int | None, full: int | None = None, target: str | None = None) -> Calc:
+def org_form(
+    members: int | None,
+    full: int | None = None,
+    target: str | None = None,
+    village: bool = False,
+    project: bool = False,
+) -> Calc:
     """Which organisation fits: 联合党支部 (<3 正式), 党支部, 党总支 (≥50), 基层党委 (≥100).
 
     ``members`` counts all members (the 50/100 thresholds say 党员); ``full`` the 正式党员, needed
@@ -84,6 +90,8 @@ def org_form(members: int | None, full: int | None = None, target: str | None = 
     else:
         form = "党支部"
         why = f"党员{members}人，不足{gen_min}人"
+        if full is not None:
+            why = f"正式党员{full}人，达到{branch_min}人（党员不足{gen_min}人）"
         calc.cite(fact("org.branch.min_full").citation)
     rank = {"联合党支部": 0, "党支部": 1, "党总支": 2, "基层党委": 3}
     if target in rank and target != form:
@@ -108,8 +116,23 @@ def org_form(members: int | None, full: int | None = None, target: str | None = 
         calc.value = form
         calc.result = f"按人数一般设{form}"
     calc.working = why + f"，一般设{form}"
-    calc.warnings.append("成立党组织都要经上级党组织批准；机关、村、企业各有条例，口径相近。")
+    _org_notes(calc, form, village=village, project=project)
     return calc
+
+
+def _org_notes(calc: Calc, form: str, *, village: bool, project: bool) -> None:
+    """The approval and the special cases: a 6-month project, a village's own 党委."""
+    if project and form != "联合党支部":
+        p = fact("org.project_branch")
+        calc.warnings.append(f"为期{p.value}个月以上的工程、工作项目等，符合条件的应当成立党支部。")
+        calc.cite(p.citation)
+    if village and form == "基层党委":
+        v = fact("org.village_committee")
+        calc.warnings.append(
+            f"村党员{v.value}人以上，根据工作需要，经县级地方党委批准，可以成立党的基层委员会。"
+        )
+        calc.cite(v.citation)
+    calc.warnings.append("成立党组织都要经上级党组织批准；机关、村、企业各有条例，口径相近。")
 
 
 def quorum(expected: int | None, present: int | None) -> Calc:
@@ -179,9 +202,17 @@ def elected(votes: int | None, present: int | None, expected: int | None = None)
     return calc
 
 
-def resolution(yes: int | None, expected: int | None, present: int | None = None) -> Calc:
-    """党员大会表决: 赞成 must exceed half of 应到会有表决权的党员 (not of those present)."""
-    calc = Calc(kind="resolution", inputs={"yes": yes, "expected": expected, "present": present})
+def resolution(
+    yes: int | None, expected: int | None, present: int | None = None, written: int = 0
+) -> Calc:
+    """党员大会表决: 赞成 must exceed half of 应到会有表决权的党员 (not of those present).
+
+    ``written``: absent members' 书面意见 in favour, handed in before the meeting; they count
+    among the votes (发展党员工作细则) but not among those present."""
+    calc = Calc(
+        kind="resolution",
+        inputs={"yes": yes, "expected": expected, "present": present, "written": written},
+    )
     _bad(calc, "yes", yes, "赞成的有多少人？")
     _bad(calc, "expected", expected, "应到会有表决权的正式党员是多少人？")
     if calc.missing:
@@ -197,13 +228,19 @@ def resolution(yes: int | None, expected: int | None, present: int | None = None
             f"应到{expected}人的一半是{num(_dec(half))}，实到{present}人不足半数，不能进行表决"
         )
         return calc
-    ok = yes > half
+    total = yes + written
+    ok = total > half
     calc.value = ok
     calc.result = "通过" if ok else "未通过"
     how = (
-        "超过半数，通过" if ok else ("等于半数，未通过" if yes == half else "没有超过半数，未通过")
+        "超过半数，通过"
+        if ok
+        else ("等于半数，未通过" if total == half else "没有超过半数，未通过")
     )
-    calc.working = f"应到{expected}人的一半是{num(_dec(half))}，赞成{yes}人{how}"
+    votes = f"赞成{total}票（到会{yes}票＋书面意见{written}票）" if written else f"赞成{yes}人"
+    calc.working = f"应到{expected}人的一半是{num(_dec(half))}，{votes}{how}"
+    if written:
+        calc.cite(fact("election.written_opinion").citation)
     calc.warnings.append("基数是应到会有表决权的正式党员，不是实到人数；预备党员没有表决权。")
     return calc
 
@@ -315,4 +352,67 @@ def joint(units: list[int]) -> Calc:
         why = f"合计{total}人，不足{need}人" if total < need else f"{len(units)}个单位，超过5个"
         calc.working = f"正式党员{parts}人，{why}"
     calc.warnings.append("成立联合党支部要经上级党组织批准。")
+    return calc
+
+
+def votes_needed(present: int | None, probationary_present: int = 0) -> Calc:
+    """The fewest yes-votes to be elected: more than half of 实到会有选举权的人数."""
+    calc = Calc(kind="votes_needed", inputs={"present": present, "probationary": probationary_present})
+    if _bad(calc, "present", present, "实际到会的有选举权党员是多少人？"):
+        return calc
+    assert present is not None
+    voters = present - probationary_present
+    f = fact("election.elected")
+    calc.cite(f.citation)
+    half = Fraction(voters, 2)
+    need = int(half) + 1
+    calc.value = need
+    calc.result = f"至少要 {need} 票才能当选"
+    head = (
+        f"到会{present}人减去没有选举权的预备党员{probationary_present}人，有选举权的实到{voters}人，"
+        if probationary_present
+        else f"有选举权的实到{voters}人，"
+    )
+    calc.working = head + f"一半是{num(_dec(half))}，赞成票须超过半数，即至少{need}票"
+    if probationary_present:
+        calc.cite(fact("election.voting_rights").citation)
+    return calc
+
+
+def yes_needed(expected: int | None) -> Calc:
+    """The fewest yes-votes for a 党员大会 resolution: more than half of 应到会有表决权的党员."""
+    calc = Calc(kind="yes_needed", inputs={"expected": expected})
+    if _bad(calc, "expected", expected, "应到会有表决权的正式党员是多少人？"):
+        return calc
+    assert expected is not None
+    f = fact("org.branch_meeting.pass")
+    calc.cite(f.citation)
+    half = Fraction(expected, 2)
+    need = int(half) + 1
+    calc.value = need
+    calc.result = f"至少要 {need} 人赞成才能通过"
+    calc.working = (
+        f"有表决权的{expected}人的一半是{num(_dec(half))}，赞成票须超过应到会人数的半数，即至少{need}票（{need}人）；"
+        f"到会也须过半数"
+    )
+    return calc
+
+
+def joint_count(units: int | None) -> Calc:
+    """How many 联合党支部 ``units`` small units need at least: one covers 一般不超过5个单位."""
+    calc = Calc(kind="joint_count", inputs={"units": units})
+    if _bad(calc, "units", units, "一共有几个单位？"):
+        return calc
+    assert units is not None
+    f = fact("org.joint_branch")
+    calc.cite(f.citation)
+    cover = 5
+    need = -(-units // cover)
+    calc.value = need
+    calc.result = f"至少建 {need} 个联合党支部"
+    calc.working = (
+        f"联合党支部覆盖单位一般不超过{cover}个：{units}个单位 ÷ {cover}，向上取整为{need}个；"
+        f"每个联合党支部正式党员须达到{int(fact('org.branch.min_full').value)}人"
+    )
+    calc.warnings.append("成立联合党支部要经上级党组织批准，按地域相邻、行业相近、规模适当、便于管理的原则组建。")
     return calc

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -271,100 +272,232 @@ def _int(pattern: str, text: str) -> int | None:
 
 
 _RIGHTS = r"有(?:选举|表决)权的(?:正式)?(?:党员)?"
+_ASKS = re.compile(
+    r"吗|么|能不能|可不可以|够不够|是否|算不算|算数|有没有效|多少|几|要不要|需不需要|用不用|该不该|"
+    r"行不行|有效不|通过没|[不没]有?[?？]?$|[不没]有?[?？]"
+)
+_PRESENT = (
+    r"(?:实到|实际到|来了|到了|到会|出席|参会|参加|签到|(?:只|估计|大概)?(?:能|会)?来)(?:会)?(?:了)?(?:"
+    + _RIGHTS
+    + r")?(?:党员)?(?:的)?(?:有)?\s*"
+    + _N
+)
+_PROB_IN = r"[^。？?；;]{0,6}?(?:其中|里面|里头|当中|包括|含)(?:有)?" + _N + r"\s*(?:个|名|位)?(?:是)?预备党员"
+_ELECT = re.compile(r"当选|选上|选得上|选进|落选")
+_DECIDE = re.compile(r"通过|决议|表决|接收|转正")
+_AT_LEAST = re.compile(r"至少|最少|起码|最低|几票|多少票|多少张|多少人赞成|几个人赞成|几人赞成")
+_MEETING = re.compile(r"选举|换届|表决|开会|到会|有效|实到|来了|到了")
+_SETUP = re.compile(
+    r"(?:成立|设立|建立|组建|升格为?|改为|改成|设|建|够)[^，,。？?]{0,4}?(联合党支部|党总支|总支|党委|支部)"
+    r"|(联合党支部|党总支|总支|党委|支部)[^，,。？?]{0,3}(?:够|能设|可以设|能成立|可以成立)"
+)
+_TARGETS = {"联合党支部": "联合党支部", "党总支": "党总支", "总支": "党总支", "党委": "基层党委", "支部": "党支部"}
+
+
+@dataclass
+class _Heads:
+    """The head counts a question gives; ``note`` says how a derived count was reached."""
+
+    expected: int | None = None
+    present: int | None = None
+    votes: int | None = None
+    yes: int | None = None
+    written: int = 0
+    full: int | None = None
+    prob: int | None = None
+    members: int | None = None
+    units: int | None = None
+    prob_present: int = 0
+    note: str = ""
+
+
+def _explicit_expected(text: str) -> int | None:
+    return (
+        _int(r"应到(?:会)?(?:有(?:选举|表决)权的?)?(?:正式)?(?:党员)?(?:有|是|为)?\s*" + _N, text)
+        or _int(r"(?<!实到)(?<!到会)(?<!实际到)" + _RIGHTS + r"(?:有|共|一共)?\s*" + _N, text)
+        or _int(_N + r"\s*(?:个|名|位)?" + _RIGHTS, text)
+    )
+
+
+def _votes(text: str) -> tuple[int | None, int | None]:
+    votes = (
+        _int(_N + r"\s*票", text)
+        or _int(r"得票\s*" + _N, text)
+        or _int(r"票\s*" + _N + r"\s*张", text)
+        or _int(_N + r"\s*张(?:赞成)?票?", text)
+    )
+    yes = (
+        _int(r"(?:赞成|同意)(?:票)?(?:的)?(?:有)?\s*" + _N, text)
+        or _int(_N + r"\s*(?:个人|人|个|名)?(?:投)?(?:赞成|同意)", text)
+        or votes
+    )
+    return votes, yes
+
+
+def _written(text: str) -> int:
+    """Absent members' 书面意见 in favour: “2名出差的党员会前交了书面意见，都表示同意”."""
+    m = re.search(_N + r"\s*(?:名|个|位)?[^，,。；;]{0,12}?书面意见([^。；;]{0,12})", text)
+    if not m or not re.search(r"同意|赞成", m.group(2)) or re.search(r"不同意|反对", m.group(2)):
+        return 0
+    return int(m.group(1))
+
+
+def _heads(text: str) -> _Heads:
+    h = _Heads()
+    h.votes, h.yes = _votes(text)
+    h.written = _written(text)
+    pm = re.search(_PRESENT, text)
+    cut = pm.start() if pm else len(text)
+    before = text[:cut]
+    if pm:
+        h.present = int(pm.group(1))
+        h.prob_present = _int(r"^" + _PROB_IN, text[pm.end() :]) or 0
+    h.full = _int(_N + r"\s*(?:个|名|位)?正式党员", before) or _int(r"正式(?:党员)?\s*" + _N, before)
+    h.prob = _int(_N + r"\s*(?:个|名|位)?(?:是)?预备党员", before) or _int(r"预备(?:党员)?\s*" + _N, before)
+    h.members = _int(_N + r"\s*(?:个|名|位)?(?:党员|人)", text) or _int(
+        r"党员(?:现在|目前|已经|一共|共|总共|已)*(?:有|达到|达)?(?:了)?\s*" + _N, text
+    )
+    h.units = _int(_N + r"\s*(?:家|个)(?:单位|企业|公司|小微企业|门店|商户|机构|社会组织)", text) or _int(
+        _N + r"\s*家", text
+    )
+    h.expected = _explicit_expected(text)
+    if h.expected is None and (pm or _MEETING.search(text)):
+        _derive_expected(h, text, before)
+    return h
+
+
+def _voters_present(h: _Heads) -> int | None:
+    """Those present with a vote: 预备党员 among them have none (the note says so)."""
+    if h.present is None or not h.prob_present:
+        return h.present
+    voters = h.present - h.prob_present
+    h.note += f"到会{h.present}人减去没有表决权、选举权的预备党员{h.prob_present}人，实到有权的{voters}人；"
+    return voters
+
+
+def _derive_expected(h: _Heads, text: str, before: str) -> None:
+    """应到 with a vote: all members less 预备党员 and members under 留党察看 (no vote)."""
+    total = _int(_N + r"\s*(?:个|名|位)?党员", before)
+    susp = _int(_N + r"\s*(?:个|名|位)?(?:党员)?(?:在|处于|正在|受)?留党察看", text) or 0
+    if total is not None and (h.prob or susp):
+        h.expected = total - (h.prob or 0) - susp
+        parts = "".join(
+            f"减去{w}{n}人" for w, n in (("预备党员", h.prob or 0), ("留党察看的", susp)) if n
+        )
+        h.note = f"党员{total}人{parts}，应到会有选举权的{h.expected}人；"
+    elif h.full is not None:
+        h.expected = h.full - susp
+        if susp:
+            h.note = f"正式党员{h.full}人减去留党察看的{susp}人，应到会有选举权的{h.expected}人；"
 
 
 def _counts_request(text: str) -> CalcRequest | None:
-    expected = (
-        _int(r"应到(?:会)?(?:有选举权的|有表决权的)?(?:党员)?\s*" + _N, text)
-        or _int(r"(?<!实到)(?<!到会)(?<!实际到)" + _RIGHTS + r"(?:有|共|一共)?\s*" + _N, text)
-        or _int(_N + r"\s*(?:个|名|位|人)?" + _RIGHTS, text)
-    )
-    present = _int(
-        r"(?:实到|实际到|来了|到了|到会|出席|参会|参加|签到|(?:只|估计|大概)?(?:能|会)?来)(?:会)?(?:了)?(?:"
-        + _RIGHTS
-        + r")?(?:党员)?\s*"
-        + _N,
-        text,
-    )
-    votes = _int(_N + r"\s*票", text) or _int(r"得票\s*" + _N, text)
-    yes = _int(r"(?:赞成|同意)(?:票)?(?:的)?(?:有)?\s*" + _N, text) or _int(
-        _N + r"\s*(?:个人|人|个|名)?(?:投)?(?:赞成|同意)", text
-    )
-    full = _int(_N + r"\s*(?:个|名|位)?正式党员", text) or _int(r"正式(?:党员)?\s*" + _N, text)
-    prob = _int(_N + r"\s*(?:个|名|位)?预备党员", text) or _int(r"预备(?:党员)?\s*" + _N, text)
-    members = _int(_N + r"\s*(?:个|名|位)?(?:党员|人)", text) or _int(r"党员\s*" + _N, text)
-    asks = re.search(
-        r"吗|么|能不能|可不可以|够不够|是否|算不算|算数|有没有效|多少|几|[不没][?？]?$", text
-    )
-    if not asks:
+    if not _ASKS.search(text):
         return None
+    h = _heads(text)
+    for decide in (_seats_req, _joint_req, _vote_req, _meeting_req, _committee_req, _org_req):
+        req = decide(text, h)
+        if req is not None:
+            if h.note:
+                req.inputs["note"] = h.note
+            return req
+    return None
+
+
+def _seats_req(text: str, h: _Heads) -> CalcRequest | None:
     seats = _int(r"应选(?:委员|支委)?\s*" + _N, text) or _int(
         r"选\s*" + _N + r"\s*(?:名|个)?(?:委员|支委)", text
-    )
+    ) or _int(r"(?:委员|支委)应选\s*" + _N, text)
     if seats is not None and "候选" in text:
         return CalcRequest("candidates", {"seats": seats})
+    return None
+
+
+def _joint_req(text: str, h: _Heads) -> CalcRequest | None:
     units = [int(n) for n in re.findall(_N + r"\s*(?:个|名|位)?正式党员", text)] + [
         int(n) for n in re.findall(r"正式党员(?:只有|有|共)?\s*" + _N, text)
     ]
     if len(units) >= 2 and re.search(r"凑|联合|一起|合建|合起来|共同|一块", text):
         return CalcRequest("joint", {"units": units})
-    if "支委" in text or "支部委员会" in text:
-        if full is None and prob is None and members is None:
+    if h.units is not None and "联合党支部" in text and re.search(r"几个联合|多少个联合|建几个|设几个|成立几个", text):
+        return CalcRequest("joint_count", {"units": h.units})
+    return None
+
+
+def _vote_req(text: str, h: _Heads) -> CalcRequest | None:
+    elect = _ELECT.search(text) or (
+        re.search(r"过半|过了半数|超过半数", text)
+        and re.search(r"选举|选委员|选支委|候选", text)
+        and not _DECIDE.search(text)
+    )
+    if elect:
+        if h.votes is None and h.present is not None and _AT_LEAST.search(text):
+            return CalcRequest("votes_needed", {"present": h.present, "probationary": h.prob_present})
+        if h.votes is None:
             return None
-        miss = [] if full is not None else [Missing("full", "其中正式党员几人（预备党员不算）？")]
-        return CalcRequest("committee", {"full": full, "probationary": prob}, miss)
-    if re.search(r"当选|选上|选得上|过半|过了半数|超过半数", text) and (votes is not None):
-        miss = (
-            [] if present is not None else [Missing("present", "实际到会的有选举权党员是多少人？")]
-        )
-        return CalcRequest(
-            "elected", {"votes": votes, "present": present, "expected": expected}, miss
-        )
-    if re.search(r"通过|决议|表决", text) and yes is not None:
-        miss = (
-            []
-            if expected is not None
-            else [Missing("expected", "应到会有表决权的正式党员是多少人？")]
-        )
-        return CalcRequest(
-            "resolution", {"yes": yes, "expected": expected, "present": present}, miss
-        )
-    if (
-        expected is not None
-        and present is not None
-        and "表决权" in text
-        and not re.search(r"选举|换届|选委员|选支委", text)
-    ):
+        present = _voters_present(h)
+        miss = [] if present is not None else [Missing("present", "实际到会的有选举权党员是多少人？")]
+        return CalcRequest("elected", {"votes": h.votes, "present": present, "expected": h.expected}, miss)
+    if not _DECIDE.search(text):
+        return None
+    if h.yes is not None:
+        miss = [] if h.expected is not None else [Missing("expected", "应到会有表决权的正式党员是多少人？")]
+        inputs: dict[str, Any] = {"yes": h.yes, "expected": h.expected, "present": h.present}
+        if h.written:
+            inputs["written"] = h.written  # 书面意见 count among the votes
+        return CalcRequest("resolution", inputs, miss)
+    if h.expected is not None and _AT_LEAST.search(text) and re.search(r"赞成|同意|票", text):
+        return CalcRequest("yes_needed", {"expected": h.expected})
+    return None
+
+
+def _meeting_req(text: str, h: _Heads) -> CalcRequest | None:
+    if h.expected is None:
+        return None
+    expected, present = h.expected, _voters_present(h)
+    if present is not None and "表决权" in text and not re.search(r"选举|换届|选委员|选支委", text):
         return CalcRequest("vote_quorum", {"expected": expected, "present": present})
-    if (
-        expected is not None
-        and present is not None
-        and re.search(r"有效|选举|换届|开会|会议|够|算数|能不能选|能选", text)
-    ):
+    if present is not None and re.search(r"有效|选举|换届|开会|会议|够|算数|能不能选|能选", text):
         return CalcRequest("quorum", {"expected": expected, "present": present})
     if (
-        expected is not None
-        and present is None
+        present is None
         and re.search(r"最少|至少|起码|多少人|几个人|几人", text)
         and re.search(r"有效|选举|换届|开会|表决", text)
     ):
         kind = "quorum_min" if re.search(r"选举|换届", text) or "选举权" in text else "vote_min"
         return CalcRequest(kind, {"expected": expected})
-    target = None
-    for word, name in (("联合党支部", "联合党支部"), ("总支", "党总支"), ("党委", "基层党委")):
-        if word in text:
-            target = name
-            break
-    if target is None and re.search(r"(成立|设立|建立|组建)(党)?支部", text):
-        target = "党支部"
-    sets_up = re.search(
-        r"(?:成立|设立|建立|组建|设|建|够)[^，,。？?]{0,4}(?:联合党支部|党总支|总支|党委|支部)"
-        r"|(?:联合党支部|党总支|总支|党委|支部)[^，,。？?]{0,3}(?:够|能设|可以设|能成立|可以成立)",
-        text,
-    )
-    if target and members is not None and sets_up:
-        return CalcRequest("org_form", {"members": members, "full": full, "target": target})
     return None
+
+
+def _committee_req(text: str, h: _Heads) -> CalcRequest | None:
+    if "支委" not in text and "支部委员会" not in text:
+        return None
+    if h.full is None and h.prob is None and h.members is None:
+        return None
+    miss = [] if h.full is not None else [Missing("full", "其中正式党员几人（预备党员不算）？")]
+    return CalcRequest("committee", {"full": h.full, "probationary": h.prob}, miss)
+
+
+def _org_req(text: str, h: _Heads) -> CalcRequest | None:
+    m = _SETUP.search(text)
+    if m is None:
+        return None
+    target = _TARGETS[m.group(1) or m.group(2)]
+    if target == "党支部" and "联合党支部" in text:
+        target = "联合党支部"
+    members = h.members
+    if h.full is not None and h.prob is not None:
+        members = h.full + h.prob
+    elif members is None:
+        members = h.full
+    if members is None:
+        return None
+    inputs: dict[str, Any] = {"members": members, "full": h.full, "target": target}
+    if "村" in text:
+        inputs["village"] = True  # 村党委: 县级地方党委批准
+    if re.search(r"项目|工程", text):
+        inputs["project"] = True  # 为期6个月以上的项目
+    return CalcRequest("org_form", inputs)
 
 
 # ---------------------------------------------------------------- dates
@@ -561,30 +694,44 @@ def _with_missing(req: CalcRequest) -> CalcRequest:
 
 
 def compute(req: CalcRequest) -> Calc:
-    """Run the calculator for ``req`` (not "date": that module is elsewhere)."""
-    i = req.inputs
-    if req.kind == "dues":
-        return monthly_dues(
-            i.get("amount"), i.get("status"), probationary=bool(i.get("probationary"))
-        )
-    if req.kind == "committee":
-        return counts.committee(i.get("full"), i.get("probationary"))
-    if req.kind == "org_form":
-        return counts.org_form(i.get("members"), i.get("full"), i.get("target"))
-    if req.kind == "quorum":
-        return counts.quorum(i.get("expected"), i.get("present"))
-    if req.kind == "elected":
-        return counts.elected(i.get("votes"), i.get("present"), i.get("expected"))
-    if req.kind == "resolution":
-        return counts.resolution(i.get("yes"), i.get("expected"), i.get("present"))
-    if req.kind == "candidates":
-        return counts.candidates(i.get("seats"))
-    if req.kind == "joint":
-        return counts.joint(list(i.get("units") or []))
-    if req.kind == "quorum_min":
-        return counts.quorum_needed(i.get("expected"))
-    if req.kind == "vote_quorum":
-        return counts.vote_quorum(i.get("expected"), i.get("present"))
-    if req.kind == "vote_min":
-        return counts.attend_needed(i.get("expected"))
+    """Run the calculator for ``req`` (not "date": that module is elsewhere); a count the
+    question gave indirectly (党员31人减去预备党员4人) leads the working line."""
+    calc = _compute(req)
+    note = req.inputs.get("note")
+    if note and calc.complete:
+        calc.working = note + calc.working
+    return calc
+
+
+_CALCULATORS: dict[str, Callable[[dict[str, Any]], Calc]] = {
+    "dues": lambda i: monthly_dues(
+        i.get("amount"), i.get("status"), probationary=bool(i.get("probationary"))
+    ),
+    "committee": lambda i: counts.committee(i.get("full"), i.get("probationary")),
+    "org_form": lambda i: counts.org_form(
+        i.get("members"),
+        i.get("full"),
+        i.get("target"),
+        village=bool(i.get("village")),
+        project=bool(i.get("project")),
+    ),
+    "quorum": lambda i: counts.quorum(i.get("expected"), i.get("present")),
+    "elected": lambda i: counts.elected(i.get("votes"), i.get("present"), i.get("expected")),
+    "resolution": lambda i: counts.resolution(
+        i.get("yes"), i.get("expected"), i.get("present"), int(i.get("written") or 0)
+    ),
+    "candidates": lambda i: counts.candidates(i.get("seats")),
+    "joint": lambda i: counts.joint(list(i.get("units") or [])),
+    "quorum_min": lambda i: counts.quorum_needed(i.get("expected")),
+    "vote_quorum": lambda i: counts.vote_quorum(i.get("expected"), i.get("present")),
+    "vote_min": lambda i: counts.attend_needed(i.get("expected")),
+    "votes_needed": lambda i: counts.votes_needed(i.get("present"), int(i.get("probationary") or 0)),
+    "yes_needed": lambda i: counts.yes_needed(i.get("expected")),
+    "joint_count": lambda i: counts.joint_count(i.get("units")),
+}
+
+
+def _compute(req: CalcRequest) -> Calc:
+    if req.kind in _CALCULATORS:
+        return _CALCULATORS[req.kind](req.inputs)
     raise ValueError(f"no calculator here for {req.kind!r}")

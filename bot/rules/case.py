@@ -737,6 +737,24 @@ def _times_months(calc: Calc, months: int) -> None:
     calc.cite(f.citation)
 
 
+#: follow-up questions a complete calculation's answer already answers, by calculator
+_COVERS = {
+    "committee": r"几个委员|几名委员|多少委员|多少个委员|委员.{0,3}几|设几个|设几名|几个人合适|书记",
+    "org_form": r"谁批|谁审批|报谁|哪里批|哪级|谁同意|要批准|需要批准|审批|报批",
+    "quorum": r"至少.{0,4}几|至少.{0,4}多少|还差几|差几个|最少",
+    "vote_quorum": r"至少.{0,4}几|至少.{0,4}多少|还差几|差几个|最少",
+}
+
+
+def calc_covers(calc: Calc | None, question: str) -> bool:
+    """True when a short follow-up asks what the complete ``calc`` already states."""
+    if calc is None or not calc.complete:
+        return False
+    q = _clean(question)
+    pat = _COVERS.get(calc.kind)
+    return bool(pat and len(q) <= 20 and re.search(pat, q))
+
+
 def _n(d: Decimal) -> str:
     return str(int(d)) if d == d.to_integral_value() else format(d.normalize(), "f")
 
@@ -1091,6 +1109,8 @@ def answer_case(book: RuleBook, question: str, today: date | None = None) -> Cas
     pieces = split_question(text)
     parts: list[Part] = []
     for k, piece in enumerate(pieces):
+        if k > 0 and parts and calc_covers(parts[0].calc, piece):
+            continue  # the calculation's own answer already says it (委员3至5人, 谁批准)
         part = _answer_followup(book, piece, pieces[k - 1], today, facts) if k > 0 else None
         if part is None:
             part = answer_part(book, piece, today, facts)
