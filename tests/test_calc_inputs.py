@@ -246,3 +246,58 @@ def test_project_branch_mentions_six_months() -> None:
     calc = calculate("为期一年的工程项目上有5个正式党员，能不能单独成立党支部", TODAY)
     assert calc is not None and calc.value is True
     assert any("6个月" in w for w in calc.warnings)
+
+
+# ---------------------------------------------------------------- rough figures, given dues, months
+
+
+@pytest.mark.parametrize(
+    ("q", "rate"),
+    [("税后五千出头，党费按几个点交", "1.5%"), ("每月到手八千多，党费大概交多少", "1.5%"), ("月薪到手一万多，党费按多少比例", "2%")],
+)
+def test_rough_base_inside_one_band_gives_the_rate(q: str, rate: str) -> None:
+    calc = calculate(q, TODAY)
+    assert calc is not None and calc.complete and calc.result.startswith(f"按{rate}交")
+
+
+def test_rough_base_across_two_bands_asks() -> None:
+    calc = calculate("税后三千左右，党费交多少", TODAY)
+    assert calc is not None and not calc.complete and calc.missing[0].field == "amount"
+
+
+def test_separate_insurance_items_are_all_deducted() -> None:
+    calc = calculate("应发8200，社保700，公积金1000，个税60，党费交多少", TODAY)
+    assert calc is not None and calc.value == Decimal("96.60")  # 6440 × 1.5%
+
+
+def test_annual_salary_uses_this_months_pay() -> None:
+    calc = calculate("我是年薪制，年薪40万，这个月实际发了3.2万，党费多少", TODAY)
+    assert calc is not None and calc.value == Decimal("640.00")
+
+
+def test_stated_monthly_dues_times_months() -> None:
+    calc = calculate("她每月交党费45元，有4个月没交，补交一共多少", TODAY)
+    assert calc is not None and calc.value == Decimal("180.00")
+
+
+def test_approval_deadline_after_the_branch_meeting() -> None:
+    calc = calculate("支部大会2026年9月20日讨论通过转正，上级党委最晚什么时候批", TODAY)
+    assert calc is not None and calc.value == date(2026, 12, 20)
+
+
+def test_term_from_a_month_gives_a_month() -> None:
+    calc = calculate("党支部2024年3月选出来的，什么时候换届", TODAY)
+    assert calc is not None and calc.value == "2027-03" and "2027年3月" in calc.result
+
+
+@pytest.mark.parametrize(
+    ("q", "kind", "value"),
+    [
+        ("支部有选举权党员50人，实到41人，选举有效吗", "quorum", True),
+        ("应到会有表决权的党员24人，至少到多少人才能开会表决", "vote_min", 12),
+        ("应到会35人，实到30人，张三得了16票，当选吗", "elected", True),
+    ],
+)
+def test_present_is_not_read_inside_ying_dao_hui(q: str, kind: str, value: object) -> None:
+    calc = calculate(q, TODAY)
+    assert calc is not None and calc.kind == kind and calc.value == value

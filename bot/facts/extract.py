@@ -115,12 +115,12 @@ _OTHER_PAYMENT = re.compile(
 _NET = re.compile(r"税后|到手|实发|扣完|扣除后|净收入|纯收入|退休金|退休费|养老金")
 _GROSS = re.compile(r"(?:应发|税前|工资总额|应付工资)(?:工资)?(?:是|为|有|共|合计)?\s*(\d+(?:\.\d+)?)")
 #: deductions that are not part of the base (组电明字〔2017〕5号 一、(2)): name → pattern
-_DEDUCTIONS: list[tuple[str, str]] = [
-    ("五险一金", r"五险一金|社保和公积金|社保公积金|三险一金|四险一金"),
-    ("个税", r"个税|个人所得税|所得税"),
-    ("年金", r"职业年金|企业年金|年金"),
-]
-_DED_TAIL = r"(?:个人部分|个人缴纳?|个人扣|个人|部分|合计|一共|共|扣了?|缴了?|交了?|是|为|要|的|：|:)*\s*(\d+(?:\.\d+)?)"
+_DEDUCTION = (
+    r"五险一金|三险一金|四险一金|社保和公积金|社保加公积金|社保公积金|社会保险|社保|养老保险|医疗保险|医保|"
+    r"失业保险|住房公积金|公积金|个人所得税|所得税|个税|职业年金|企业年金|年金"
+)
+_TAX = ("个人所得税", "所得税", "个税")
+_DED_WORDS = r"(?:个人部分|个人缴纳?|个人扣|个人|部分|合计|一共|共|扣了?|缴了?|交了?|是|为|要|的|：|:)*\s*"
 #: 补交 over several months: 前5个月, 这6个月, 8到11月, 半年
 _MAKEUP = re.compile(r"补交|补缴|补上|补齐|补|欠|没交|未交|漏交|拖")
 _QUARTER_INCOME = re.compile(r"(?:上|上一|上个)季度.{0,12}?(?:纯收入|净收入|净挣|挣了?|赚了?|收入)")
@@ -154,13 +154,13 @@ def _months_owed(text: str) -> int | None:
 
 
 def _deductions(text: str) -> dict[str, Decimal]:
+    """Each deduction named with its figure (个税176.4, 社保600, 公积金900); 个税是0 / 没有个税 → 0."""
     out: dict[str, Decimal] = {}
-    for name, pat in _DEDUCTIONS:
-        m = re.search(f"(?:{pat})" + _DED_TAIL, text)
-        if m:
-            out[name] = Decimal(m.group(1))
-        elif re.search(f"(?:{pat})(?:是|为)?(?:0|零|没有|没扣|不用交|免)", text):
-            out[name] = Decimal(0)
+    pattern = f"({_DEDUCTION}){_DED_WORDS}(?:(\\d+(?:\\.\\d+)?)|零|没有|没扣|不用交|免)"
+    for m in re.finditer(pattern, text):
+        out.setdefault(m.group(1), Decimal(m.group(2)) if m.group(2) else Decimal(0))
+    for m in re.finditer(f"(?:没有|不交|不扣|免)({_DEDUCTION})", text):
+        out.setdefault(m.group(1), Decimal(0))
     return out
 
 
@@ -173,7 +173,9 @@ def _gross_base(text: str, inputs: dict[str, Any]) -> Missing | None:
     ded = _deductions(text)
     inputs["gross"] = gross
     inputs["deductions"] = ded
-    if "五险一金" not in ded or "个税" not in ded:
+    has_tax = any(k in _TAX for k in ded)
+    has_insurance = any(k not in _TAX and "年金" not in k for k in ded)
+    if not (has_tax and has_insurance):
         inputs["amount"] = None
         return Missing(
             "amount",
@@ -213,47 +215,83 @@ def _pick_amount(text: str, amounts: list[re.Match[str]]) -> Decimal | None:
     return Decimal(chosen[-1 if not based else 0].group(1))
 
 
-def _dues_request(text: str) -> CalcRequest | None:
-    if not _is_dues(text):
+_APPROX = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:元|块)?\s*(多|出头|左右|上下|来)")
+#: the monthly dues themselves, not the base: 每月交党费84元, 党费每月126
+_GIVEN_DUES = re.compile(
+    r"(?:交|缴)?党费(?:每月|每个月|一个月)?(?:是|为|交|缴)?(?:了)?\s*(\d+(?:\.\d+)?)\s*元"
+    r"|(?:每月|每个月)(?:交|缴)(?:党费)?\s*(\d+(?:\.\d+)?)\s*元(?:的)?党费"
+)
+
+
+def _approx_range(text: str) -> tuple[Decimal, Decimal] | None:
+    """五千出头 → (5000, 6000) exclusive; 八千多 → (8000, 9000); 六千五左右 → 6500 ± 5%."""
+    m = _APPROX.search(text)
+    if not m or not _INCOME.search(text[max(0, m.start() - 8) : m.start()]):
         return None
+    x = Decimal(m.group(1))
+    if m.group(2) in ("多", "出头"):
+        digits = str(int(x))
+        step = Decimal(10) ** (len(digits) - len(digits.rstrip("0")))
+        return x + Decimal("0.01"), x + step - Decimal("0.01")
+    return (x * Decimal("0.95")).quantize(Decimal(1)), (x * Decimal("1.05")).quantize(Decimal(1))
+
+
+def _dues_amounts(text: str, months: int | None) -> list[re.Match[str]] | None:
+    """The figures that may be the base; None when the question is not a calculation."""
     amounts = [m for m in _AMOUNT.finditer(text) if Decimal(m.group(1)) >= 1]
     has_income = bool(_INCOME.search(text))
     own = bool(_SELF.search(text)) and bool(_ASK_OWN.search(text))
-    months = _months_owed(text)
-    if (
-        amounts
-        and (has_income or _ASK_OWN.search(text))
-        and not (_RATE_Q.search(text) and not has_income)
-    ):
-        pass
-    elif (own or months) and not (_RATE_Q.search(text) and not months):
-        amounts = []
-    else:
+    if amounts and (has_income or _ASK_OWN.search(text)) and not (_RATE_Q.search(text) and not has_income):
+        return amounts
+    if (own or months or _approx_range(text)) and not (_RATE_Q.search(text) and not (months or has_income)):
+        return []
+    return None
+
+
+def _monthly_base(text: str, amounts: list[re.Match[str]], status: str | None, inputs: dict[str, Any]) -> None:
+    amount = _pick_amount(text, amounts)
+    if status == "年薪制":
+        month = re.search(r"(?:当月|这个月|本月|这月)[^，,。；;]{0,10}?(\d+(?:\.\d+)?)" + _AMOUNT_NOT, text)
+        if month:
+            amount = Decimal(month.group(1))  # the pay actually received this month (规定 第三条)
+        elif amount is not None and amount >= 50000:
+            inputs["annual"] = amount  # an annual figure is not the monthly base
+            amount = None
+    inputs["amount"] = amount
+    if amount is None and (rng := _approx_range(text)):
+        inputs["approx"] = rng
+
+
+def _dues_request(text: str) -> CalcRequest | None:
+    if not _is_dues(text):
         return None
-    status = _dues_status(text, bool(amounts))
+    months = _months_owed(text)
+    given = _GIVEN_DUES.search(text)
+    if given and months:
+        dues = Decimal(given.group(1) or given.group(2))
+        return CalcRequest("dues", {"status": None, "monthly_dues": dues, "months": months})
+    amounts = _dues_amounts(text, months)
+    if amounts is None:
+        return None
+    status = _dues_status(text, bool(amounts) or _approx_range(text) is not None)
     inputs: dict[str, Any] = {"status": status}
     if "预备党员" in text:
         inputs["probationary"] = True
     if months:
         inputs["months"] = months
+    _monthly_base(text, amounts, status, inputs)
     missing: list[Missing] = []
-    amount = _pick_amount(text, amounts)
-    if status == "年薪制" and amount is not None and amount >= 50000:
-        inputs["annual"] = amount  # an annual figure is not the monthly base
-        amount = None
-    inputs["amount"] = amount
     gross_missing = _gross_base(text, inputs)
     if gross_missing is not None:
         missing.append(gross_missing)
-    if status == "农民":
-        rate = _farmer_rate(text)
-        if rate is not None:
-            inputs["farmer_rate"] = rate
+    if status == "农民" and (rate := _farmer_rate(text)) is not None:
+        inputs["farmer_rate"] = rate
     if status is None:
         missing.append(Missing("status", "你是在职、退休，还是学生/农民？", list(STATUS_OPTIONS)))
     calc = monthly_dues(inputs["amount"], status or "在职")
     if (
         inputs["amount"] is None
+        and "approx" not in inputs
         and status not in ("学生", "下岗失业", "低保", "抚恤救济", "农民")
         and gross_missing is None
     ):
@@ -271,13 +309,13 @@ def _int(pattern: str, text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-_RIGHTS = r"有(?:选举|表决)权的(?:正式)?(?:党员)?"
+_RIGHTS = r"有(?:选举|表决)权的?(?:正式)?(?:党员)?"
 _ASKS = re.compile(
     r"吗|么|能不能|可不可以|够不够|是否|算不算|算数|有没有效|多少|几|要不要|需不需要|用不用|该不该|"
     r"行不行|有效不|通过没|[不没]有?[?？]?$|[不没]有?[?？]"
 )
 _PRESENT = (
-    r"(?:实到|实际到|来了|到了|到会|出席|参会|参加|签到|(?:只|估计|大概)?(?:能|会)?来)(?:会)?(?:了)?(?:"
+    r"(?<!应)(?:实到|实际到|来了|到了|到会|出席|参会|参加|签到|(?:只|估计|大概)?(?:能|会)?来)(?:会)?(?:了)?(?:"
     + _RIGHTS
     + r")?(?:党员)?(?:的)?(?:有)?\s*"
     + _N

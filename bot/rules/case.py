@@ -30,7 +30,7 @@ from dateutil.relativedelta import relativedelta
 
 from bot import KNOWLEDGE
 from bot.facts.calc import Calc, Missing
-from bot.facts.dues import monthly_dues
+from bot.facts.dues import approximate_dues, monthly_dues
 from bot.facts.extract import CalcRequest, compute, detect, normalize_numbers
 from bot.facts.store import fact
 from bot.rules.engine import Answer, NoAnswer, Result, RuleBook
@@ -514,7 +514,7 @@ def _span(months: int) -> str:
 
 
 def _approval_date(d: date, t: str, today: date) -> Calc | None:
-    if re.search(r"审批|批准|审批完", t) and re.search(r"收到|上报|报来|报上|报送|报上去|通过", t) and re.search(
+    if re.search(r"审批|批准|批下来|批复|(?:什么时候|哪天|最晚|最迟|多久).{0,3}批", t) and re.search(r"收到|上报|报来|报上|报送|报上去|通过", t) and re.search(
         r"预备党员|发展|转正|决议", t
     ):
         months = int(fact("fazhan.approval.months").value)
@@ -565,7 +565,7 @@ def _party_age(t: str, today: date) -> Calc | None:
     return None
 
 
-def _term_calc(start: date, t: str, today: date) -> Calc | None:
+def _term_calc(start: date, t: str, today: date, precision: str = "day") -> Calc | None:
     from bot.meetings import huanjie
 
     try:
@@ -582,6 +582,12 @@ def _term_calc(start: date, t: str, today: date) -> Calc | None:
     )
     for b in h.basis[:2]:
         calc.cite(b)
+    if precision != "day":  # 2024年1月选出: the month, not an invented day
+        calc.value = f"{h.due.year}-{h.due.month:02d}" if precision == "month" else str(h.due.year)
+        when = f"{h.due.year}年{h.due.month}月" if precision == "month" else f"{h.due.year}年"
+        calc.result = f"任期届满：{when}，到时换届（给出具体日子可以算到天）"
+        calc.working = calc.working.replace(start.isoformat(), when.replace(str(h.due.year), str(start.year), 1))
+        return calc
     _term_moved(calc, h.due, t)
     return calc
 
@@ -612,7 +618,7 @@ def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
     start = date.fromisoformat(i["date"])
     stage, t = i.get("stage"), _clean(text)
     if stage == "term" or "换届" in t:
-        term = _term_calc(start, t, today)
+        term = _term_calc(start, t, today, str(i.get("precision") or "day"))
         if term is None:  # no level named: ask for it
             term = Calc(kind="date", inputs=dict(i))
             term.missing = [Missing("org", "是哪一级组织？", ["支部", "党总支", "基层党委", "村", "社区"])]
@@ -669,7 +675,11 @@ def _dues(req: CalcRequest, text: str) -> Calc:
     i = dict(req.inputs)
     t = normalize_numbers(_clean(text))
     pre = _dues_base_line(i, t)
-    if i.get("status") == "农民" and i.get("farmer_rate") is not None:
+    if i.get("monthly_dues") is not None:
+        calc = _given_dues(Decimal(i["monthly_dues"]))
+    elif i.get("approx") is not None and i.get("amount") is None:
+        calc = approximate_dues(*i["approx"], i.get("status"))
+    elif i.get("status") == "农民" and i.get("farmer_rate") is not None:
         calc = _farmer_set_rate(Decimal(i["farmer_rate"]))
     else:
         calc = monthly_dues(i.get("amount"), i.get("status"), probationary=bool(i.get("probationary")))
@@ -706,6 +716,15 @@ def _dues_base_line(i: dict[str, Any], t: str) -> str:
         minus = "".join(f" − {name}{_n(Decimal(v))}" for name, v in ded.items())
         return f"基数 = 应发{_n(Decimal(i['gross']))}{minus} = {_n(Decimal(amount))}元（个税、五险一金不计入基数），"
     return ""
+
+
+def _given_dues(monthly: Decimal) -> Calc:
+    """The monthly dues stated in the question (每月交党费84元), to be multiplied by the months."""
+    calc = Calc(kind="dues", inputs={"monthly_dues": monthly})
+    calc.value = monthly.quantize(Decimal("0.01"))
+    calc.result = f"每月 {calc.value} 元"
+    calc.working = f"每月党费{_n(monthly)}元"
+    return calc
 
 
 def _farmer_set_rate(rate: Decimal) -> Calc:
