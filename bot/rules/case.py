@@ -678,7 +678,8 @@ def _dues(req: CalcRequest, text: str) -> Calc:
     if i.get("monthly_dues") is not None:
         calc = _given_dues(Decimal(i["monthly_dues"]))
     elif i.get("approx") is not None and i.get("amount") is None:
-        calc = approximate_dues(*i["approx"], i.get("status"))
+        low, high = i["approx"]
+        calc = approximate_dues(low, high, i.get("status"))
     elif i.get("status") == "农民" and i.get("farmer_rate") is not None:
         calc = _farmer_set_rate(Decimal(i["farmer_rate"]))
     else:
