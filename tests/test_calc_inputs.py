@@ -301,3 +301,34 @@ def test_term_from_a_month_gives_a_month() -> None:
 def test_present_is_not_read_inside_ying_dao_hui(q: str, kind: str, value: object) -> None:
     calc = calculate(q, TODAY)
     assert calc is not None and calc.kind == kind and calc.value == value
+
+
+def test_payment_every_quarter_is_not_arrears() -> None:
+    calc = calculate("我税后6200，党费按季度交，一次交多少", TODAY)
+    assert calc is not None and calc.value == Decimal("279.00")
+    assert calc.result.startswith("一次交") and not any("脱党" in w for w in calc.warnings)
+
+
+def test_relative_day_words() -> None:
+    calc = calculate("前天支部大会通过了小李为预备党员，他预备期到哪天", TODAY)
+    assert calc is not None and calc.value == date(2027, 12, 2)
+
+
+def test_members_written_after_the_word_dangyuan() -> None:
+    calc = calculate("支部党员38人，其中预备党员4人，这次选举要有多少人到会才有效", TODAY)
+    assert calc is not None and calc.kind == "quorum_min" and calc.value == 28
+
+
+@pytest.mark.parametrize(
+    ("q", "ok"),
+    [("差额选举，应选7名支委，候选人8个行不行", False), ("委员会应选5人，提名6个候选人够不够", True)],
+)
+def test_proposed_candidates_get_a_verdict(rb: RuleBook, q: str, ok: bool) -> None:
+    calc = calculate(q, TODAY)
+    assert calc is not None and calc.value is ok
+    assert answer_case(rb, q, TODAY).text().startswith("够" if ok else "不够")
+
+
+def test_votes_needed_asked_as_chao_guo_duo_shao() -> None:
+    calc = calculate("选举时实到36人，候选人得票要超过多少才当选", TODAY)
+    assert calc is not None and calc.value == 19

@@ -245,9 +245,10 @@ def resolution(
     return calc
 
 
-def candidates(seats: int | None) -> Calc:
-    """Least number of 委员候选人 for ``seats``: 差额不少于应选人数的20%, rounded up."""
-    calc = Calc(kind="candidates", inputs={"seats": seats})
+def candidates(seats: int | None, proposed: int | None = None) -> Calc:
+    """Least number of 委员候选人 for ``seats``: 差额不少于应选人数的20%, rounded up; with
+    ``proposed`` candidates, whether that many is enough."""
+    calc = Calc(kind="candidates", inputs={"seats": seats, "proposed": proposed})
     if _bad(calc, "seats", seats, "这次应选几名委员？"):
         return calc
     assert seats is not None
@@ -260,6 +261,14 @@ def candidates(seats: int | None) -> Calc:
     calc.working = (
         f"{seats} × 20% = {num(_dec(margin))}，差额至少{extra}人，{seats}+{extra}={seats + extra}"
     )
+    if proposed is not None:
+        ok = proposed >= seats + extra
+        calc.value = ok
+        calc.result = (
+            f"够：候选人至少 {seats + extra} 人，{proposed}人符合差额要求"
+            if ok
+            else f"不够：候选人至少 {seats + extra} 人，{proposed}人达不到差额20%的要求"
+        )
     return calc
 
 

@@ -96,7 +96,7 @@ _AMOUNT_NOT = r"(?![\d.]*\s*[元块]?\s*(?:年|岁|%|％|个月|月|号|日|人|
 _AMOUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)" + _AMOUNT_NOT)
 _SELF = re.compile(r"我|俺|本人|咱|我家|我爸|我妈|老伴|父亲|母亲")
 _ASK_OWN = re.compile(
-    r"交多少|缴多少|该交|要交|得交|应交|交几|算一下|帮我算|多少钱|交多少钱|党费多少|补多少|一共多少"
+    r"一次交多少|交多少|缴多少|该交|要交|得交|应交|交几|算一下|帮我算|多少钱|交多少钱|党费多少|补多少|一共多少"
 )
 _RATE_Q = re.compile(r"比例|标准|档次|怎么算|怎么交|如何交|规定|几档|基数包括|哪些")
 _INCOME = re.compile(
@@ -138,7 +138,11 @@ def _is_dues(text: str) -> bool:
 
 
 def _months_owed(text: str) -> int | None:
-    """How many months a 补交 covers: 前5个月, 3个月, 8到11月, 11月到次年2月, 半年."""
+    """How many months a 补交 covers: 前5个月, 3个月, 8到11月, 11月到次年2月, 半年; or, as a
+    negative number, how many a payment made every quarter / half year covers (季度交一次)."""
+    every = re.search(r"(季度|半年|一年|全年)(?:才)?(?:交|缴)一次|(?:按|每)(季度|半年)(?:交|缴)", text)
+    if every and re.search(r"一次|每次", text):
+        return -{"季度": 3, "半年": 6, "一年": 12, "全年": 12}[every.group(1) or every.group(2)]
     if not _MAKEUP.search(text) and not re.search(r"一共|总共|合计|共", text):
         return None
     m = re.search(r"(?<![\d.])(\d{1,2})\s*个\s*月", text)
@@ -269,7 +273,8 @@ def _dues_request(text: str) -> CalcRequest | None:
     given = _GIVEN_DUES.search(text)
     if given and months:
         dues = Decimal(given.group(1) or given.group(2))
-        return CalcRequest("dues", {"status": None, "monthly_dues": dues, "months": months})
+        given_in: dict[str, Any] = {"status": None, "monthly_dues": dues, "months": abs(months)}
+        return CalcRequest("dues", given_in | ({"periodic": True} if months < 0 else {}))
     amounts = _dues_amounts(text, months)
     if amounts is None:
         return None
@@ -278,7 +283,9 @@ def _dues_request(text: str) -> CalcRequest | None:
     if "预备党员" in text:
         inputs["probationary"] = True
     if months:
-        inputs["months"] = months
+        inputs["months"] = abs(months)
+        if months < 0:
+            inputs["periodic"] = True  # 按季度交, 一次交多少: not arrears
     _monthly_base(text, amounts, status, inputs)
     missing: list[Missing] = []
     gross_missing = _gross_base(text, inputs)
@@ -323,7 +330,9 @@ _PRESENT = (
 _PROB_IN = r"[^。？?；;]{0,6}?(?:其中|里面|里头|当中|包括|含)(?:有)?" + _N + r"\s*(?:个|名|位)?(?:是)?预备党员"
 _ELECT = re.compile(r"当选|选上|选得上|选进|落选")
 _DECIDE = re.compile(r"通过|决议|表决|接收|转正")
-_AT_LEAST = re.compile(r"至少|最少|起码|最低|几票|多少票|多少张|多少人赞成|几个人赞成|几人赞成")
+_AT_LEAST = re.compile(
+    r"至少|最少|起码|最低|几票|多少票|多少张|多少人赞成|几个人赞成|几人赞成|超过多少|超过几|要多少|得多少"
+)
 _MEETING = re.compile(r"选举|换届|表决|开会|到会|有效|实到|来了|到了")
 _SETUP = re.compile(
     r"(?:成立|设立|建立|组建|升格为?|改为|改成|设|建|够)[^，,。？?]{0,4}?(联合党支部|党总支|总支|党委|支部)"
@@ -415,7 +424,9 @@ def _voters_present(h: _Heads) -> int | None:
 
 def _derive_expected(h: _Heads, text: str, before: str) -> None:
     """应到 with a vote: all members less 预备党员 and members under 留党察看 (no vote)."""
-    total = _int(_N + r"\s*(?:个|名|位)?党员", before)
+    total = _int(_N + r"\s*(?:个|名|位)?党员", before) or _int(
+        r"党员(?:一共|共|总共|有)?\s*" + _N + r"\s*(?:人|名|个)", before
+    )
     susp = _int(_N + r"\s*(?:个|名|位)?(?:党员)?(?:在|处于|正在|受)?留党察看", text) or 0
     if total is not None and (h.prob or susp):
         h.expected = total - (h.prob or 0) - susp
@@ -447,7 +458,13 @@ def _seats_req(text: str, h: _Heads) -> CalcRequest | None:
         r"选\s*" + _N + r"\s*(?:名|个)?(?:委员|支委)", text
     ) or _int(r"(?:委员|支委)应选\s*" + _N, text)
     if seats is not None and "候选" in text:
-        return CalcRequest("candidates", {"seats": seats})
+        proposed = _int(r"候选人(?:提了|提名了?|有|定了?|是)?\s*" + _N, text) or _int(
+            _N + r"\s*(?:个|名|位)?(?:正式)?候选人", text
+        )
+        inputs: dict[str, Any] = {"seats": seats}
+        if proposed is not None and proposed != seats:
+            inputs["proposed"] = proposed  # 候选人8个行不行: a verdict, not only the least number
+        return CalcRequest("candidates", inputs)
     return None
 
 
@@ -518,8 +535,8 @@ def _committee_req(text: str, h: _Heads) -> CalcRequest | None:
 
 def _org_req(text: str, h: _Heads) -> CalcRequest | None:
     m = _SETUP.search(text)
-    if m is None:
-        return None
+    if m is None or re.search(r"归谁|谁管|谁领导|由谁领导|隶属|归哪", text[m.end() :]):
+        return None  # who leads the new branch is a rules question, not a head count
     target = _TARGETS[m.group(1) or m.group(2)]
     if target == "党支部" and "联合党支部" in text:
         target = "联合党支部"
@@ -758,7 +775,7 @@ _CALCULATORS: dict[str, Callable[[dict[str, Any]], Calc]] = {
     "resolution": lambda i: counts.resolution(
         i.get("yes"), i.get("expected"), i.get("present"), int(i.get("written") or 0)
     ),
-    "candidates": lambda i: counts.candidates(i.get("seats")),
+    "candidates": lambda i: counts.candidates(i.get("seats"), i.get("proposed")),
     "joint": lambda i: counts.joint(list(i.get("units") or [])),
     "quorum_min": lambda i: counts.quorum_needed(i.get("expected")),
     "vote_quorum": lambda i: counts.vote_quorum(i.get("expected"), i.get("present")),

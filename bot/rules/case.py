@@ -350,6 +350,8 @@ def _date_of(text: str, today: date) -> date | None:
     return found[0][0] if found else None
 
 
+_DAYS_AGO = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "大前天": 3}
+
 _DAY_PATTERNS = (
     r"(?P<y>\d{4})\s*[年.\-/]\s*(?P<m>\d{1,2})\s*[月.\-/]\s*(?P<d>\d{1,2})",
     r"(?P<rel>今年|去年|前年)\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]",
@@ -377,6 +379,9 @@ def _dates_in(text: str, today: date) -> list[tuple[date, int, int]]:
             except ValueError:
                 continue
             taken.append((m.start(), m.end()))
+    if not out:  # 今天 often just means now: a relative day only when no date is written out
+        for m in re.finditer(r"大前天|前天|昨天|昨日|今天|今日", t):
+            out.append((today - relativedelta(days=_DAYS_AGO[m.group(0)]), m.start(), m.end()))
     return sorted(out, key=lambda x: x[1])
 
 
@@ -651,7 +656,7 @@ def _dues_with_figures(text: str) -> bool:
     return req is not None and req.kind == "dues" and req.inputs.get("amount") is not None
 
 
-_VERDICT_KINDS = {"committee", "org_form", "quorum", "elected", "resolution", "joint", "vote_quorum"}
+_VERDICT_KINDS = {"committee", "org_form", "quorum", "elected", "resolution", "joint", "vote_quorum", "candidates"}
 
 
 def calculate(text: str, today: date) -> Calc | None:
@@ -692,7 +697,7 @@ def _dues(req: CalcRequest, text: str) -> Calc:
     if not calc.complete or not isinstance(calc.value, Decimal):
         return calc
     if i.get("months"):
-        _times_months(calc, int(i["months"]))
+        _times_months(calc, int(i["months"]), periodic=bool(i.get("periodic")))
     elif re.search(r"一年|全年|每年|年度", t) and re.search(r"一共|共|总共|合计|总|加起来|多少", t) and not re.search(
         r"年薪", t
     ):
@@ -742,17 +747,20 @@ def _farmer_set_rate(rate: Decimal) -> Calc:
     return calc
 
 
-def _times_months(calc: Calc, months: int) -> None:
-    """补交 N 个月: the monthly amount times N, the total first."""
+def _times_months(calc: Calc, months: int, *, periodic: bool = False) -> None:
+    """补交 N 个月, or one payment every N months (``periodic``): the monthly amount times N,
+    the total first."""
     assert isinstance(calc.value, Decimal)
     monthly = calc.value
     total = (monthly * months).quantize(Decimal("0.01"))
     calc.inputs["months"] = months
     calc.value = total
-    calc.result = f"一共 {total} 元（每月 {monthly} 元 × {months}个月）"
+    calc.result = f"{'一次交' if periodic else '一共'} {total} 元（每月 {monthly} 元 × {months}个月）"
     calc.working += f"；{months}个月 × {monthly} = {total} 元"
     f = fact("dues.makeup_months")
-    if months >= int(f.value):
+    if periodic:
+        calc.warnings.insert(0, "党费一般按月交纳；特殊情况经党支部同意，可以每季度交纳一次。")
+    elif months >= int(f.value):
         calc.warnings.insert(0, f"补交一般不超过{f.value}个月；没有正当理由连续6个月不交党费的，按自行脱党处理。")
     calc.cite(f.citation)
 
@@ -781,7 +789,7 @@ def _n(d: Decimal) -> str:
 
 def _calc_verdict(calc: Calc) -> str | None:
     if calc.kind in _VERDICT_KINDS and isinstance(calc.value, bool) and calc.complete:
-        if calc.result.startswith(("不", "未", "可以", "能")):
+        if calc.result.startswith(("不", "未", "可以", "能", "够")):
             return None
         return "能" if calc.value else "不能"
     return None
