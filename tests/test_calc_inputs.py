@@ -332,3 +332,36 @@ def test_proposed_candidates_get_a_verdict(rb: RuleBook, q: str, ok: bool) -> No
 def test_votes_needed_asked_as_chao_guo_duo_shao() -> None:
     calc = calculate("选举时实到36人，候选人得票要超过多少才当选", TODAY)
     assert calc is not None and calc.value == 19
+
+
+def test_dues_start_is_the_branch_meeting_not_the_approval() -> None:
+    calc = calculate("小张10月8日支部大会通过为预备党员，上级党委11月批的，党费从哪个月开始交", TODAY)
+    assert calc is not None and calc.value == date(2026, 10, 8) and "10月" in calc.result
+
+
+def test_dues_with_pay_also_states_the_start(rb: RuleBook) -> None:
+    q = "小吴今年8月20号支部大会通过为预备党员，上级党委10月才批。他税后每月7000，党费从哪个月开始交？每月多少？"
+    case = answer_case(rb, q, TODAY)
+    assert len(case.parts) == 1
+    assert case.text().startswith("每月 105.00 元") and "2026年8月" in case.text()
+
+
+def test_quarter_months_are_the_base_period_not_arrears() -> None:
+    calc = calculate("开网店的个体户党员，上季度三个月纯收入合计13500元，每月党费多少", TODAY)
+    assert calc is not None and calc.value == Decimal("45.00")
+
+
+def test_fixed_status_without_self_reference() -> None:
+    calc = calculate("研究生党员一年党费一共交多少钱", TODAY)
+    assert calc is not None and "2.40" in calc.result
+
+
+def test_buzhu_is_an_allowance_not_arrears() -> None:
+    from bot.facts.extract import _months_owed
+
+    assert _months_owed("只有学校补助，3个月") is None
+
+
+def test_follow_up_with_net_pay_is_a_dues_question() -> None:
+    calc = calculate("他税后5500，每月多少", TODAY)
+    assert calc is not None and calc.value == Decimal("82.50")

@@ -122,19 +122,22 @@ _DEDUCTION = (
 _TAX = ("个人所得税", "所得税", "个税")
 _DED_WORDS = r"(?:个人部分|个人缴纳?|个人扣|个人|部分|合计|一共|共|扣了?|缴了?|交了?|是|为|要|的|：|:)*\s*"
 #: 补交 over several months: 前5个月, 这6个月, 8到11月, 半年
-_MAKEUP = re.compile(r"补交|补缴|补上|补齐|补|欠|没交|未交|漏交|拖")
+_MAKEUP = re.compile(r"补交|补缴|补上|补齐|补(?!助|贴|充|发)|欠|没交|未交|漏交|拖")
 _QUARTER_INCOME = re.compile(r"(?:上|上一|上个)季度.{0,12}?(?:纯收入|净收入|净挣|挣了?|赚了?|收入)")
 
 
 def _is_dues(text: str) -> bool:
-    if _DUES.search(text) or re.search(r"党员.{0,12}(?:每月|每个月|按月)(?:交|缴)", text):
+    """党费 named, or a member's monthly payment (党员每月交0.5元), or a pay figure asked by the
+    dues bands (按哪个比例, 按2%交); never when the tax or the insurance is what is asked."""
+    if _DUES.search(text):
         return True
-    return bool(
-        _AMOUNT.search(text)
-        and _INCOME.search(text)
-        and _BAND_ASK.search(text)
-        and not _OTHER_PAYMENT.search(text)
-    )
+    if _OTHER_PAYMENT.search(text):
+        return False
+    if re.search(r"党员.{0,16}(?:每月|每个月|按月)(?:交|缴|[^，,。]{0,3}?[\d.]+\s*元)", text):
+        return True
+    if _NET.search(text) and re.search(r"(?:每月|每个月|一个月|月)?(?:交|缴)?多少(?:钱)?[?？]?$", text):
+        return bool(_AMOUNT.search(text))  # 他税后5500，每月多少: the follow-up of a dues question
+    return bool(_AMOUNT.search(text) and _INCOME.search(text) and _BAND_ASK.search(text))
 
 
 def _months_owed(text: str) -> int | None:
@@ -143,7 +146,9 @@ def _months_owed(text: str) -> int | None:
     every = re.search(r"(季度|半年|一年|全年)(?:才)?(?:交|缴)一次|(?:按|每)(季度|半年)(?:交|缴)", text)
     if every and re.search(r"一次|每次", text):
         return -{"季度": 3, "半年": 6, "一年": 12, "全年": 12}[every.group(1) or every.group(2)]
-    if not _MAKEUP.search(text) and not re.search(r"一共|总共|合计|共", text):
+    if _QUARTER_INCOME.search(text):
+        return None  # 上季度三个月纯收入: the base period, not months owed
+    if not _MAKEUP.search(text) and not re.search(r"(?:一共|总共|合计|共)(?:要|该|得|应)?(?:补|交|缴)", text):
         return None
     m = re.search(r"(?<![\d.])(\d{1,2})\s*个\s*月", text)
     if m and 0 < int(m[1]) <= 24:
@@ -247,7 +252,12 @@ def _dues_amounts(text: str, months: int | None) -> list[re.Match[str]] | None:
     own = bool(_SELF.search(text)) and bool(_ASK_OWN.search(text))
     if amounts and (has_income or _ASK_OWN.search(text)) and not (_RATE_Q.search(text) and not has_income):
         return amounts
-    if (own or months or _approx_range(text)) and not (_RATE_Q.search(text) and not (months or has_income)):
+    fixed = normalize_status(text) in ("学生", "下岗失业", "低保", "抚恤救济") and re.search(
+        r"一共|总共|合计|全年|一年", text
+    )  # a total for a fixed-rate member; “学生党员党费交多少” alone is the rule
+    if (own or months or fixed or _approx_range(text)) and not (
+        _RATE_Q.search(text) and not (months or has_income)
+    ):
         return []
     return None
 

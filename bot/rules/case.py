@@ -443,13 +443,37 @@ def date_calc(text: str, today: date) -> Calc | None:
         if calc is not None:
             return calc
     d = _date_of(t, today)
-    if d is None or not re.search(r"哪天|什么时候|啥时候|何时|到哪|哪年|几号|几月|多会|最早|最晚|最迟|截止|满", t):
+    if d is None or not re.search(r"哪天|什么时候|啥时候|何时|到哪|哪年|几号|几月|哪个月|多会|最早|最晚|最迟|截止|满", t):
         return None
-    for rule in (_discipline_date, _age_date, _probation_date, _extension_date, _approval_date, _term_date):
+    for rule in (_dues_start, _discipline_date, _age_date, _probation_date, _extension_date, _approval_date, _term_date):
         calc = rule(d, t, today)
         if calc is not None:
             return calc
     return None
+
+
+_DUES_START_Q = re.compile(r"从(?:哪|什么时候|何时|啥时候)|(?:哪个月|什么时候|何时|啥时候)(?:开始|起)")
+
+
+def _dues_start(d: date, t: str, today: date) -> Calc | None:
+    """预备党员 pay dues from the day the 支部大会 admits them, not from the higher approval."""
+    if "党费" not in t or not _DUES_START_Q.search(t):
+        return None
+    admitted = _date_followed_by(t, today, _ADMIT_AFTER)
+    req = detect(t, today)
+    if admitted is None or (req is not None and req.kind == "dues" and req.inputs.get("amount") is not None):
+        return None  # with a pay figure the dues calculation answers, the start included
+    return _dues_start_calc(admitted)
+
+
+def _dues_start_calc(admitted: date) -> Calc:
+    f = fact("dues.probationary_start")
+    calc = Calc(kind="date", inputs={"rule": "dues_start", "date": admitted.isoformat()})
+    calc.value = admitted
+    calc.result = f"从{admitted.year}年{admitted.month}月起交党费（{admitted.month}月{admitted.day}日支部大会通过之日起）"
+    calc.working = f"预备党员从{f.value}起交纳党费，不是从上级党委批准之日起"
+    calc.cite(f.citation)
+    return calc
 
 
 def _discipline_date(d: date, t: str, today: date) -> Calc | None:
@@ -519,7 +543,7 @@ def _span(months: int) -> str:
 
 
 def _approval_date(d: date, t: str, today: date) -> Calc | None:
-    if re.search(r"审批|批准|批下来|批复|(?:什么时候|哪天|最晚|最迟|多久).{0,3}批", t) and re.search(r"收到|上报|报来|报上|报送|报上去|通过", t) and re.search(
+    if re.search(r"(?:什么时候|哪天|最晚|最迟|多久|几号|截止).{0,6}(?:审批|批准|批复|批)|审批(?:期限|时限)", t) and re.search(r"收到|上报|报来|报上|报送|报上去|通过", t) and re.search(
         r"预备党员|发展|转正|决议", t
     ):
         months = int(fact("fazhan.approval.months").value)
@@ -671,12 +695,12 @@ def calculate(text: str, today: date) -> Calc | None:
     if req.kind == "date":
         return _generic_date(req, text, today)
     if req.kind == "dues":
-        return _dues(req, text)
+        return _dues(req, text, today)
     calc = compute(req)
     return calc
 
 
-def _dues(req: CalcRequest, text: str) -> Calc:
+def _dues(req: CalcRequest, text: str, today: date) -> Calc:
     i = dict(req.inputs)
     t = normalize_numbers(_clean(text))
     pre = _dues_base_line(i, t)
@@ -696,6 +720,12 @@ def _dues(req: CalcRequest, text: str) -> Calc:
         calc.working = pre + calc.working
     if not calc.complete or not isinstance(calc.value, Decimal):
         return calc
+    admitted = _date_followed_by(t, today, _ADMIT_AFTER) if "预备党员" in t else None
+    if admitted is not None and _DUES_START_Q.search(t):
+        start = _dues_start_calc(admitted)
+        calc.result += f"，{start.result}"
+        calc.working += f"；{start.working}"
+        calc.cite(start.citations[0])
     if i.get("months"):
         _times_months(calc, int(i["months"]), periodic=bool(i.get("periodic")))
     elif re.search(r"一年|全年|每年|年度", t) and re.search(r"一共|共|总共|合计|总|加起来|多少", t) and not re.search(
@@ -769,6 +799,7 @@ def _times_months(calc: Calc, months: int, *, periodic: bool = False) -> None:
 _COVERS = {
     "committee": r"几个委员|几名委员|多少委员|多少个委员|委员.{0,3}几|设几个|设几名|几个人合适|书记",
     "org_form": r"谁批|谁审批|报谁|哪里批|哪级|谁同意|要批准|需要批准|审批|报批",
+    "dues": r"^(?:那|他|她|每月|每个月|一个月|一共|按)?.{0,6}(?:多少|几个点|哪档|哪一档|比例)",
     "quorum": r"至少.{0,4}几|至少.{0,4}多少|还差几|差几个|最少",
     "vote_quorum": r"至少.{0,4}几|至少.{0,4}多少|还差几|差几个|最少",
 }
