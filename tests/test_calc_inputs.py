@@ -365,3 +365,17 @@ def test_buzhu_is_an_allowance_not_arrears() -> None:
 def test_follow_up_with_net_pay_is_a_dues_question() -> None:
     calc = calculate("他税后5500，每月多少", TODAY)
     assert calc is not None and calc.value == Decimal("82.50")
+
+
+def test_votes_needed_asked_without_the_word_elected() -> None:
+    calc = calculate("换届大会实到46人，其中2名预备党员，其余都有选举权，候选人至少得多少票？", TODAY)
+    assert calc is not None and calc.kind == "votes_needed" and calc.value == 23
+
+
+def test_units_each_with_members_pool_into_a_joint_branch() -> None:
+    calc = calculate("4家小企业各有1名正式党员，能联合起来成立一个联合党支部吗？", TODAY)
+    assert calc is not None and calc.kind == "joint" and calc.value is True
+
+
+def test_committee_is_required_not_merely_allowed(rb: RuleBook) -> None:
+    assert answer_case(rb, "支部有11名正式党员，要不要设支部委员会？", TODAY).text().startswith("应当设立")

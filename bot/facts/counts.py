@@ -38,7 +38,7 @@ def committee(full: int | None, probationary: int | None = None) -> Calc:
     extra = f"（预备党员{probationary}人不计）" if probationary else ""
     if full >= need:
         calc.value = True
-        calc.result = "可以设支委会"
+        calc.result = "应当设立支委会"
         calc.working = f"正式党员{full}人{extra}，达到{need}人，应当设立支部委员会（委员3至5人，一般不超过7人）"
     else:
         calc.value = False

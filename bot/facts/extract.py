@@ -479,18 +479,27 @@ def _seats_req(text: str, h: _Heads) -> CalcRequest | None:
 
 
 def _joint_req(text: str, h: _Heads) -> CalcRequest | None:
+    if h.units is not None and "联合" in text and re.search(
+        r"几个联合|多少个联合|(?:建|设|成立|要建|得建)(?:几个|多少个)", text
+    ):
+        return CalcRequest("joint_count", {"units": h.units})
     units = [int(n) for n in re.findall(_N + r"\s*(?:个|名|位)?正式党员", text)] + [
         int(n) for n in re.findall(r"正式党员(?:只有|有|共)?\s*" + _N, text)
     ]
+    each = _int(
+        r"(?:各有|每家|每个单位|每个企业|每家都)(?:只有|都有|有)?\s*" + _N + r"\s*(?:个|名|位)?(?:正式)?党员",
+        text,
+    )
+    if len(units) < 2 and h.units and each is not None and not re.search(r"到\s*\d", text):
+        units = [each] * h.units  # 4家小企业各有1名正式党员
     if len(units) >= 2 and re.search(r"凑|联合|一起|合建|合起来|共同|一块", text):
         return CalcRequest("joint", {"units": units})
-    if h.units is not None and "联合党支部" in text and re.search(r"几个联合|多少个联合|建几个|设几个|成立几个", text):
-        return CalcRequest("joint_count", {"units": h.units})
     return None
 
 
 def _vote_req(text: str, h: _Heads) -> CalcRequest | None:
-    elect = _ELECT.search(text) or (
+    asks_votes = h.votes is None and "候选人" in text and re.search(r"几票|多少票", text)
+    elect = _ELECT.search(text) or asks_votes or (
         re.search(r"过半|过了半数|超过半数", text)
         and re.search(r"选举|选委员|选支委|候选", text)
         and not _DECIDE.search(text)

@@ -820,7 +820,7 @@ def _n(d: Decimal) -> str:
 
 def _calc_verdict(calc: Calc) -> str | None:
     if calc.kind in _VERDICT_KINDS and isinstance(calc.value, bool) and calc.complete:
-        if calc.result.startswith(("不", "未", "可以", "能", "够")):
+        if calc.result.startswith(("不", "未", "可以", "能", "够", "应当")):
             return None
         return "能" if calc.value else "不能"
     return None
