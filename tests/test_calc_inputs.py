@@ -379,3 +379,15 @@ def test_units_each_with_members_pool_into_a_joint_branch() -> None:
 
 def test_committee_is_required_not_merely_allowed(rb: RuleBook) -> None:
     assert answer_case(rb, "支部有11名正式党员，要不要设支部委员会？", TODAY).text().startswith("应当设立")
+
+
+def test_rough_base_half_a_unit_either_side() -> None:
+    calc = calculate("我父亲退休了，退休金五千二左右，党费大概多少", TODAY)
+    assert calc is not None and calc.complete and calc.result.startswith("按1%交")
+    calc = calculate("退休金五千左右，党费大概多少", TODAY)
+    assert calc is not None and not calc.complete  # 4500–5500 straddles the 5000 line
+
+
+def test_quorum_without_expected_asks_for_it() -> None:
+    calc = calculate("我们支部选举实到30人，有效吗", TODAY)
+    assert calc is not None and calc.kind == "quorum" and [m.field for m in calc.missing] == ["expected"]

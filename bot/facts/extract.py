@@ -233,16 +233,16 @@ _GIVEN_DUES = re.compile(
 
 
 def _approx_range(text: str) -> tuple[Decimal, Decimal] | None:
-    """五千出头 → (5000, 6000) exclusive; 八千多 → (8000, 9000); 六千五左右 → 6500 ± 5%."""
+    """五千出头 → (5000, 6000) exclusive; 八千多 → (8000, 9000); 六千五左右 → 6450–6550."""
     m = _APPROX.search(text)
     if not m or not _INCOME.search(text[max(0, m.start() - 8) : m.start()]):
         return None
     x = Decimal(m.group(1))
+    digits = str(int(x))
+    step = Decimal(10) ** (len(digits) - len(digits.rstrip("0")))  # 8000 → 1000, 6500 → 100
     if m.group(2) in ("多", "出头"):
-        digits = str(int(x))
-        step = Decimal(10) ** (len(digits) - len(digits.rstrip("0")))
         return x + Decimal("0.01"), x + step - Decimal("0.01")
-    return (x * Decimal("0.95")).quantize(Decimal(1)), (x * Decimal("1.05")).quantize(Decimal(1))
+    return x - step / 2, x + step / 2  # 六千五左右 → 6450–6550; 三千左右 → 2500–3500
 
 
 def _dues_amounts(text: str, months: int | None) -> list[re.Match[str]] | None:
@@ -527,6 +527,11 @@ def _vote_req(text: str, h: _Heads) -> CalcRequest | None:
 
 def _meeting_req(text: str, h: _Heads) -> CalcRequest | None:
     if h.expected is None:
+        if h.present is not None and re.search(r"有效|能选|能不能选|能否选|可以选", text) and re.search(
+            r"选举|换届|选支委|选委员", text
+        ):  # 实到30人有效吗: 应到 is the input to ask for, never to guess
+            miss = [Missing("expected", "应到会有选举权的党员是多少人（预备党员、留党察看的不算）？")]
+            return CalcRequest("quorum", {"expected": None, "present": _voters_present(h)}, miss)
         return None
     expected, present = h.expected, _voters_present(h)
     if present is not None and "表决权" in text and not re.search(r"选举|换届|选委员|选支委", text):
