@@ -391,3 +391,26 @@ def test_rough_base_half_a_unit_either_side() -> None:
 def test_quorum_without_expected_asks_for_it() -> None:
     calc = calculate("我们支部选举实到30人，有效吗", TODAY)
     assert calc is not None and calc.kind == "quorum" and [m.field for m in calc.missing] == ["expected"]
+
+
+def test_activist_stage_is_not_read_as_ru_dang() -> None:
+    calc = calculate("她是今年1月10日被确定为入党积极分子的，什么时候可以被列为发展对象？", TODAY)
+    assert calc is not None and calc.inputs["rule"] == "candidate" and calc.value == date(2027, 1, 10)
+
+
+@pytest.mark.parametrize(
+    ("q", "opening"),
+    [
+        ("入党积极分子是2025年12月20日确定的，现在可以列为发展对象了吗", "不能"),
+        ("入党积极分子是2025年11月20日确定的，现在可以列为发展对象了吗", "可以"),
+        ("支部委员会2023年12月5日换届的，现在该换届了吗", "未到期"),
+        ("支部委员会2023年11月5日换届的，现在该换届了吗", "是"),
+    ],
+)
+def test_now_questions_get_the_verdict_first(rb: RuleBook, q: str, opening: str) -> None:
+    assert answer_case(rb, q, TODAY).text().startswith(opening)
+
+
+def test_discipline_date_asked_as_duo_jiu() -> None:
+    calc = calculate("受到警告处分是2026年3月15日，多久以后能提拔", TODAY)
+    assert calc is not None and calc.value == date(2027, 3, 15)

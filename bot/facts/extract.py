@@ -582,6 +582,7 @@ def _org_req(text: str, h: _Heads) -> CalcRequest | None:
 # ---------------------------------------------------------------- dates
 
 _STAGES: list[tuple[str, str]] = [
+    ("入党积极分子", "activist"),
     ("入党申请", "application"),
     ("递交申请", "application"),
     ("交了申请", "application"),
@@ -605,7 +606,7 @@ _ORGS = (
     ("支委", "支部"),  # 选的支委 (党支部委员会): a branch's own election
 )
 _WHEN = re.compile(
-    r"什么时候|啥时候|啥时|什么时间|哪年|党龄.*(?:怎么算|几年|多少年|多长)|何时|哪天|哪一天|几号|几月|哪个月|多久|多长时间|到期|能不能|可以.*吗|够.*吗|满.*了吗|是否"
+    r"什么时候|啥时候|啥时|什么时间|哪年|党龄.*(?:怎么算|几年|多少年|多长)|何时|哪天|哪一天|几号|几月|哪个月|多久|多长时间|到期|能不能|可以.*吗|够.*吗|满.*了吗|是否|该[^，,。]{0,4}了吗|到了吗|到没到"
 )
 
 
@@ -659,8 +660,20 @@ def _last_month(today: date, day: int) -> date:
     return date(y, mo, day)
 
 
+def _stages_in(text: str) -> list[tuple[int, str]]:
+    """(position, stage) of each stage word, a word inside a longer one left out: 入党 in
+    入党积极分子 is the 积极分子 stage, not 入党."""
+    spans = [(m.start(), m.end(), code) for w, code in _STAGES for m in re.finditer(w, text)]
+    keep = [
+        (a, code)
+        for a, b, code in spans
+        if not any(a2 <= a and b <= b2 and (b2 - a2) > (b - a) for a2, b2, _c in spans)
+    ]
+    return sorted(set(keep))
+
+
 def _date_request(text: str, today: date) -> CalcRequest | None:
-    found = [(text.find(w), code) for w, code in _STAGES if w in text]
+    found = _stages_in(text)
     if not found or not _WHEN.search(text):
         return None
     found.sort()

@@ -443,7 +443,7 @@ def date_calc(text: str, today: date) -> Calc | None:
         if calc is not None:
             return calc
     d = _date_of(t, today)
-    if d is None or not re.search(r"哪天|什么时候|啥时候|何时|到哪|哪年|几号|几月|哪个月|多会|最早|最晚|最迟|截止|满", t):
+    if d is None or not re.search(r"哪天|什么时候|啥时候|何时|到哪|哪年|几号|几月|哪个月|多会|多久|最早|最晚|最迟|截止|满", t):
         return None
     for rule in (_dues_start, _discipline_date, _age_date, _probation_date, _extension_date, _approval_date, _term_date):
         calc = rule(d, t, today)
@@ -688,15 +688,39 @@ def calculate(text: str, today: date) -> Calc | None:
     text = to_simplified(text)
     calc = date_calc(text, today)
     if calc is not None:
-        return calc
+        return _now_verdict(calc, text, today)
     req = detect(text, today)
     if req is None:
         return None
     if req.kind == "date":
-        return _generic_date(req, text, today)
+        dated = _generic_date(req, text, today)
+        return None if dated is None else _now_verdict(dated, text, today)
     if req.kind == "dues":
         return _dues(req, text, today)
     calc = compute(req)
+    return calc
+
+
+_NOW_Q = re.compile(
+    r"能不能|可不可以|可以[^，,。？?]{0,10}(?:吗|了没)|能[^，,。？?]{0,10}吗|了吗|了没|到没到|满没满|是不是已经|"
+    r"该[^，,。？?]{0,6}吗"
+)
+#: date rules whose date is the earliest day something may happen (a yes/no “now” question)
+_EARLIEST = {"candidate", "probation", "expel", "no_promotion", "min_age", "removal", "probation_in_party"}
+
+
+def _now_verdict(calc: Calc, text: str, today: date) -> Calc:
+    """“现在能列为发展对象了吗”, “该换届了吗”: the verdict against today, before the date."""
+    if not calc.complete or not isinstance(calc.value, date) or not _NOW_Q.search(_clean(text)):
+        return calc
+    rule, reached = calc.inputs.get("rule"), calc.value <= today
+    if rule in _EARLIEST:
+        head = "可以，已经满了" if reached else f"不能，要到{calc.value.year}年{calc.value.month}月{calc.value.day}日"
+    elif rule == "term":
+        head = "是，任期已经届满" if reached else "未到期，任期还没届满"
+    else:
+        return calc
+    calc.result = f"{head}。{calc.result}"
     return calc
 
 
