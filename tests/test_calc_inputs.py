@@ -414,3 +414,14 @@ def test_now_questions_get_the_verdict_first(rb: RuleBook, q: str, opening: str)
 def test_discipline_date_asked_as_duo_jiu() -> None:
     calc = calculate("受到警告处分是2026年3月15日，多久以后能提拔", TODAY)
     assert calc is not None and calc.value == date(2027, 3, 15)
+
+
+def test_annual_income_is_not_the_monthly_base() -> None:
+    calc = calculate("税后年收入12万，每月党费交多少", TODAY)
+    assert calc is not None and not calc.complete and calc.missing[0].field == "amount"
+
+
+def test_probationary_inside_expected_are_taken_out() -> None:
+    calc = calculate("选举应到40人，其中预备党员3人，实到30人，会议有效吗", TODAY)
+    assert calc is not None and calc.kind == "quorum" and calc.value is True  # 37 × 4/5 = 29.6
+    assert "29.6" in calc.working

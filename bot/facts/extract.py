@@ -271,9 +271,22 @@ def _monthly_base(text: str, amounts: list[re.Match[str]], status: str | None, i
         elif amount is not None and amount >= 50000:
             inputs["annual"] = amount  # an annual figure is not the monthly base
             amount = None
+    elif amount is not None and re.search(
+        r"(?:年收入|一年收入|全年收入|年终奖|一年|全年|年底)[^，,。；;\d]{0,4}$", text[: _amount_at(text, amount)]
+    ):
+        inputs["annual"] = amount  # a year's income is not the monthly base: ask for the month
+        amount = None
     inputs["amount"] = amount
     if amount is None and (rng := _approx_range(text)):
         inputs["approx"] = rng
+
+
+def _amount_at(text: str, amount: Decimal) -> int:
+    """Where the figure ``amount`` starts in ``text`` (0 when not found)."""
+    for m in _AMOUNT.finditer(text):
+        if Decimal(m.group(1)) == amount:
+            return m.start()
+    return 0
 
 
 def _dues_request(text: str) -> CalcRequest | None:
@@ -322,8 +335,11 @@ _N = r"(\d+)"
 
 
 def _int(pattern: str, text: str) -> int | None:
+    """The first number the pattern captures (its first group that matched)."""
     m = re.search(pattern, text)
-    return int(m.group(1)) if m else None
+    if not m:
+        return None
+    return int(next(g for g in m.groups() if g is not None))
 
 
 _RIGHTS = r"有(?:选举|表决)权的?(?:正式)?(?:党员)?"
@@ -337,7 +353,10 @@ _PRESENT = (
     + r")?(?:党员)?(?:的)?(?:有)?\s*"
     + _N
 )
-_PROB_IN = r"[^。？?；;]{0,6}?(?:其中|里面|里头|当中|包括|含)(?:有)?" + _N + r"\s*(?:个|名|位)?(?:是)?预备党员"
+_PROB_IN = (
+    r"[^。？?；;]{0,6}?(?:其中|里面|里头|当中|包括|含)(?:有)?(?:"
+    + r"(\d+)\s*(?:个|名|位)?(?:是)?预备党员|预备党员(?:有|是)?\s*(\d+))"
+)
 _ELECT = re.compile(r"当选|选上|选得上|选进|落选")
 _DECIDE = re.compile(r"通过|决议|表决|接收|转正")
 _AT_LEAST = re.compile(
@@ -420,6 +439,11 @@ def _heads(text: str) -> _Heads:
     h.expected = _explicit_expected(text)
     if h.expected is None and (pm or _MEETING.search(text)):
         _derive_expected(h, text, before)
+    elif h.expected is not None and (m := re.search(r"应到(?:会)?(?:党员)?\s*\d+\s*(?:人|名|个)?", text)):
+        inner = _int(r"^" + _PROB_IN, text[m.end() :])  # 应到40人（其中预备党员3人）: no vote
+        if inner:
+            h.note = f"应到{h.expected}人减去没有表决权、选举权的预备党员{inner}人，为{h.expected - inner}人；"
+            h.expected -= inner
     return h
 
 
