@@ -425,3 +425,28 @@ def test_probationary_inside_expected_are_taken_out() -> None:
     calc = calculate("选举应到40人，其中预备党员3人，实到30人，会议有效吗", TODAY)
     assert calc is not None and calc.kind == "quorum" and calc.value is True  # 37 × 4/5 = 29.6
     assert "29.6" in calc.working
+
+
+@pytest.mark.parametrize(
+    ("q", "opening"),
+    [
+        ("应到会有选举权的党员40人，实到34人。候选人得了18票，所以他落选了对吧？", "不对"),
+        ("应到30人，实到25人，赞成16票，通过了吧？", "对"),
+    ],
+)
+def test_a_stated_verdict_is_checked_against_the_calculation(rb: RuleBook, q: str, opening: str) -> None:
+    text = answer_case(rb, q, TODAY).text()
+    assert text.startswith(opening) and not text.startswith("对" if opening == "不对" else "不对")
+
+
+def test_list_markers_are_not_amounts() -> None:
+    req = detect("2）集团高管是年薪制，党费按什么基数算", TODAY)
+    assert req is None or req.inputs.get("amount") is None
+
+
+def test_union_fees_are_not_party_dues() -> None:
+    assert detect("工会会费也按0.5%交吗？工资6800每月多少", TODAY) is None
+
+
+def test_a_threshold_stated_as_a_rule_is_not_a_head_count() -> None:
+    assert calculate("党员要过100人才能成立党总支对吧？", TODAY) is None

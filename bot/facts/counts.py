@@ -184,11 +184,11 @@ def elected(votes: int | None, present: int | None, expected: int | None = None)
     calc.value = ok
     if ok:
         calc.result = "当选"
-        calc.working = f"实到{present}人的一半是{num(_dec(half))}，{votes}票超过半数，当选"
+        calc.working = f"实到会有选举权的{present}人，一半是{num(_dec(half))}，{votes}票超过半数，当选"
     else:
         calc.result = "不能当选"
         how = "等于半数" if votes == half else "没有超过半数"
-        calc.working = f"实到{present}人的一半是{num(_dec(half))}，{votes}票{how}，不能当选"
+        calc.working = f"实到会有选举权的{present}人，一半是{num(_dec(half))}，{votes}票{how}，不能当选"
     if votes > present:
         calc.warnings.append("票数多于实到人数，请核对。")
     if ok:

@@ -92,7 +92,7 @@ def _fmt(d: Decimal) -> str:
 # ---------------------------------------------------------------- dues
 
 _DUES = re.compile(r"党费")
-_AMOUNT_NOT = r"(?![\d.]*\s*[元块]?\s*(?:年|岁|%|％|个月|月|号|日|人|名|票|次|天|以上|以下|及以下|以内|至|到|-|—|～|~|多|出头|左右|上下))"
+_AMOUNT_NOT = r"(?![\d.]*\s*[元块]?\s*(?:年|岁|%|％|个月|月|号|日|人|名|票|次|天|以上|以下|及以下|以内|至|到|-|—|～|~|多|出头|左右|上下|[)）、]))"
 _AMOUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)" + _AMOUNT_NOT)
 _SELF = re.compile(r"我|俺|本人|咱|我家|我爸|我妈|老伴|父亲|母亲")
 _ASK_OWN = re.compile(
@@ -110,6 +110,7 @@ _BAND_ASK = re.compile(
 )
 _OTHER_PAYMENT = re.compile(
     r"(?:个税|所得税|社保|公积金|医保|养老保险)(?:要|该|得|应)?(?:交|缴|扣)多少|(?:交|缴|扣)多少(?:个税|所得税|社保|公积金)"
+    r"|会费|团费|工会经费"
 )
 #: the figure after these words is the base itself (net pay, pension), not the gross pay
 _NET = re.compile(r"税后|到手|实发|扣完|扣除后|净收入|纯收入|退休金|退休费|养老金")
@@ -345,7 +346,7 @@ def _int(pattern: str, text: str) -> int | None:
 _RIGHTS = r"有(?:选举|表决)权的?(?:正式)?(?:党员)?"
 _ASKS = re.compile(
     r"吗|么|能不能|可不可以|够不够|是否|算不算|算数|有没有效|多少|几|要不要|需不需要|用不用|该不该|"
-    r"行不行|有效不|通过没|[不没]有?[?？]?$|[不没]有?[?？]"
+    r"行不行|有效不|通过没|[不没]有?[?？]?$|[不没]有?[?？]|对吧|是吧|对不对|吧[?？。]*$"
 )
 _PRESENT = (
     r"(?<!应)(?:实到|实际到|来了|到了|到会|出席|参会|参加|签到|(?:只|估计|大概)?(?:能|会)?来)(?:会)?(?:了)?(?:"
@@ -477,6 +478,8 @@ def _derive_expected(h: _Heads, text: str, before: str) -> None:
 def _counts_request(text: str) -> CalcRequest | None:
     if not _ASKS.search(text):
         return None
+    if re.search(r"(?:过|超过|满|达到|够)\s*\d+\s*(?:个|名|人)?(?:以上)?(?:党员)?(?:才|就)", text):
+        return None  # 要过100人才能成立党总支: a threshold stated as a rule, not a head count
     h = _heads(text)
     for decide in (_seats_req, _joint_req, _vote_req, _meeting_req, _committee_req, _org_req):
         req = decide(text, h)

@@ -842,6 +842,29 @@ def _n(d: Decimal) -> str:
     return str(int(d)) if d == d.to_integral_value() else format(d.normalize(), "f")
 
 
+#: a verdict the asker states about their own case: (pattern, the value it claims)
+_STATED = {
+    "elected": ((r"落选|没选上|没当选|不能当选|选不上", False), (r"当选了|选上了|能当选", True)),
+    "resolution": ((r"没通过|未通过|通不过|不算通过", False), (r"通过了|算通过|能通过", True)),
+    "quorum": ((r"无效|不能选|选不了|不够", False), (r"有效|能选|可以选|够了", True)),
+    "vote_quorum": ((r"不能表决|不够|无效", False), (r"能表决|可以表决|够了|有效", True)),
+    "committee": ((r"不用设|不需要设|不设|不用成立", False), (r"要设|得设|需要设|应该设", True)),
+}
+_TAG_Q = re.compile(r"(?:对吧|是吧|对不对|对吗|没错吧|没问题吧|吧)[?？。！!]*$")
+
+
+def calc_correction(calc: Calc, text: str) -> str | None:
+    """“所以他落选了对吧？”: a stated verdict the calculation contradicts is corrected first
+    (不对：当选), one it confirms is confirmed (对，…)."""
+    t = _clean(text)
+    if not calc.complete or not isinstance(calc.value, bool) or not _TAG_Q.search(t):
+        return None
+    for pat, claimed in _STATED.get(calc.kind, ()):
+        if re.search(pat, t):
+            return "对。" if claimed == calc.value else "不对，按规定算是这样："
+    return None
+
+
 def _calc_verdict(calc: Calc) -> str | None:
     if calc.kind in _VERDICT_KINDS and isinstance(calc.value, bool) and calc.complete:
         if calc.result.startswith(("不", "未", "可以", "能", "够", "应当")):
@@ -1085,6 +1108,7 @@ def answer_part(book: RuleBook, text: str, today: date, facts: dict[str, Any] | 
         part.calc = calc
         part.citations = list(calc.citations)
         part.verdict = _calc_verdict(calc)
+        part.correction = calc_correction(calc, text)
         if calc.kind == "dues" and calc.complete and _CLAIM.search(_clean(text)) and re.search(
             r"分段|分开算|分开计算|累进|超出的|超过的部分|超出部分|超过部分", _clean(text)
         ):
