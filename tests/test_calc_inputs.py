@@ -450,3 +450,25 @@ def test_union_fees_are_not_party_dues() -> None:
 
 def test_a_threshold_stated_as_a_rule_is_not_a_head_count() -> None:
     assert calculate("党员要过100人才能成立党总支对吧？", TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("q", "ok"),
+    [
+        ("支部36名党员，其中预备党员4名，选举那天有3个正式党员请假，其余都到了，会议有效吗", True),
+        ("支部有正式党员30名，今天选举缺席7人，会议有效吗", False),
+    ],
+)
+def test_absentees_give_those_present(q: str, ok: bool) -> None:
+    calc = calculate(q, TODAY)
+    assert calc is not None and calc.kind == "quorum" and calc.value is ok
+
+
+def test_full_members_are_not_the_total() -> None:
+    calc = calculate("支部有正式党员42人、预备党员6人，换届选举至少要到多少人", TODAY)
+    assert calc is not None and calc.value == 34  # 42 × 4/5 = 33.6
+
+
+def test_each_candidate_against_half_of_those_present() -> None:
+    calc = calculate("选支委，实到有选举权的25人，老张得了12票、老李得了14票，谁当选了", TODAY)
+    assert calc is not None and calc.value == "老李" and "老张不能当选" in calc.result

@@ -425,3 +425,24 @@ def joint_count(units: int | None) -> Calc:
     )
     calc.warnings.append("成立联合党支部要经上级党组织批准，按地域相邻、行业相近、规模适当、便于管理的原则组建。")
     return calc
+
+
+def elected_each(votes: list[tuple[str, int]], present: int | None) -> Calc:
+    """Several candidates' yes-votes against half of 实到会有选举权的人数: who is elected."""
+    calc = Calc(kind="elected_each", inputs={"votes": votes, "present": present})
+    if _bad(calc, "present", present, "实际到会的有选举权党员是多少人？"):
+        return calc
+    assert present is not None
+    calc.cite(fact("election.elected").citation)
+    half = Fraction(present, 2)
+    won = [name for name, n in votes if n > half]
+    lost = [name for name, n in votes if n <= half]
+    calc.value = "、".join(won)
+    calc.result = (f"{'、'.join(won)}当选" if won else "都没有当选") + (
+        f"；{'、'.join(lost)}不能当选" if won and lost else ""
+    )
+    each = "，".join(f"{name}{n}票{'超过' if n > half else '没有超过'}" for name, n in votes)
+    calc.working = f"实到会有选举权的{present}人，一半是{num(_dec(half))}：{each}"
+    if len(won) > 1:
+        calc.warnings.append("超过半数的人多于应选名额时，按得票多少取足名额。")
+    return calc

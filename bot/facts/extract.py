@@ -346,7 +346,7 @@ def _int(pattern: str, text: str) -> int | None:
 _RIGHTS = r"有(?:选举|表决)权的?(?:正式)?(?:党员)?"
 _ASKS = re.compile(
     r"吗|么|能不能|可不可以|够不够|是否|算不算|算数|有没有效|多少|几|要不要|需不需要|用不用|该不该|"
-    r"行不行|有效不|通过没|[不没]有?[?？]?$|[不没]有?[?？]|对吧|是吧|对不对|吧[?？。]*$"
+    r"行不行|有效不|通过没|[不没]有?[?？]?$|[不没]有?[?？]|对吧|是吧|对不对|吧[?？。]*$|谁当选|哪些人当选|谁选上"
 )
 _PRESENT = (
     r"(?<!应)(?:实到|实际到|来了|到了|到会|出席|参会|参加|签到|(?:只|估计|大概)?(?:能|会)?来)(?:会)?(?:了)?(?:"
@@ -438,8 +438,15 @@ def _heads(text: str) -> _Heads:
         _N + r"\s*家", text
     )
     h.expected = _explicit_expected(text)
-    if h.expected is None and (pm or _MEETING.search(text)):
+    absent = _int(r"(?:缺席|请假|请了假|没来|未到|缺)(?:了)?\s*" + _N, text) or _int(
+        _N + r"\s*(?:个|名|位)?(?:正式党员|党员|人)?(?:因故|因事|因病)?(?:请假|缺席|没来|未到)", text
+    )
+    if h.expected is None and (pm or absent or _MEETING.search(text)):
         _derive_expected(h, text, before)
+    if h.present is None and absent is not None and h.expected is not None:
+        h.present = h.expected - absent  # 请假3人，其余都到了
+        h.note += f"应到{h.expected}人，缺席{absent}人，实到有权的{h.present}人；"
+        return h
     elif h.expected is not None and (m := re.search(r"应到(?:会)?(?:党员)?\s*\d+\s*(?:人|名|个)?", text)):
         inner = _int(r"^" + _PROB_IN, text[m.end() :])  # 应到40人（其中预备党员3人）: no vote
         if inner:
@@ -460,7 +467,7 @@ def _voters_present(h: _Heads) -> int | None:
 def _derive_expected(h: _Heads, text: str, before: str) -> None:
     """应到 with a vote: all members less 预备党员 and members under 留党察看 (no vote)."""
     total = _int(_N + r"\s*(?:个|名|位)?党员", before) or _int(
-        r"党员(?:一共|共|总共|有)?\s*" + _N + r"\s*(?:人|名|个)", before
+        r"(?<!正式)(?<!预备)党员(?:一共|共|总共|有)?\s*" + _N + r"\s*(?:人|名|个)", before
     )
     susp = _int(_N + r"\s*(?:个|名|位)?(?:党员)?(?:在|处于|正在|受)?留党察看", text) or 0
     if total is not None and (h.prob or susp):
@@ -537,6 +544,9 @@ def _vote_req(text: str, h: _Heads) -> CalcRequest | None:
         if h.votes is None:
             return None
         present = _voters_present(h)
+        each = re.findall(r"([\u4e00-\u9fff]{1,3}?)(?:得了|得到|获得|得|获)\s*(\d+)\s*票", text)
+        if len(each) >= 2:
+            return CalcRequest("elected_each", {"votes": [(n, int(v)) for n, v in each], "present": present})
         miss = [] if present is not None else [Missing("present", "实际到会的有选举权党员是多少人？")]
         return CalcRequest("elected", {"votes": h.votes, "present": present, "expected": h.expected}, miss)
     if not _DECIDE.search(text):
@@ -847,6 +857,7 @@ _CALCULATORS: dict[str, Callable[[dict[str, Any]], Calc]] = {
     "votes_needed": lambda i: counts.votes_needed(i.get("present"), int(i.get("probationary") or 0)),
     "yes_needed": lambda i: counts.yes_needed(i.get("expected")),
     "joint_count": lambda i: counts.joint_count(i.get("units")),
+    "elected_each": lambda i: counts.elected_each(list(i.get("votes") or []), i.get("present")),
 }
 
 
