@@ -472,3 +472,25 @@ def test_full_members_are_not_the_total() -> None:
 def test_each_candidate_against_half_of_those_present() -> None:
     calc = calculate("选支委，实到有选举权的25人，老张得了12票、老李得了14票，谁当选了", TODAY)
     assert calc is not None and calc.value == "老李" and "老张不能当选" in calc.result
+
+
+@pytest.mark.parametrize(
+    ("q", "value"),
+    [
+        ("今年3月支部大会通过的预备党员，预备期什么时候满", "2027-03"),
+        ("去年11月确定的入党积极分子，最早什么时候能列为发展对象", "2026-11"),
+    ],
+)
+def test_a_month_gives_a_month(q: str, value: str) -> None:
+    calc = calculate(q, TODAY)
+    assert calc is not None and calc.value == value
+
+
+def test_party_age_from_a_month() -> None:
+    calc = calculate("2019年6月转正的，到现在党龄几年", TODAY)
+    assert calc is not None and calc.value == 7
+
+
+def test_party_age_same_month_is_not_guessed() -> None:
+    calc = calculate("2019年12月转正的，到现在党龄几年", TODAY)
+    assert calc is None or not isinstance(calc.value, int)

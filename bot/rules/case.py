@@ -560,11 +560,31 @@ def _term_date(d: date, t: str, today: date) -> Calc | None:
     return None
 
 
+def _month_full(t: str, today: date) -> Calc | None:
+    """2019年6月转正，党龄几年: full years are certain unless it is the same month as today."""
+    n = normalize_numbers(t)
+    m = re.search(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d)" + _FULL_AFTER.pattern[1:], n)
+    if not m or not re.search(r"几年|多少年|多长|多久|满几|几周年", t) or not 1 <= int(m[2]) <= 12:
+        return None
+    y, mo = int(m[1]), int(m[2])
+    if mo == today.month:
+        return None  # 满不满这一年要看具体哪天
+    years = today.year - y - (1 if today.month < mo else 0)
+    calc = Calc(kind="date", inputs={"rule": "party_age", "date": f"{y}-{mo:02d}"})
+    calc.value = years
+    calc.result = f"党龄满{years}年（{years}周年）"
+    calc.working = f"党龄从转正之日（{y}年{mo}月）算起，到今天{today.isoformat()}满{years}年"
+    calc.cite(fact("fazhan.party_age").citation)
+    return calc
+
+
 def _party_age(t: str, today: date) -> Calc | None:
     """党龄 from the day the member became a full member (党章 第七条): 满几年, or the day it
     reaches N years. The 转正 date if given, else the admission date plus the year of 预备期."""
     full = _date_followed_by(t, today, _FULL_AFTER)
     start, how = full, "转正"
+    if full is None and (month := _month_full(t, today)) is not None:
+        return month
     if full is None:
         admitted = _date_followed_by(t, today, _ADMIT_AFTER)
         if admitted is None or "延长" in t:
@@ -652,6 +672,8 @@ def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
             term = Calc(kind="date", inputs=dict(i))
             term.missing = [Missing("org", "是哪一级组织？", ["支部", "党总支", "基层党委", "村", "社区"])]
         return term
+    if i.get("precision") == "month":
+        return _month_date(start, stage, t, today)
     if i.get("precision") != "day":
         return None
     if "谈话" in t and stage == "application":
@@ -670,6 +692,24 @@ def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
         return _date_calc("probation", start, months, "预备期满",
                           "预备期1年，从支部大会通过之日{start}算起", "fazhan.probation.months")
     return None
+
+
+def _month_date(start: date, stage: str | None, t: str, today: date) -> Calc | None:
+    """今年3月通过的预备党员: only the month is known, so the answer is a month, not a made-up day."""
+    if stage == "activist" or (stage == "candidate" and "积极分子" in t):
+        rule, fid, label, how = "candidate", "fazhan.object.min_months", "最早可列为发展对象", "确定为积极分子，满1年"
+    elif stage in ("probationary", "full") and "党龄" not in t:
+        rule, fid, label, how = "probation", "fazhan.probation.months", "预备期满", "支部大会通过，预备期1年"
+    else:
+        return None
+    months = int(fact(fid).value)
+    end = start + relativedelta(months=months)
+    calc = Calc(kind="date", inputs={"rule": rule, "date": f"{start.year}-{start.month:02d}", "months": months})
+    calc.value = f"{end.year}-{end.month:02d}"
+    calc.result = f"{label}：{end.year}年{end.month}月（具体哪天，按{start.month}月的那一天往后推1年）"
+    calc.working = f"{start.year}年{start.month}月{how}，到{end.year}年{end.month}月"
+    calc.cite(fact(fid).citation)
+    return calc
 
 
 # ---------------------------------------------------------------- calculations
