@@ -494,3 +494,16 @@ def test_party_age_from_a_month() -> None:
 def test_party_age_same_month_is_not_guessed() -> None:
     calc = calculate("2019年12月转正的，到现在党龄几年", TODAY)
     assert calc is None or not isinstance(calc.value, int)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [("去年国庆节那天", "去年10月1日那天"), ("五一劳动节", "5月1日"), ("2020年八一", "2020年8月1日"), ("今年元旦", "今年1月1日")],
+)
+def test_festival_days(text: str, want: str) -> None:
+    assert normalize_numbers(text) == want
+
+
+def test_festival_date_in_a_calculation() -> None:
+    calc = calculate("去年国庆节那天支部大会通过的预备党员，预备期到哪天", TODAY)
+    assert calc is not None and calc.value == date(2026, 10, 1)

@@ -46,7 +46,7 @@ def normalize_numbers(text: str) -> str:
     """
     t = text.translate(_FULLWIDTH)
     t = re.sub(r"(?<=\d),(?=\d{3})", "", t)
-    t = re.sub(r"(?<=年)(?:七一|七月一号?)(?![日号\d])", "7月1日", t)  # 2001年七一: 建党日 7月1日
+    t = _festivals(t)
 
     def cn(m: re.Match[str]) -> str:
         run = m.group(0)
@@ -83,6 +83,22 @@ def _money_words(t: str) -> str:
     t = re.sub(r"(?<![\d.])(\d+)[块元](\d)[毛角](?:(\d)分?)?", lambda m: f"{m[1]}.{m[2]}{m[3] or ''}元", t)
     t = re.sub(r"(?<![\d.])(\d+)块(\d)(?![\d毛角分])", r"\1.\2元", t)
     return re.sub(r"(?<![\d.])(\d)[毛角](?:(\d)分?)?", lambda m: f"0.{m[1]}{m[2] or ''}元", t)
+
+
+#: days named by their festival: 建党节 七一, 国庆, 元旦, 劳动节 (五一/七一/八一 only after a year)
+_FESTIVALS = (
+    (r"(?:七一)?建党节|建党纪念日|(?<=年)(?:七一|七月一号?)(?![日号\d])", "7月1日"),
+    (r"(?:五一)?劳动节|(?<=年)五一(?![日号\d])", "5月1日"),
+    (r"(?:八一)?建军节|(?<=年)八一(?![日号\d])", "8月1日"),
+    (r"国庆节?", "10月1日"),
+    (r"元旦", "1月1日"),
+)
+
+
+def _festivals(t: str) -> str:
+    for pat, day in _FESTIVALS:
+        t = re.sub(pat, day, t)
+    return re.sub(r"(?<=年)的(?=\d{1,2}月1日)", "", t)  # 去年的国庆 → 去年10月1日
 
 
 def _fmt(d: Decimal) -> str:
