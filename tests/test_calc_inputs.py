@@ -507,3 +507,13 @@ def test_festival_days(text: str, want: str) -> None:
 def test_festival_date_in_a_calculation() -> None:
     calc = calculate("去年国庆节那天支部大会通过的预备党员，预备期到哪天", TODAY)
     assert calc is not None and calc.value == date(2026, 10, 1)
+
+
+def test_reform_allowance_inside_the_pay_comes_off_the_base() -> None:
+    calc = calculate("税后工资8000，其中包括500元通讯补贴，党费多少", TODAY)
+    assert calc is not None and calc.value == Decimal("112.50") and "7500" in calc.working
+
+
+def test_allowance_on_top_of_the_pay_is_left_out() -> None:
+    calc = calculate("党员老王月工资税后9500，另外每月有1000元交通补贴，党费多少", TODAY)
+    assert calc is not None and calc.value == Decimal("142.50")

@@ -296,6 +296,21 @@ def _monthly_base(text: str, amounts: list[re.Match[str]], status: str | None, i
     inputs["amount"] = amount
     if amount is None and (rng := _approx_range(text)):
         inputs["approx"] = rng
+    if amount is not None and (inside := _allowances_inside(text)):
+        inputs["gross"], inputs["deductions"] = amount, inside  # 改革性补贴 are not in the base
+        inputs["amount"] = amount - sum(inside.values())
+
+
+#: 改革性补贴 (组电明字〔2017〕5号 一、(2)): counted inside a pay figure, they come off the base
+_ALLOWANCE = r"(?:交通|通讯|通信|住房|误餐|取暖|防暑降温|物业|公务用车|车改|加班)(?:补贴|补助|费)"
+
+
+def _allowances_inside(text: str) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    pat = r"(?:其中|包括|包含|含|里面有|里头有)(?:了)?[^，,。；;\d]{0,4}?(\d+(?:\.\d+)?)\s*(?:元|块)?(?:的)?(" + _ALLOWANCE + ")"
+    for m in re.finditer(pat, text):
+        out[m.group(2)] = Decimal(m.group(1))
+    return out
 
 
 def _amount_at(text: str, amount: Decimal) -> int:

@@ -801,6 +801,9 @@ def _dues(req: CalcRequest, text: str, today: date) -> Calc:
     return calc
 
 
+_TAXES_AND_INSURANCE = ("个税", "所得税", "个人所得税", "五险一金", "社保", "公积金", "医保", "养老保险", "失业保险")
+
+
 def _dues_base_line(i: dict[str, Any], t: str) -> str:
     """The base when it is not given directly: 上季度纯收入 ÷ 3, or 应发 − 个税 − 五险一金.
     Sets ``i["amount"]`` and returns the working that leads to it ('' when the base was given)."""
@@ -814,7 +817,9 @@ def _dues_base_line(i: dict[str, Any], t: str) -> str:
     if i.get("gross") is not None and amount is not None:
         ded = i.get("deductions") or {}
         minus = "".join(f" − {name}{_n(Decimal(v))}" for name, v in ded.items())
-        return f"基数 = 应发{_n(Decimal(i['gross']))}{minus} = {_n(Decimal(amount))}元（个税、五险一金不计入基数），"
+        head = "应发" if any(k in _TAXES_AND_INSURANCE for k in ded) or not ded else ""
+        why = "个税、五险一金不计入基数" if head else "改革性补贴不计入基数"
+        return f"基数 = {head}{_n(Decimal(i['gross']))}{minus} = {_n(Decimal(amount))}元（{why}），"
     return ""
 
 
