@@ -517,3 +517,16 @@ def test_reform_allowance_inside_the_pay_comes_off_the_base() -> None:
 def test_allowance_on_top_of_the_pay_is_left_out() -> None:
     calc = calculate("党员老王月工资税后9500，另外每月有1000元交通补贴，党费多少", TODAY)
     assert calc is not None and calc.value == Decimal("142.50")
+
+
+@pytest.mark.parametrize(
+    ("q", "working"),
+    [
+        ("支部党员33人，其中预备党员2人，有1名党员正在受留党察看处分，换届时到会有选举权的25人，选举有效吗", "应到30人的4/5是24"),
+        ("支部一共40名党员，其中1人留党察看、3人是预备党员，换届到了30个有选举权的，有效不", "应到36人的4/5是28.8"),
+        ("支部有党员27名（含预备党员2名），选举时实到22名正式党员，有效吗", "应到25人的4/5是20"),
+    ],
+)
+def test_expected_from_varied_wording(q: str, working: str) -> None:
+    calc = calculate(q, TODAY)
+    assert calc is not None and calc.kind == "quorum" and working in calc.working

@@ -461,14 +461,15 @@ def _heads(text: str) -> _Heads:
         h.present = int(pm.group(1))
         h.prob_present = _int(r"^" + _PROB_IN, text[pm.end() :]) or 0
     h.full = _int(_N + r"\s*(?:个|名|位)?正式党员", before) or _int(r"正式(?:党员)?\s*" + _N, before)
-    h.prob = _int(_N + r"\s*(?:个|名|位)?(?:是)?预备党员", before) or _int(r"预备(?:党员)?\s*" + _N, before)
+    h.prob = _earliest([_N + r"\s*(?:个|名|位|人)?(?:是)?预备党员", r"预备(?:党员)?(?:有|是)?\s*" + _N], before)
     h.members = _int(_N + r"\s*(?:个|名|位)?(?:党员|人)", text) or _int(
         r"党员(?:现在|目前|已经|一共|共|总共|已)*(?:有|达到|达)?(?:了)?\s*" + _N, text
     )
     h.units = _int(_N + r"\s*(?:家|个)(?:单位|企业|公司|小微企业|门店|商户|机构|社会组织)", text) or _int(
         _N + r"\s*家", text
     )
-    h.expected = _explicit_expected(text)
+    masked = text if pm is None else text[: pm.start()] + "＿" * (pm.end() - pm.start()) + text[pm.end() :]
+    h.expected = _explicit_expected(masked)  # the 实到 clause's own number is not 应到
     absent = _int(r"(?:缺席|请假|请了假|没来|未到|缺)(?:了)?\s*" + _N, text) or _int(
         _N + r"\s*(?:个|名|位)?(?:正式党员|党员|人)?(?:因故|因事|因病)?(?:请假|缺席|没来|未到)", text
     )
@@ -495,12 +496,26 @@ def _voters_present(h: _Heads) -> int | None:
     return voters
 
 
+def _earliest(patterns: list[str], text: str) -> int | None:
+    """The number of whichever pattern matches first in ``text`` (支部党员33人 before 1名党员…)."""
+    found = [m for m in (re.search(p, text) for p in patterns) if m]
+    if not found:
+        return None
+    m = min(found, key=lambda m: m.start())
+    return int(next(g for g in m.groups() if g is not None))
+
+
 def _derive_expected(h: _Heads, text: str, before: str) -> None:
     """应到 with a vote: all members less 预备党员 and members under 留党察看 (no vote)."""
-    total = _int(_N + r"\s*(?:个|名|位)?党员", before) or _int(
-        r"(?<!正式)(?<!预备)党员(?:一共|共|总共|有)?\s*" + _N + r"\s*(?:人|名|个)", before
+    total = _earliest(
+        [_N + r"\s*(?:个|名|位)?党员", r"(?<!正式)(?<!预备)党员(?:一共|共|总共|有)?\s*" + _N + r"\s*(?:人|名|个)"],
+        before,
     )
-    susp = _int(_N + r"\s*(?:个|名|位)?(?:党员)?(?:在|处于|正在|受)?留党察看", text) or 0
+    susp = (
+        _int(_N + r"\s*(?:个|名|位|人)?(?:党员)?(?:正在|在|处于)?(?:受|接受)?(?:到)?(?:了)?留党察看", text)
+        or _int(r"留党察看(?:期间|期)?(?:的)?(?:党员)?(?:有)?\s*" + _N, text)
+        or 0
+    )
     if total is not None and (h.prob or susp):
         h.expected = total - (h.prob or 0) - susp
         parts = "".join(
