@@ -530,3 +530,14 @@ def test_allowance_on_top_of_the_pay_is_left_out() -> None:
 def test_expected_from_varied_wording(q: str, working: str) -> None:
     calc = calculate(q, TODAY)
     assert calc is not None and calc.kind == "quorum" and working in calc.working
+
+
+def test_written_opinion_told_at_length() -> None:
+    q = "表决接收预备党员，应到有表决权的正式党员15名，实到12名，赞成7票，另有1名因病不能参会的党员事先递交书面意见表示赞成，通过了吗"
+    calc = calculate(q, TODAY)
+    assert calc is not None and calc.value is True and "8票" in calc.working
+
+
+def test_vote_meeting_note_names_the_vote_not_the_election() -> None:
+    calc = calculate("支部30名党员，其中预备党员3人，支部大会表决接收新党员，实到20人，赞成14票，通过吗", TODAY)
+    assert calc is not None and "有表决权的27人" in calc.working

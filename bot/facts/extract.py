@@ -444,7 +444,7 @@ def _votes(text: str) -> tuple[int | None, int | None]:
 
 def _written(text: str) -> int:
     """Absent members' 书面意见 in favour: “2名出差的党员会前交了书面意见，都表示同意”."""
-    m = re.search(_N + r"\s*(?:名|个|位)?[^，,。；;]{0,12}?书面意见([^。；;]{0,12})", text)
+    m = re.search(_N + r"\s*(?:名|个|位)?[^，,。；;]{0,20}?书面意见([^。；;]{0,12})", text)
     if not m or not re.search(r"同意|赞成", m.group(2)) or re.search(r"不同意|反对", m.group(2)):
         return 0
     return int(m.group(1))
@@ -496,6 +496,11 @@ def _voters_present(h: _Heads) -> int | None:
     return voters
 
 
+def _right(text: str) -> str:
+    """选举权 at an election, 表决权 at a vote."""
+    return "选举权" if re.search(r"选举|换届|当选|候选", text) else "表决权"
+
+
 def _earliest(patterns: list[str], text: str) -> int | None:
     """The number of whichever pattern matches first in ``text`` (支部党员33人 before 1名党员…)."""
     found = [m for m in (re.search(p, text) for p in patterns) if m]
@@ -521,11 +526,11 @@ def _derive_expected(h: _Heads, text: str, before: str) -> None:
         parts = "".join(
             f"减去{w}{n}人" for w, n in (("预备党员", h.prob or 0), ("留党察看的", susp)) if n
         )
-        h.note = f"党员{total}人{parts}，应到会有选举权的{h.expected}人；"
+        h.note = f"党员{total}人{parts}，应到会有{_right(text)}的{h.expected}人；"
     elif h.full is not None:
         h.expected = h.full - susp
         if susp:
-            h.note = f"正式党员{h.full}人减去留党察看的{susp}人，应到会有选举权的{h.expected}人；"
+            h.note = f"正式党员{h.full}人减去留党察看的{susp}人，应到会有{_right(text)}的{h.expected}人；"
 
 
 def _counts_request(text: str) -> CalcRequest | None:
