@@ -541,3 +541,18 @@ def test_written_opinion_told_at_length() -> None:
 def test_vote_meeting_note_names_the_vote_not_the_election() -> None:
     calc = calculate("支部30名党员，其中预备党员3人，支部大会表决接收新党员，实到20人，赞成14票，通过吗", TODAY)
     assert calc is not None and "有表决权的27人" in calc.working
+
+
+def test_threshold_mention_is_not_the_head_count() -> None:
+    calc = calculate("党支部现有党员52名，超过50人了，要不要成立党总支", TODAY)
+    assert calc is not None and "党员52人" in calc.working
+
+
+def test_committee_after_probationary_members_convert() -> None:
+    calc = calculate("支部有正式党员6名，明年有2名预备党员转正，到时候需要成立支委会吗", TODAY)
+    assert calc is not None and calc.value is True
+
+
+def test_two_members_cannot_form_a_branch_without_asking() -> None:
+    calc = calculate("单位里就2个党员，能不能成立党支部", TODAY)
+    assert calc is not None and calc.complete and calc.value is False

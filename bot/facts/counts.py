@@ -72,12 +72,15 @@ def org_form(
     gen = fact("org.general_branch.min")
     base = fact("org.base_committee.min")
     gen_min, base_min = int(gen.value), int(base.value)
+    few = members < branch_min and full is None  # even if all were 正式党员, fewer than 3
+    if few:
+        full = members
     if members < 10 and full is None and target in (None, "党支部", "联合党支部"):
         calc.missing.append(Missing("full", "其中正式党员几人？"))
         return calc
     if full is not None and full < branch_min:
         form = "联合党支部"
-        why = f"正式党员{full}人，不足{branch_min}人"
+        why = f"{'党员只有' if few else '正式党员'}{full}人，正式党员不足{branch_min}人"
         calc.cite(fact("org.joint_branch").citation)
     elif members >= base_min:
         form = "基层党委"
@@ -93,31 +96,31 @@ def org_form(
         if full is not None:
             why = f"正式党员{full}人，达到{branch_min}人（党员不足{gen_min}人）"
         calc.cite(fact("org.branch.min_full").citation)
+    _org_verdict(calc, form, target, gen_min, base_min)
+    calc.working = why + f"，一般设{form}"
+    _org_notes(calc, form, village=village, project=project)
+    return calc
+
+
+def _org_verdict(calc: Calc, form: str, target: str | None, gen_min: int, base_min: int) -> None:
+    """能成立党总支吗: the organisation asked about against the one the head count gives."""
     rank = {"联合党支部": 0, "党支部": 1, "党总支": 2, "基层党委": 3}
     if target in rank and target != form:
         ok = rank[target] < rank[form] and target != "联合党支部"
         calc.value = ok
         if ok:
             calc.result = f"可以设{target}（人数已够设{form}）"
-        else:
-            calc.result = f"按人数一般设{form}，不够设{target}"
-            if target == "党总支":
-                calc.warnings.append(
-                    f"不足{gen_min}人因工作需要，经上级党组织批准也可以设立党总支。"
-                )
-            elif target == "基层党委":
-                calc.warnings.append(
-                    f"不足{base_min}人因工作需要，经上级党组织批准也可以设立党委。"
-                )
+            return
+        calc.result = f"按人数一般设{form}，不够设{target}"
+        below = {"党总支": (gen_min, "党总支"), "基层党委": (base_min, "党委")}.get(str(target))
+        if below:
+            calc.warnings.append(f"不足{below[0]}人因工作需要，经上级党组织批准也可以设立{below[1]}。")
     elif target:
         calc.value = True
         calc.result = f"可以设{form}"
     else:
         calc.value = form
         calc.result = f"按人数一般设{form}"
-    calc.working = why + f"，一般设{form}"
-    _org_notes(calc, form, village=village, project=project)
-    return calc
 
 
 def _org_notes(calc: Calc, form: str, *, village: bool, project: bool) -> None:

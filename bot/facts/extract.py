@@ -462,8 +462,10 @@ def _heads(text: str) -> _Heads:
         h.prob_present = _int(r"^" + _PROB_IN, text[pm.end() :]) or 0
     h.full = _int(_N + r"\s*(?:个|名|位)?正式党员", before) or _int(r"正式(?:党员)?\s*" + _N, before)
     h.prob = _earliest([_N + r"\s*(?:个|名|位|人)?(?:是)?预备党员", r"预备(?:党员)?(?:有|是)?\s*" + _N], before)
-    h.members = _int(_N + r"\s*(?:个|名|位)?(?:党员|人)", text) or _int(
-        r"党员(?:现在|目前|已经|一共|共|总共|已)*(?:有|达到|达)?(?:了)?\s*" + _N, text
+    counted = re.sub(r"(?:超过|满|达到|不到|不足|够|过)(\d+)", lambda m: "＿" * len(m.group(0)), text)
+    h.members = _earliest(  # 超过50人了 is the threshold, not the count
+        [_N + r"\s*(?:个|名|位)?(?:党员|人)", r"党员(?:现在|目前|已经|一共|共|总共|已)*(?:有|达到|达)?(?:了)?\s*" + _N],
+        counted,
     )
     h.units = _int(_N + r"\s*(?:家|个)(?:单位|企业|公司|小微企业|门店|商户|机构|社会组织)", text) or _int(
         _N + r"\s*家", text
@@ -642,6 +644,9 @@ def _committee_req(text: str, h: _Heads) -> CalcRequest | None:
     if h.full is None and h.prob is None and h.members is None:
         return None
     miss = [] if h.full is not None else [Missing("full", "其中正式党员几人（预备党员不算）？")]
+    if h.full is not None and h.prob and re.search(r"转正(?:后|以后|之后)|到时候", text):
+        h.note = f"预备党员{h.prob}人转正后，正式党员{h.full}+{h.prob}={h.full + h.prob}人；"
+        return CalcRequest("committee", {"full": h.full + h.prob, "probationary": None})
     return CalcRequest("committee", {"full": h.full, "probationary": h.prob}, miss)
 
 
