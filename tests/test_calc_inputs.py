@@ -556,3 +556,20 @@ def test_committee_after_probationary_members_convert() -> None:
 def test_two_members_cannot_form_a_branch_without_asking() -> None:
     calc = calculate("单位里就2个党员，能不能成立党支部", TODAY)
     assert calc is not None and calc.complete and calc.value is False
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [("4千8百", "4800"), ("9千9百9十9", "9999"), ("叁仟伍佰", "3500"), ("1万2", "12000")],
+)
+def test_digits_with_unit_characters(text: str, want: str) -> None:
+    assert normalize_numbers(text) == want
+
+
+@pytest.mark.parametrize(
+    ("q", "start"),
+    [("税后七八千，党费按几个点交", "按1.5%交"), ("我月入过万，党费按什么比例", "按2%交，每月 200.00 元以上")],
+)
+def test_spoken_ranges(q: str, start: str) -> None:
+    calc = calculate(q, TODAY)
+    assert calc is not None and calc.result.startswith(start)

@@ -185,14 +185,15 @@ def _edge_warnings(
     return out
 
 
-def approximate_dues(low: Decimal, high: Decimal, status: str | None) -> Calc:
+def approximate_dues(low: Decimal, high: Decimal | None, status: str | None) -> Calc:
     """A base known only roughly (五千出头, 八千多): the rate when the whole range is in one band,
     else the exact figure is asked for."""
     st = normalize_status(status) or "在职"
     fid = "dues.band.retired" if st == "退休" else "dues.band.in_work"
     bands = _bands(fid)
     calc = Calc(kind="dues", inputs={"amount": None, "status": st, "range": (low, high)})
-    i, j = _band_of(low, bands), _band_of(high, bands)
+    i = _band_of(low, bands)
+    j = len(bands) - 1 if high is None else _band_of(high, bands)
     if i != j:
         edge = bands[i][0]
         calc.missing.append(
@@ -201,10 +202,13 @@ def approximate_dues(low: Decimal, high: Decimal, status: str | None) -> Calc:
         return calc
     rate = bands[i][1]
     calc.cite(fact(fid).citation)
-    lo, hi = round_money(low * rate), round_money(high * rate)
-    calc.result = f"按{pct(rate)}交，每月约 {yuan(lo)}–{yuan(hi)} 元"
-    calc.working = (
-        f"基数在{num(low.quantize(Decimal(1)))}–{num(high.quantize(Decimal(1)))}元之间，都在{pct(rate)}这一档，"
-        f"整个基数按{pct(rate)}计算、不累进；告诉我准确的数，可以算到分"
-    )
+    lo = round_money(low * rate)
+    low_s = num(low.quantize(Decimal(1)))
+    if high is None:
+        calc.result = f"按{pct(rate)}交，每月 {yuan(lo)} 元以上"
+        span = f"基数超过{low_s}元"
+    else:
+        calc.result = f"按{pct(rate)}交，每月约 {yuan(lo)}–{yuan(round_money(high * rate))} 元"
+        span = f"基数在{low_s}–{num(high.quantize(Decimal(1)))}元之间"
+    calc.working = f"{span}，都在{pct(rate)}这一档，整个基数按{pct(rate)}计算、不累进；告诉我准确的数，可以算到分"
     return calc

@@ -33,7 +33,7 @@ class CalcRequest:
 
 # ---------------------------------------------------------------- numbers
 
-_CN_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万亿点]+")
+_CN_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万亿点壹贰叁肆伍陆柒捌玖拾佰仟]+")
 _COUNTER = "人个名票元块毛角位月日号家张"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 
@@ -64,18 +64,23 @@ def normalize_numbers(text: str) -> str:
 
     t = _CN_RUN.sub(cn, t)
 
-    def mixed(m: re.Match[str]) -> str:
-        head = Decimal(m.group(1))
-        unit = m.group(2)
-        tail = m.group(3)
-        mult = Decimal(10000) if unit in "万wW" else Decimal(1000)
-        value = head * mult
-        if tail:
-            value += Decimal(tail) * mult / 10
-        return _fmt(value)
-
-    t = re.sub(r"(\d+(?:\.\d+)?)([万千kKwW])(\d)?(?![\d万千])", mixed, t)
+    t = re.sub(r"\d+(?:\.\d+)?[万千kKwW](?:\d+[千百十])*\d?(?![\d万千百十])", _mixed, t)
     return _money_words(t)
+
+
+_UNITS = {"万": 10000, "w": 10000, "W": 10000, "千": 1000, "k": 1000, "K": 1000, "百": 100, "十": 10}
+
+
+def _mixed(m: re.Match[str]) -> str:
+    """Digits with unit characters: 1.2万 → 12000, 4k8 → 4800, 4千8百 → 4800, 1万2 → 12000."""
+    value, last = Decimal(0), Decimal(1)
+    for num, unit in re.findall(r"(\d+(?:\.\d+)?)([万千百十kKwW]?)", m.group(0)):
+        if unit:
+            last = Decimal(_UNITS[unit])
+            value += Decimal(num) * last
+        else:  # a bare digit after a unit is the next place down: 4k8, 1万2
+            value += Decimal(num) * last / 10
+    return _fmt(value)
 
 
 def _money_words(t: str) -> str:
@@ -249,8 +254,17 @@ _GIVEN_DUES = re.compile(
 )
 
 
-def _approx_range(text: str) -> tuple[Decimal, Decimal] | None:
+def _approx_range(text: str) -> tuple[Decimal, Decimal | None] | None:
     """五千出头 → (5000, 6000) exclusive; 八千多 → (8000, 9000); 六千五左右 → 6450–6550."""
+    pair = re.search(r"([一二两三四五六七八九])([二三四五六七八九])\s*([千万])", text)  # 七八千
+    digits = "一二三四五六七八九"
+    if pair and _INCOME.search(text[max(0, pair.start() - 8) : pair.start()]):
+        a, b = digits.find(pair[1].replace("两", "二")) + 1, digits.find(pair[2]) + 1
+        if b == a + 1:
+            unit = Decimal(10000 if pair[3] == "万" else 1000)
+            return a * unit, b * unit
+    if re.search(r"(?:过|上)万", text) and _INCOME.search(text):
+        return Decimal("10000.01"), None  # 月入过万: more than 10000, no top
     m = _APPROX.search(text)
     if not m or not _INCOME.search(text[max(0, m.start() - 8) : m.start()]):
         return None
