@@ -573,3 +573,14 @@ def test_digits_with_unit_characters(text: str, want: str) -> None:
 def test_spoken_ranges(q: str, start: str) -> None:
     calc = calculate(q, TODAY)
     assert calc is not None and calc.result.startswith(start)
+
+
+def test_a_graduate_with_pay_is_in_work() -> None:
+    calc = calculate("小刘是大学生村官，每月工资税后3500，党费交多少？", TODAY)
+    assert calc is not None and calc.value == Decimal("35.00")
+
+
+def test_raised_pay_is_the_new_base() -> None:
+    calc = calculate("他去年税后工资每月9800，今年1月涨到10200，党费交多少？", TODAY)
+    assert calc is not None and calc.value == Decimal("204.00")
+    assert any("新工资标准" in w for w in calc.warnings)

@@ -226,8 +226,8 @@ def _dues_status(text: str, has_amount: bool) -> str | None:
     status = normalize_status(text)
     if status in (None, "在职") and _QUARTER_INCOME.search(text):
         return "个体"  # no monthly pay: the base is last quarter's average (规定 第四条)
-    if status is None and has_amount and _IN_WORK.search(text):
-        return "在职"  # 到手/税后/月薪/工资: pay from work, not a pension
+    if status in (None, "学生") and has_amount and _IN_WORK.search(text):
+        return "在职"  # 到手/税后/月薪/工资: pay from work (大学生村官, 在职研究生), not a pension
     return status
 
 
@@ -243,6 +243,9 @@ def _pick_amount(text: str, amounts: list[re.Match[str]]) -> Decimal | None:
     chosen = net or based or [m for m in amounts if m not in extras] or amounts
     if not chosen:
         return None
+    raised = [m for m in amounts if re.search(r"(?:涨到|涨为|调到|调整为|调整到|提高到|变成|改为|涨成)$", text[: m.start()])]
+    if raised:
+        return Decimal(raised[-1].group(1))  # 从9800涨到10200: the new pay is the base from that month
     return Decimal(chosen[-1 if not based else 0].group(1))
 
 

@@ -784,6 +784,10 @@ def _dues(req: CalcRequest, text: str, today: date) -> Calc:
         calc.working = pre + calc.working
     if not calc.complete or not isinstance(calc.value, Decimal):
         return calc
+    if re.search(r"涨到|涨为|调到|调整为|调整到|提高到|涨成|涨工资|调资|调薪", t):
+        w = fact("dues.wage_change")
+        calc.warnings.insert(0, f"工资调整后，{w.value}按新基数交纳。")
+        calc.cite(w.citation)
     admitted = _date_followed_by(t, today, _ADMIT_AFTER) if "预备党员" in t else None
     if admitted is not None and _DUES_START_Q.search(t):
         start = _dues_start_calc(admitted)
