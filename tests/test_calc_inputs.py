@@ -584,3 +584,14 @@ def test_raised_pay_is_the_new_base() -> None:
     calc = calculate("他去年税后工资每月9800，今年1月涨到10200，党费交多少？", TODAY)
     assert calc is not None and calc.value == Decimal("204.00")
     assert any("新工资标准" in w for w in calc.warnings)
+
+
+@pytest.mark.parametrize(
+    ("q", "opening"),
+    [
+        ("入党申请书是2026年11月10日交的，现在支部还没谈话，超期了吗", "没有超期"),
+        ("支部10月20日收到入党申请书，到现在还没找他谈话，超期没有", "是，已经超期"),
+    ],
+)
+def test_deadline_questions_say_whether_it_has_passed(rb: RuleBook, q: str, opening: str) -> None:
+    assert answer_case(rb, q, TODAY).text().startswith(opening)

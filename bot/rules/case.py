@@ -751,9 +751,16 @@ _EARLIEST = {"candidate", "probation", "expel", "no_promotion", "min_age", "remo
 
 def _now_verdict(calc: Calc, text: str, today: date) -> Calc:
     """“现在能列为发展对象了吗”, “该换届了吗”: the verdict against today, before the date."""
-    if not calc.complete or not isinstance(calc.value, date) or not _NOW_Q.search(_clean(text)):
+    t = _clean(text)
+    if not calc.complete or not isinstance(calc.value, date):
         return calc
     rule, reached = calc.inputs.get("rule"), calc.value <= today
+    if rule in ("talk", "approval") and re.search(r"超期|过期|超时|晚了|迟了|来得及|来不来得及|超没超", t):
+        late = calc.value < today
+        calc.result = f"{'是，已经超期' if late else '没有超期，还来得及'}。{calc.result}"
+        return calc
+    if not _NOW_Q.search(t):
+        return calc
     if rule in _EARLIEST:
         head = "可以，已经满了" if reached else f"不能，要到{calc.value.year}年{calc.value.month}月{calc.value.day}日"
     elif rule == "term":
