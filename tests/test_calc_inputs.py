@@ -595,3 +595,32 @@ def test_raised_pay_is_the_new_base() -> None:
 )
 def test_deadline_questions_say_whether_it_has_passed(rb: RuleBook, q: str, opening: str) -> None:
     assert answer_case(rb, q, TODAY).text().startswith(opening)
+
+
+@pytest.mark.parametrize(
+    ("q", "opening", "figure"),
+    [
+        ("退休老党员张师傅养老金每月6000，我按在职的标准给他算的1.5%，一个月交90块，没毛病吧？", "不对", "60.00"),
+        ("学生党员没工资，我们按每月生活费1500块的0.5%收，一个人交7块5，可以吧？", "不对", "0.20"),
+        ("我税后6000，一个月交90块党费，对吧？", "对", "90.00"),
+    ],
+)
+def test_a_stated_dues_amount_is_checked(rb: RuleBook, q: str, opening: str, figure: str) -> None:
+    text = answer_case(rb, q, TODAY).text()
+    assert text.startswith(opening + ("，" if opening == "不对" else "。")) and figure in text
+
+
+def test_a_count_claimed_to_be_enough_is_checked(rb: RuleBook) -> None:
+    q = "明天换届选举，应到会党员150人，我听说到会超过三分之二、也就是101个人就可以开始选举了吧？"
+    text = answer_case(rb, q, TODAY).text()
+    assert text.startswith("不对") and "4/5" in text and "121" in text
+
+
+def test_seats_written_as_she_n_ming_weiyuan() -> None:
+    calc = calculate("新一届委员会设7名委员，候选人最少得有几个？", TODAY)
+    assert calc is not None and calc.value == 9
+
+
+def test_a_stated_year_is_checked(rb: RuleBook) -> None:
+    assert answer_case(rb, "我们党支部2023年选的，2026年该换届了吧？", TODAY).text().startswith("对")
+    assert answer_case(rb, "我们社区党委2023年选的，2026年该换届了吧？", TODAY).text().startswith("不对")

@@ -157,6 +157,10 @@ def _is_dues(text: str) -> bool:
         return False
     if re.search(r"党员.{0,16}(?:每月|每个月|按月)(?:交|缴|[^，,。]{0,3}?[\d.]+\s*元)", text):
         return True
+    if re.search(r"党员", text) and re.search(r"(?:0\.5|1|1\.5|2)\s*[%％]", text) and re.search(
+        r"(?:交|收|缴)\s*\d+(?:\.\d+)?\s*(?:块|元)", text
+    ):
+        return True  # 按1.5%算，一个月交90块: a member's dues worked out by a rate
     if _NET.search(text) and re.search(r"(?:每月|每个月|一个月|月)?(?:交|缴)?多少(?:钱)?[?？]?$", text):
         return bool(_AMOUNT.search(text))  # 他税后5500，每月多少: the follow-up of a dues question
     return bool(_AMOUNT.search(text) and _INCOME.search(text) and _BAND_ASK.search(text))
@@ -226,7 +230,8 @@ def _dues_status(text: str, has_amount: bool) -> str | None:
     status = normalize_status(text)
     if status in (None, "在职") and _QUARTER_INCOME.search(text):
         return "个体"  # no monthly pay: the base is last quarter's average (规定 第四条)
-    if status in (None, "学生") and has_amount and _IN_WORK.search(text):
+    pay = [m for m in _IN_WORK.finditer(text) if not re.search(r"(?:没|无|没有|不拿|不发)$", text[: m.start()])]
+    if status in (None, "学生") and has_amount and pay:
         return "在职"  # 到手/税后/月薪/工资: pay from work (大学生村官, 在职研究生), not a pension
     return status
 
@@ -474,6 +479,8 @@ def _heads(text: str) -> _Heads:
     pm = re.search(_PRESENT, text)
     cut = pm.start() if pm else len(text)
     before = text[:cut]
+    if pm is None:  # 也就是101个人就可以开始选举了吧: the number claimed to be enough
+        pm = re.search(_N + r"\s*(?:个)?(?:人|名)(?:到会)?就(?:可以|能|够|行)", text)
     if pm:
         h.present = int(pm.group(1))
         h.prob_present = _int(r"^" + _PROB_IN, text[pm.end() :]) or 0
@@ -570,7 +577,7 @@ def _counts_request(text: str) -> CalcRequest | None:
 def _seats_req(text: str, h: _Heads) -> CalcRequest | None:
     seats = _int(r"应选(?:委员|支委)?\s*" + _N, text) or _int(
         r"选\s*" + _N + r"\s*(?:名|个)?(?:委员|支委)", text
-    ) or _int(r"(?:委员|支委)应选\s*" + _N, text)
+    ) or _int(r"(?:委员|支委)应选\s*" + _N, text) or _int(r"(?:设|选)?\s*" + _N + r"\s*(?:名|个)(?:委员|支委)", text)
     if seats is not None and "候选" in text:
         proposed = _int(r"候选人(?:提了|提名了?|有|定了?|是)?\s*" + _N, text) or _int(
             _N + r"\s*(?:个|名|位)?(?:正式)?候选人", text
@@ -716,7 +723,7 @@ _ORGS = (
     ("支委", "支部"),  # 选的支委 (党支部委员会): a branch's own election
 )
 _WHEN = re.compile(
-    r"什么时候|啥时候|啥时|什么时间|哪年|党龄.*(?:怎么算|几年|多少年|多长)|何时|哪天|哪一天|几号|几月|哪个月|多久|多长时间|到期|能不能|可以.*吗|够.*吗|满.*了吗|是否|该[^，,。]{0,4}了吗|到了吗|到没到|超期|过期|来得及|超没超"
+    r"什么时候|啥时候|啥时|什么时间|哪年|党龄.*(?:怎么算|几年|多少年|多长)|何时|哪天|哪一天|几号|几月|哪个月|多久|多长时间|到期|能不能|可以.*吗|够.*吗|满.*了吗|是否|该[^，,。]{0,4}了[吗吧]|到了吗|到没到|超期|过期|来得及|超没超"
 )
 
 

@@ -368,10 +368,11 @@ def _dates_in(text: str, today: date) -> list[tuple[date, int, int]]:
         for m in re.finditer(pat, t):
             if any(a <= m.start() < b for a, b in taken):
                 continue
-            if m["y"] if "y" in m.groupdict() else None:
-                year = int(m["y"])
-            elif "rel" in m.groupdict() and m["rel"]:
-                year = today.year - {"今年": 0, "去年": 1, "前年": 2}[m["rel"]]
+            g = m.groupdict()
+            if g.get("y"):
+                year = int(g["y"])
+            elif g.get("rel"):
+                year = today.year - {"今年": 0, "去年": 1, "前年": 2}[g["rel"]]
             else:
                 year = today.year
             try:
@@ -902,23 +903,47 @@ def _n(d: Decimal) -> str:
 _STATED = {
     "elected": ((r"落选|没选上|没当选|不能当选|选不上", False), (r"当选了|选上了|能当选", True)),
     "resolution": ((r"没通过|未通过|通不过|不算通过", False), (r"通过了|算通过|能通过", True)),
-    "quorum": ((r"无效|不能选|选不了|不够", False), (r"有效|能选|可以选|够了", True)),
+    "quorum": ((r"无效|不能选|选不了|不够", False), (r"有效|能选|可以选|够了|就可以|就能|可以开始", True)),
     "vote_quorum": ((r"不能表决|不够|无效", False), (r"能表决|可以表决|够了|有效", True)),
     "committee": ((r"不用设|不需要设|不设|不用成立", False), (r"要设|得设|需要设|应该设", True)),
 }
-_TAG_Q = re.compile(r"(?:对吧|是吧|对不对|对吗|没错吧|没问题吧|吧)[?？。！!]*$")
+_TAG_Q = re.compile(r"(?:对吧|是吧|对不对|对吗|没错吧|没问题吧|没毛病吧|行吧|可以吧|吧)[?？。！!]*$")
 
 
 def calc_correction(calc: Calc, text: str) -> str | None:
     """“所以他落选了对吧？”: a stated verdict the calculation contradicts is corrected first
     (不对：当选), one it confirms is confirmed (对，…)."""
     t = _clean(text)
-    if not calc.complete or not isinstance(calc.value, bool) or not _TAG_Q.search(t):
+    if not calc.complete or not _TAG_Q.search(t):
+        return None
+    if calc.kind == "dues" and isinstance(calc.value, Decimal):
+        return _dues_claim(calc.value, normalize_numbers(t))
+    if calc.kind == "date" and calc.value is not None:
+        return _date_claim(calc, normalize_numbers(t))
+    if not isinstance(calc.value, bool):
         return None
     for pat, claimed in _STATED.get(calc.kind, ()):
         if re.search(pat, t):
             return "对。" if claimed == calc.value else "不对，按规定算是这样："
     return None
+
+
+def _date_claim(calc: Calc, t: str) -> str | None:
+    """“那2027年就该换届了吧”: a later year the asker names, against the calculated one."""
+    start = str(calc.inputs.get("date") or "")[:4]
+    years = [y for y in re.findall(r"(?<!\d)(\d{4})\s*年", t) if y != start]
+    value = calc.value.isoformat() if isinstance(calc.value, date) else str(calc.value)
+    if not years or not start or not value[:4].isdigit():
+        return None
+    return "对。" if years[-1] == value[:4] else "不对，按规定算是这样："
+
+
+def _dues_claim(value: Decimal, t: str) -> str | None:
+    """“一个月交90块，没毛病吧”: the amount the asker worked out, against the calculation."""
+    m = re.search(r"(?:交|收|缴|算)(?:了)?\s*(\d+(?:\.\d+)?)\s*(?:块|元)(?![^，,。？?]{0,6}(?:基数|工资))", t)
+    if not m:
+        return None
+    return "对。" if Decimal(m.group(1)) == value else "不对，按规定算是这样："
 
 
 def _calc_verdict(calc: Calc) -> str | None:
