@@ -624,3 +624,25 @@ def test_seats_written_as_she_n_ming_weiyuan() -> None:
 def test_a_stated_year_is_checked(rb: RuleBook) -> None:
     assert answer_case(rb, "我们党支部2023年选的，2026年该换届了吧？", TODAY).text().startswith("对")
     assert answer_case(rb, "我们社区党委2023年选的，2026年该换届了吧？", TODAY).text().startswith("不对")
+
+
+@pytest.mark.parametrize(
+    ("q", "ok"),
+    [("预备党员表现一般，想延长预备期一年半，行不行？", False), ("给预备党员延长预备期半年可以吗？", True), ("延长3个月预备期可以吗", False)],
+)
+def test_extension_length_between_half_a_year_and_one_year(q: str, ok: bool) -> None:
+    calc = calculate(q, TODAY)
+    assert calc is not None and calc.kind == "extension_length" and calc.value is ok
+
+
+@pytest.mark.parametrize(
+    ("q", "ok"),
+    [
+        ("我们支委会5个人，这次开会书记和组织委员到了，另外三个出差了。开会做的决定就有效吧？", False),
+        ("支委会7名委员，今天到了4个，开会研究的事情算数吗", True),
+    ],
+)
+def test_committee_meeting_needs_half_its_members(rb: RuleBook, q: str, ok: bool) -> None:
+    calc = calculate(q, TODAY)
+    assert calc is not None and calc.kind == "committee_meeting" and calc.value is ok
+    assert answer_case(rb, q, TODAY).text().startswith("能" if ok else "不")

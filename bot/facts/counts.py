@@ -449,3 +449,44 @@ def elected_each(votes: list[tuple[str, int]], present: int | None) -> Calc:
     if len(won) > 1:
         calc.warnings.append("超过半数的人多于应选名额时，按得票多少取足名额。")
     return calc
+
+
+def committee_meeting(members: int | None, present: int | None) -> Calc:
+    """支委会会议: at least half of the committee members (半数以上, 含本数) must attend."""
+    calc = Calc(kind="committee_meeting", inputs={"members": members, "present": present})
+    _bad(calc, "members", members, "支委会一共有几名委员？")
+    _bad(calc, "present", present, "这次到会的委员有几人？")
+    if calc.missing:
+        return calc
+    assert members is not None and present is not None
+    f = fact("org.committee_meeting.quorum")
+    calc.cite(f.citation)
+    half = Fraction(members, 2)
+    need = -(-half.numerator // half.denominator)
+    ok = present >= half
+    calc.value = ok
+    calc.result = "会议有效，可以作决定" if ok else "不能：到会委员不到半数，会议不能进行"
+    calc.working = (
+        f"支委会{members}名委员，须有半数以上（至少{need}名）委员到会，"
+        f"这次到了{present}名，{'够' if ok else '不够'}"
+    )
+    if not ok:
+        calc.warnings.append("书记在场也不行，作出的决定无效；应另行召集，或提交党员大会讨论。")
+    return calc
+
+
+def extension_length(months: int | None) -> Calc:
+    """延长预备期 of ``months``: no less than half a year, no more than one year."""
+    calc = Calc(kind="extension_length", inputs={"months": months})
+    if _bad(calc, "months", months, "打算延长多长时间？"):
+        return calc
+    assert months is not None
+    f = fact("fazhan.extension.months")
+    low, high = (int(v) for v in f.value)
+    calc.cite(f.citation)
+    ok = low <= months <= high
+    calc.value = ok
+    span = f"{months}个月" if months % 6 else ("半年" if months == 6 else f"{months // 12}年" if months % 12 == 0 else "1年半")
+    calc.result = f"可以延长{span}" if ok else f"不能延长{span}"
+    calc.working = f"延长预备期最短半年（{low}个月）、最长不超过1年（{high}个月），只能延长一次；{span}{'在' if ok else '不在'}这个范围内"
+    return calc

@@ -565,7 +565,7 @@ def _counts_request(text: str) -> CalcRequest | None:
     if re.search(r"(?:过|超过|满|达到|够)\s*\d+\s*(?:个|名|人)?(?:以上)?(?:党员)?(?:才|就)", text):
         return None  # 要过100人才能成立党总支: a threshold stated as a rule, not a head count
     h = _heads(text)
-    for decide in (_seats_req, _joint_req, _vote_req, _meeting_req, _committee_req, _org_req):
+    for decide in (_seats_req, _joint_req, _vote_req, _committee_meeting_req, _meeting_req, _committee_req, _org_req):
         req = decide(text, h)
         if req is not None:
             if h.note:
@@ -660,6 +660,25 @@ def _meeting_req(text: str, h: _Heads) -> CalcRequest | None:
         kind = "quorum_min" if re.search(r"选举|换届", text) or "选举权" in text else "vote_min"
         return CalcRequest(kind, {"expected": expected})
     return None
+
+
+def _committee_meeting_req(text: str, h: _Heads) -> CalcRequest | None:
+    """支委会5个人，到了2个，开会决定有效吗: the committee's own meeting quorum."""
+    if not re.search(r"支委会|支部委员会|支委", text) or not re.search(r"开会|会议|决定|有效|算数", text):
+        return None
+    members = _int(r"(?:支委会|支部委员会|支委)(?:一共|共|有)?\s*" + _N + r"\s*(?:个|名|位)?(?:人|委员)", text) or _int(
+        _N + r"\s*(?:个|名|位)(?:支委|委员)", text
+    )
+    if members is None or members > 11:
+        return None
+    present = h.present
+    absent = _int(_N + r"\s*(?:个|名|位)?(?:人|委员)?(?:都)?(?:出差|请假|缺席|没来|不在|没到)", text)
+    if present is None and absent is not None:
+        present = members - absent
+    if present is None:
+        named = re.findall(r"(书记|副书记|组织委员|宣传委员|纪检委员|青年委员|统战委员)", text.split("到了")[0] if "到了" in text else "")
+        present = len(set(named)) or None
+    return CalcRequest("committee_meeting", {"members": members, "present": present})
 
 
 def _committee_req(text: str, h: _Heads) -> CalcRequest | None:
@@ -833,6 +852,23 @@ def _date_request(text: str, today: date) -> CalcRequest | None:
 # ---------------------------------------------------------------- entry points
 
 
+_EXTEND = re.compile(
+    r"延长(?:了)?(?:他|她|其)?(?:的)?(?:预备期)?\s*(\d+(?:\.\d+)?|半|一|两|二)\s*(个月|年)(半)?"
+)
+
+
+def _extension_request(text: str) -> CalcRequest | None:
+    """延长3个月预备期可以吗: the length against half a year to one year (no date needed)."""
+    m = _EXTEND.search(text)
+    if not m or "预备" not in text or not re.search(r"可以吗|行吗|行不行|能不能|可不可以|能否|合规|符合|对吗|吧[?？]?$", text):
+        return None
+    n = {"半": Decimal("0.5"), "一": Decimal(1), "两": Decimal(2), "二": Decimal(2)}.get(m[1]) or Decimal(m[1])
+    months = n * 12 if m[2] == "年" else n
+    if m[3]:
+        months += 6
+    return CalcRequest("extension_length", {"months": int(months)})
+
+
 def detect(question: str, today: date) -> CalcRequest | None:
     """The calculation a free-text question asks for, or None when it is not a calculation."""
     text = normalize_numbers(to_simplified(unicodedata.normalize("NFKC", question.strip())))
@@ -841,6 +877,8 @@ def detect(question: str, today: date) -> CalcRequest | None:
     req = _dues_request(text)
     if req is None:
         req = _counts_request(text)
+    if req is None:
+        req = _extension_request(text)
     if req is None:
         req = _date_request(text, today)
     return req
@@ -938,6 +976,8 @@ _CALCULATORS: dict[str, Callable[[dict[str, Any]], Calc]] = {
     "yes_needed": lambda i: counts.yes_needed(i.get("expected")),
     "joint_count": lambda i: counts.joint_count(i.get("units")),
     "elected_each": lambda i: counts.elected_each(list(i.get("votes") or []), i.get("present")),
+    "committee_meeting": lambda i: counts.committee_meeting(i.get("members"), i.get("present")),
+    "extension_length": lambda i: counts.extension_length(i.get("months")),
 }
 
 

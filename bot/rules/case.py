@@ -721,7 +721,10 @@ def _dues_with_figures(text: str) -> bool:
     return req is not None and req.kind == "dues" and req.inputs.get("amount") is not None
 
 
-_VERDICT_KINDS = {"committee", "org_form", "quorum", "elected", "resolution", "joint", "vote_quorum", "candidates"}
+_VERDICT_KINDS = {
+    "committee", "org_form", "quorum", "elected", "resolution", "joint", "vote_quorum", "candidates",
+    "committee_meeting", "extension_length",
+}
 
 
 def calculate(text: str, today: date) -> Calc | None:
