@@ -4,6 +4,13 @@
 Precision first: a rules question (“退休党员党费比例是多少”) is not a calculation and gives None;
 a question about the asker's own case with a figure missing gives the request with ``missing``.
 Date questions are recognised and parsed (kind "date") but computed elsewhere.
+
+What it reads, by Chinese number writing and by the regulations' own terms only:
+numbers (七千二, 4k8, 4千8百, 一万零二百, 叁仟伍佰, 五毛, 两块五, festival days such as 七一);
+rough pay (五千出头, 八千多, 六千五左右, 七八千, 过万) as a range, answered only when it sits in
+one band; 应发/税前 less each 个税 and 五险一金 item; 改革性补贴 inside the pay; months of 补交
+(前5个月, 8到11月) or of one payment (按季度交); 应到 from all members less 预备党员 and 留党察看,
+实到 less the 预备党员 present or from the absentees; 书面意见 among the votes.
 """
 
 from __future__ import annotations
@@ -26,7 +33,10 @@ from bot.text import to_simplified
 
 @dataclass
 class CalcRequest:
-    kind: str  # dues | committee | org_form | quorum | elected | resolution | candidates | date
+    #: dues | date | committee | committee_meeting | org_form | joint | joint_count | quorum |
+    #: quorum_min | vote_quorum | vote_min | elected | elected_each | votes_needed | resolution |
+    #: yes_needed | candidates | extension_length
+    kind: str
     inputs: dict[str, Any] = field(default_factory=dict)
     missing: list[Missing] = field(default_factory=list)
 
