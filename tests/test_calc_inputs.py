@@ -646,3 +646,8 @@ def test_committee_meeting_needs_half_its_members(rb: RuleBook, q: str, ok: bool
     calc = calculate(q, TODAY)
     assert calc is not None and calc.kind == "committee_meeting" and calc.value is ok
     assert answer_case(rb, q, TODAY).text().startswith("能" if ok else "不")
+
+
+def test_party_age_starts_on_the_stated_full_membership_day() -> None:
+    calc = calculate("他2024年3月1日支部大会通过，延长半年预备期后2025年9月1日转正，党龄从哪天算起", TODAY)
+    assert calc is not None and calc.value == date(2025, 9, 1) and calc.result.startswith("党龄起算日")

@@ -596,6 +596,11 @@ def _party_age(t: str, today: date) -> Calc | None:
     calc = Calc(kind="date", inputs={"rule": "party_age", "date": start.isoformat()})
     calc.cite(f.citation)
     s = f"{start.year}年{start.month}月{start.day}日"
+    if full is not None and re.search(r"从(?:哪天|哪一天|什么时候|何时|啥时候)|起算|哪天开始|开始算", t):
+        calc.value = full
+        calc.result = f"党龄起算日：{s}（{full.isoformat()}），即转正之日"
+        calc.working = "党龄从预备期满转为正式党员之日算起；延长预备期的，从实际转正之日算起，不从上级批准之日算"
+        return calc
     m = re.search(r"满\s*(\d{1,2})\s*(?:周)?年", normalize_numbers(t))
     if m and re.search(r"哪天|哪一天|什么时候|啥时候|几号|哪年|何时", t):
         n = int(m[1])
