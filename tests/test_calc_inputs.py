@@ -651,3 +651,8 @@ def test_committee_meeting_needs_half_its_members(rb: RuleBook, q: str, ok: bool
 def test_party_age_starts_on_the_stated_full_membership_day() -> None:
     calc = calculate("他2024年3月1日支部大会通过，延长半年预备期后2025年9月1日转正，党龄从哪天算起", TODAY)
     assert calc is not None and calc.value == date(2025, 9, 1) and calc.result.startswith("党龄起算日")
+
+
+def test_org_form_says_how_many_are_missing() -> None:
+    calc = calculate("党员45人，还差几个人可以成立党总支", TODAY)
+    assert calc is not None and calc.value is False and "还差5人" in calc.result

@@ -113,6 +113,9 @@ def _org_verdict(calc: Calc, form: str, target: str | None, gen_min: int, base_m
             return
         calc.result = f"按人数一般设{form}，不够设{target}"
         below = {"党总支": (gen_min, "党总支"), "基层党委": (base_min, "党委")}.get(str(target))
+        members = calc.inputs.get("members")
+        if below and isinstance(members, int) and members < below[0]:
+            calc.result += f"，还差{below[0] - members}人"
         if below:
             calc.warnings.append(f"不足{below[0]}人因工作需要，经上级党组织批准也可以设立{below[1]}。")
     elif target:
