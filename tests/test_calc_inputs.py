@@ -656,3 +656,12 @@ def test_party_age_starts_on_the_stated_full_membership_day() -> None:
 def test_org_form_says_how_many_are_missing() -> None:
     calc = calculate("党员45人，还差几个人可以成立党总支", TODAY)
     assert calc is not None and calc.value is False and "还差5人" in calc.result
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["应到会有选举权的党员45人，今天到场38人，选举有效吗", "有选举权党员45名，与会38名，选举能进行吗"],
+)
+def test_more_words_for_those_present(q: str) -> None:
+    calc = calculate(q, TODAY)
+    assert calc is not None and calc.kind == "quorum" and calc.value is True and "36" in calc.working
