@@ -665,3 +665,15 @@ def test_org_form_says_how_many_are_missing() -> None:
 def test_more_words_for_those_present(q: str) -> None:
     calc = calculate(q, TODAY)
     assert calc is not None and calc.kind == "quorum" and calc.value is True and "36" in calc.working
+
+
+@pytest.mark.parametrize(
+    ("q", "value"),
+    [
+        ("上个月20号支部大会通过的预备党员，报上去了，党委最晚哪天要审批", date(2027, 2, 20)),
+        ("这个月2号收到入党申请书，最晚哪天谈话", date(2027, 1, 2)),
+    ],
+)
+def test_relative_month_days(q: str, value: date) -> None:
+    calc = calculate(q, TODAY)
+    assert calc is not None and calc.value == value

@@ -770,6 +770,7 @@ def _date_in(text: str, today: date) -> tuple[date, str, int, int] | None:
             lambda m: _rel_year(m, today),
         ),
         (r"上个?月\s*(\d{1,2})\s*[日号]", lambda m: (_last_month(today, int(m[1])), "day")),
+        (r"(?:这个?月|本月)\s*(\d{1,2})\s*[日号]", lambda m: (today.replace(day=int(m[1])), "day")),
         (r"上个?月", lambda m: (_last_month(today, 1), "month")),
         (r"(今年|去年|前年)", lambda m: (date(today.year - _YEARS[m[1]], 1, 1), "year")),
         (

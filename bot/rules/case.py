@@ -355,6 +355,7 @@ _DAYS_AGO = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "�
 _DAY_PATTERNS = (
     r"(?P<y>\d{4})\s*[年.\-/]\s*(?P<m>\d{1,2})\s*[月.\-/]\s*(?P<d>\d{1,2})",
     r"(?P<rel>今年|去年|前年)\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]",
+    r"(?P<relm>上个?月|这个?月|本月|下个?月)\s*(?P<d>\d{1,2})\s*[日号]",
     r"(?<![\d年.\-/])(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]",
 )
 
@@ -369,6 +370,15 @@ def _dates_in(text: str, today: date) -> list[tuple[date, int, int]]:
             if any(a <= m.start() < b for a, b in taken):
                 continue
             g = m.groupdict()
+            if g.get("relm"):
+                shift = -1 if g["relm"].startswith("上") else 1 if g["relm"].startswith("下") else 0
+                first = date(today.year, today.month, 1) + relativedelta(months=shift)
+                try:
+                    out.append((first.replace(day=int(g["d"])), m.start(), m.end()))
+                    taken.append((m.start(), m.end()))
+                except ValueError:
+                    pass
+                continue
             if g.get("y"):
                 year = int(g["y"])
             elif g.get("rel"):
