@@ -677,3 +677,9 @@ def test_more_words_for_those_present(q: str) -> None:
 def test_relative_month_days(q: str, value: date) -> None:
     calc = calculate(q, TODAY)
     assert calc is not None and calc.value == value
+
+
+def test_each_members_dues_with_their_own_band() -> None:
+    calc = calculate("老张退休金4200，老李退休金5600，俩人党费各交多少", TODAY)
+    assert calc is not None and calc.complete
+    assert calc.result == "老张每月 21.00 元；老李每月 56.00 元"

@@ -345,6 +345,16 @@ def _allowances_inside(text: str) -> dict[str, Decimal]:
     return out
 
 
+def _each_person(text: str, amounts: list[re.Match[str]]) -> list[tuple[str, Decimal, str | None]]:
+    """(who, base, status) for each member's figure: the words since the last comma name them."""
+    out: list[tuple[str, Decimal, str | None]] = []
+    for m in amounts:
+        head = re.split(r"[，,。；;、]", text[: m.start()])[-1]
+        who = re.sub(r"(?:每月|每个月|一个月|的|是|有|税后|到手|月薪|工资|退休金|养老金|退休费|收入)+$", "", head)
+        out.append((who[-4:] or f"第{len(out) + 1}位", Decimal(m.group(1)), normalize_status(head)))
+    return out if len(out) >= 2 else []
+
+
 def _amount_at(text: str, amount: Decimal) -> int:
     """Where the figure ``amount`` starts in ``text`` (0 when not found)."""
     for m in _AMOUNT.finditer(text):
@@ -374,6 +384,8 @@ def _dues_request(text: str) -> CalcRequest | None:
         if months < 0:
             inputs["periodic"] = True  # 按季度交, 一次交多少: not arrears
     _monthly_base(text, amounts, status, inputs)
+    if re.search(r"各交|各自|分别|各多少|俩人各|两人各|各要交|各该交", text) and (each := _each_person(text, amounts)):
+        inputs["each"] = each  # 老张退休金4200，老李5600，各交多少: one figure per member
     missing: list[Missing] = []
     gross_missing = _gross_base(text, inputs)
     if gross_missing is not None:

@@ -790,8 +790,25 @@ def _now_verdict(calc: Calc, text: str, today: date) -> Calc:
     return calc
 
 
+def _dues_each(each: list[tuple[str, Decimal, str | None]], status: str | None) -> Calc:
+    """Several members' dues in one answer: each figure with its own band."""
+    calcs = [(who, monthly_dues(base, st or status)) for who, base, st in each]
+    calc = Calc(kind="dues", inputs={"each": [(w, str(b), st) for w, b, st in each]})
+    for _who, c in calcs:
+        calc.missing.extend(m for m in c.missing if m not in calc.missing)
+        for cite in c.citations:
+            calc.cite(cite)
+    if calc.missing:
+        return calc
+    calc.result = "；".join(f"{who}每月 {c.value} 元" for who, c in calcs)
+    calc.working = "；".join(f"{who}：{c.working}" for who, c in calcs)
+    return calc
+
+
 def _dues(req: CalcRequest, text: str, today: date) -> Calc:
     i = dict(req.inputs)
+    if i.get("each"):
+        return _dues_each(list(i["each"]), i.get("status"))
     t = normalize_numbers(_clean(text))
     pre = _dues_base_line(i, t)
     if i.get("monthly_dues") is not None:
