@@ -683,3 +683,8 @@ def test_each_members_dues_with_their_own_band() -> None:
     calc = calculate("老张退休金4200，老李退休金5600，俩人党费各交多少", TODAY)
     assert calc is not None and calc.complete
     assert calc.result == "老张每月 21.00 元；老李每月 56.00 元"
+
+
+def test_a_little_over_is_within_a_tenth() -> None:
+    calc = calculate("我一个月拿七千出头，扣完税的，党费大概多少？", TODAY)
+    assert calc is not None and "7000–7700" in calc.working

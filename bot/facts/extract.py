@@ -273,7 +273,7 @@ _GIVEN_DUES = re.compile(
 
 
 def _approx_range(text: str) -> tuple[Decimal, Decimal | None] | None:
-    """五千出头 → (5000, 6000) exclusive; 八千多 → (8000, 9000); 六千五左右 → 6450–6550."""
+    """五千出头 → (5000, 5500]; 八千多 → (8000, 9000); 六千五左右 → 6450–6550."""
     pair = re.search(r"([一二两三四五六七八九])([二三四五六七八九])\s*([千万])", text)  # 七八千
     digits = "一二三四五六七八九"
     if pair and _INCOME.search(text[max(0, pair.start() - 8) : pair.start()]):
@@ -289,7 +289,9 @@ def _approx_range(text: str) -> tuple[Decimal, Decimal | None] | None:
     x = Decimal(m.group(1))
     digits = str(int(x))
     step = Decimal(10) ** (len(digits) - len(digits.rstrip("0")))  # 8000 → 1000, 6500 → 100
-    if m.group(2) in ("多", "出头"):
+    if m.group(2) == "出头":  # 五千出头: a little over, within a tenth
+        return x + Decimal("0.01"), x * Decimal("1.1")
+    if m.group(2) == "多":  # 八千多: up to the next unit
         return x + Decimal("0.01"), x + step - Decimal("0.01")
     return x - step / 2, x + step / 2  # 六千五左右 → 6450–6550; 三千左右 → 2500–3500
 
