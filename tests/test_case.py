@@ -407,11 +407,20 @@ def test_check_claim_obligation_versus_permission() -> None:
 
 
 def test_several_parts_lead_with_the_first_verdict_or_figure(rb: RuleBook) -> None:
-    case = ask(rb, "支部有8名正式党员，需要设支部委员会吗？设几个委员合适？")
+    case = ask(rb, "支部有8名正式党员，需要设支部委员会吗？支委会多久开一次？")
     assert len(case.parts) == 2
     first_line = case.text().split("\n")[0]
     assert not first_line.startswith("①")
     assert first_line == case.parts[0].text().split("\n")[0]
+    # the second part asks about a rule, not about the first part's figures
+    assert case.parts[1].calc is None and "每月" in case.parts[1].text()
+    assert "两个月" not in case.parts[1].text()  # no detail sentence on a word the answer says in digits
+
+
+def test_a_follow_up_the_calculation_answers_is_not_split_off(rb: RuleBook) -> None:
+    case = ask(rb, "支部有8名正式党员，需要设支部委员会吗？设几个委员合适？")
+    assert len(case.parts) == 1
+    assert case.text().startswith("应当设立") and "3至5人" in case.text()
 
 
 def test_several_parts_lead_with_the_correction(rb: RuleBook) -> None:
@@ -475,8 +484,8 @@ def test_no_national_rule_for_a_measure_when_no_entry_matches(rb: RuleBook) -> N
 def test_no_rule_table_needs_its_measure_in_the_question_not_the_story(rb: RuleBook) -> None:
     case = ask(rb, "有个预备党员组织生活缺了好几次，支委想给他延长3个月预备期，可以吗？")
     assert not case.no_rule
-    assert case.text().startswith("不对")
-    assert "半年" in case.text()
+    assert case.text().startswith("不能")  # a question, not a claim: the calculator's verdict
+    assert "半年" in case.text() and "1年" in case.text()
 
 
 def test_verdict_from_entry_thresholds_and_modals() -> None:

@@ -197,8 +197,8 @@ def test_elected_over_half_of_present(votes: int, present: int, ok: bool) -> Non
 
 
 def test_elected_working() -> None:
-    assert counts.elected(17, 33).working == "实到33人的一半是16.5，17票超过半数，当选"
-    assert counts.elected(16, 32).working == "实到32人的一半是16，16票等于半数，不能当选"
+    assert counts.elected(17, 33).working == "实到会有选举权的33人，一半是16.5，17票超过半数，当选"
+    assert counts.elected(16, 32).working == "实到会有选举权的32人，一半是16，16票等于半数，不能当选"
 
 
 def test_elected_flags_an_invalid_meeting() -> None:

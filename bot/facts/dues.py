@@ -133,11 +133,11 @@ def monthly_dues(
     rate = bands[i][1]
     exact = base * rate
     due = round_money(exact, rounding)
-    calc.cite(fact(fid).citation)
-    if st == "年薪制":
+    if st == "年薪制":  # the base article first: one citation per document is shown
         calc.cite(fact("dues.base.annual_salary").citation)
     elif st == "个体":
         calc.cite(fact("dues.base.self_employed").citation)
+    calc.cite(fact(fid).citation)
     if exact == due:
         calc.working = f"{num(base)} × {pct(rate)} = {yuan(due)} 元"
     else:
@@ -183,3 +183,32 @@ def _edge_warnings(
                 f"{num(upper)}元及以下按{pct(rate)}只交{yuan(at_edge)}元，请核对基数。"
             )
     return out
+
+
+def approximate_dues(low: Decimal, high: Decimal | None, status: str | None) -> Calc:
+    """A base known only roughly (五千出头, 八千多): the rate when the whole range is in one band,
+    else the exact figure is asked for."""
+    st = normalize_status(status) or "在职"
+    fid = "dues.band.retired" if st == "退休" else "dues.band.in_work"
+    bands = _bands(fid)
+    calc = Calc(kind="dues", inputs={"amount": None, "status": st, "range": (low, high)})
+    i = _band_of(low, bands)
+    j = len(bands) - 1 if high is None else _band_of(high, bands)
+    if i != j:
+        edge = bands[i][0]
+        calc.missing.append(
+            Missing("amount", f"这个数在{num(edge or low)}元上下，正好跨两档：准确的基数是多少元？")
+        )
+        return calc
+    rate = bands[i][1]
+    calc.cite(fact(fid).citation)
+    lo = round_money(low * rate)
+    low_s = num(low.quantize(Decimal(1)))
+    if high is None:
+        calc.result = f"按{pct(rate)}交，每月 {yuan(lo)} 元以上"
+        span = f"基数超过{low_s}元"
+    else:
+        calc.result = f"按{pct(rate)}交，每月约 {yuan(lo)}–{yuan(round_money(high * rate))} 元"
+        span = f"基数在{low_s}–{num(high.quantize(Decimal(1)))}元之间"
+    calc.working = f"{span}，都在{pct(rate)}这一档，整个基数按{pct(rate)}计算、不累进；告诉我准确的数，可以算到分"
+    return calc

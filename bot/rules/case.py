@@ -30,7 +30,7 @@ from dateutil.relativedelta import relativedelta
 
 from bot import KNOWLEDGE
 from bot.facts.calc import Calc, Missing
-from bot.facts.dues import monthly_dues
+from bot.facts.dues import approximate_dues, monthly_dues
 from bot.facts.extract import CalcRequest, compute, detect, normalize_numbers
 from bot.facts.store import fact
 from bot.rules.engine import Answer, NoAnswer, Result, RuleBook
@@ -254,8 +254,11 @@ def _clean(text: str) -> str:
 
 
 def out_of_domain(text: str) -> bool:
-    """A question about tax, insurance, village self-government… that only shares words with party rules."""
+    """A question about tax, insurance, village self-government… that only shares words with party rules.
+    A 党费 base given with its 个税 and 五险一金 (or a dues band asked of a pay figure) is in domain."""
     t = _clean(text)
+    if _dues_with_figures(t):
+        return False
     doc = _table("domain.yaml")
     if any(re.search(p, t) for p in doc.get("always", [])):
         return True
@@ -415,20 +418,64 @@ _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
 
 
 def _date_of(text: str, today: date) -> date | None:
+    found = _dates_in(text, today)
+    return found[0][0] if found else None
+
+
+_DAYS_AGO = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "大前天": 3}
+
+_DAY_PATTERNS = (
+    r"(?P<y>\d{4})\s*[年.\-/]\s*(?P<m>\d{1,2})\s*[月.\-/]\s*(?P<d>\d{1,2})",
+    r"(?P<rel>今年|去年|前年)\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]",
+    r"(?P<relm>上个?月|这个?月|本月|下个?月)\s*(?P<d>\d{1,2})\s*[日号]",
+    r"(?<![\d年.\-/])(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]",
+)
+
+
+def _dates_in(text: str, today: date) -> list[tuple[date, int, int]]:
+    """Every day-precise date in ``text`` (numbers normalised) as (date, start, end), in order."""
     t = normalize_numbers(text)
-    m = re.search(r"(\d{4})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})", t)
-    try:
-        if m:
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        m = re.search(r"(今年|去年|前年)\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]", t)
-        if m:
-            return date(today.year - {"今年": 0, "去年": 1, "前年": 2}[m[1]], int(m[2]), int(m[3]))
-        m = re.search(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]", t)
-        if m:
-            return date(today.year, int(m[1]), int(m[2]))
-    except ValueError:
-        return None
-    return None
+    out: list[tuple[date, int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for pat in _DAY_PATTERNS:
+        for m in re.finditer(pat, t):
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            g = m.groupdict()
+            if g.get("relm"):
+                shift = -1 if g["relm"].startswith("上") else 1 if g["relm"].startswith("下") else 0
+                first = date(today.year, today.month, 1) + relativedelta(months=shift)
+                try:
+                    out.append((first.replace(day=int(g["d"])), m.start(), m.end()))
+                    taken.append((m.start(), m.end()))
+                except ValueError:
+                    pass
+                continue
+            if g.get("y"):
+                year = int(g["y"])
+            elif g.get("rel"):
+                year = today.year - {"今年": 0, "去年": 1, "前年": 2}[g["rel"]]
+            else:
+                year = today.year
+            try:
+                out.append((date(year, int(m["m"]), int(m["d"])), m.start(), m.end()))
+            except ValueError:
+                continue
+            taken.append((m.start(), m.end()))
+    if not out:  # 今天 often just means now: a relative day only when no date is written out
+        for m in re.finditer(r"大前天|前天|昨天|昨日|今天|今日", t):
+            out.append((today - relativedelta(days=_DAYS_AGO[m.group(0)]), m.start(), m.end()))
+    return sorted(out, key=lambda x: x[1])
+
+
+_FULL_AFTER = re.compile(r"^[^，,。；;？?]{0,8}?(?:转正|转为正式党员|成为正式党员|转成正式)")
+_ADMIT_AFTER = re.compile(r"^[^，,。；;？?]{0,12}?(?:支部大会|通过|接收|入党|成为预备党员|发展为)")
+
+
+def _date_followed_by(text: str, today: date, after: re.Pattern[str]) -> date | None:
+    """The first date whose next few characters say what happened that day (转正, 支部大会通过)."""
+    t = normalize_numbers(text)
+    return next((d for d, _s, e in _dates_in(text, today) if after.search(t[e:])), None)
 
 
 def _months_in(text: str, default: int) -> int:
@@ -437,7 +484,7 @@ def _months_in(text: str, default: int) -> int:
     m = None
     if "延长" in text:
         for seg in text.split("延长")[1:]:
-            m = re.match(r"(?:了|为|到)?" + pat, seg)
+            m = re.match(r"(?:了|为|到)?(?:他|她|其)?(?:的)?(?:预备期)?(?:为|了)?" + pat, seg)
             if m:
                 m = re.search(pat, seg)
                 break
@@ -474,64 +521,188 @@ def _date_calc(kind: str, start: date, months: int, label: str, working: str, fi
 def date_calc(text: str, today: date) -> Calc | None:
     """Discipline and membership periods the generic detector does not read, then its date kinds."""
     t = _clean(text)
-    d = _date_of(t, today)
-    asks_when = re.search(r"哪天|什么时候|啥时候|何时|到哪|哪年|几号|几月|多会|最早|最晚|截止|满", t)
-    if d is not None and asks_when:
-        if "开除党籍" in t:
-            years = int(fact("discipline.expel_rejoin_years").value)
-            return _date_calc("expel", d, years * 12, "最早可重新申请入党的日子",
-                              f"开除党籍{years}年内不得重新入党：{{start}}起{years}年到{{end}}", "discipline.expel_rejoin_years")
-        if "撤销党内职务" in t:
-            years = int(fact("discipline.removal_no_post_years").value)
-            return _date_calc("removal", d, years * 12, "限制期到",
-                              f"撤销党内职务后{years}年内不得担任相当或更高职务：{{start}}起{years}年", "discipline.removal_no_post_years")
-        if "留党察看" in t:
-            months = _months_in(t.split("留党察看")[-1] + t, 12)
-            months = months if months in (12, 24) else 12
-            return _date_calc("probation_in_party", d, months, "察看期满",
-                              f"留党察看{months // 12}年，从{{start}}起算", "discipline.probation_in_party")
-        m = re.search(r"(严重警告|警告)", t)
-        if m and re.search(r"提拔|提升|晋升|提职|提干", t):
-            months = int(fact("discipline.no_promotion_months").value[m[1]])
-            span = "1年" if months == 12 else "1年半" if months == 18 else f"{months}个月"
-            return _date_calc("no_promotion", d, months, "这一天以后才能在党内提升职务",
-                              f"受{m[1]}处分{span}内不得在党内提升职务：{{start}}起{span}", "discipline.no_promotion_months")
-        if re.search(r"出生|生日", t) and re.search(r"入党|申请", t):
-            age = int(fact("membership.min_age").value)
-            return _date_calc("min_age", d, age * 12, "年满18岁、可以递交入党申请书的日子",
-                              f"年满{age}岁才能申请入党：{{start}}出生，满{age}岁", "membership.min_age")
-        if "预备期" in t and "延长" not in t and re.search(r"开始|起|算|通过|接收", t):
-            months = int(fact("fazhan.probation.months").value)
-            calc = _date_calc("probation", d, months, "预备期满",
-                              "预备期1年，从支部大会通过之日{start}算起", "fazhan.probation.months")
-            end = start_plus(d, months)
-            calc.result += "，到今天已满" if end <= today else "，到今天还没满"
+    if "党龄" in t:
+        calc = _party_age(t, today)
+        if calc is not None:
             return calc
-        if "延长" in t and re.search(r"预备期|期满|转正", t):
-            months = _months_in(t, 12)
-            if 6 <= months <= 12:
-                head = t[: t.find("延长")]
-                if re.search(r"支部大会|通过|接收|成为预备党员|发展为", head) and not re.search(r"期满|到期|满\b|原定", head):
-                    base = int(fact("fazhan.probation.months").value)
-                    return _date_calc("extension", d, base + months, "延长后的预备期满",
-                                      f"{{start}}支部大会接收，预备期1年，再延长{months}个月（延长不少于半年、不超过1年）",
-                                      "fazhan.extension.months")
-                return _date_calc("extension", d, months, "延长后的预备期满",
-                                  f"原预备期满日{{start}}延长{months}个月（延长不少于半年、不超过1年）", "fazhan.extension.months")
-        if re.search(r"审批|批准|审批完", t) and re.search(r"收到|上报|报来|报上|报送", t) and re.search(
-            r"预备党员|发展|转正|决议", t
-        ):
-            months = int(fact("fazhan.approval.months").value)
-            return _date_calc("approval", d, months, "最晚审批日",
-                              f"上级党委应在{months}个月内审批：{{start}}起{months}个月", "fazhan.approval.months")
-        if re.search(r"任期|这届|这一届|本届|届满|到期|期满|下次换届|下一届|下届", t) and re.search(
-            r"选举产生|选出|换届|当选|成立", t
-        ):
-            return _term_calc(d, t, today)
+    d = _date_of(t, today)
+    if d is None or not re.search(r"哪天|什么时候|啥时候|何时|到哪|哪年|几号|几月|哪个月|多会|多久|最早|最晚|最迟|截止|满", t):
+        return None
+    for rule in (_dues_start, _discipline_date, _age_date, _probation_date, _extension_date, _approval_date, _term_date):
+        calc = rule(d, t, today)
+        if calc is not None:
+            return calc
     return None
 
 
-def _term_calc(start: date, t: str, today: date) -> Calc | None:
+_DUES_START_Q = re.compile(r"从(?:哪|什么时候|何时|啥时候)|(?:哪个月|什么时候|何时|啥时候)(?:开始|起)")
+
+
+def _dues_start(d: date, t: str, today: date) -> Calc | None:
+    """预备党员 pay dues from the day the 支部大会 admits them, not from the higher approval."""
+    if "党费" not in t or not _DUES_START_Q.search(t):
+        return None
+    admitted = _date_followed_by(t, today, _ADMIT_AFTER)
+    req = detect(t, today)
+    if admitted is None or (req is not None and req.kind == "dues" and req.inputs.get("amount") is not None):
+        return None  # with a pay figure the dues calculation answers, the start included
+    return _dues_start_calc(admitted)
+
+
+def _dues_start_calc(admitted: date) -> Calc:
+    f = fact("dues.probationary_start")
+    calc = Calc(kind="date", inputs={"rule": "dues_start", "date": admitted.isoformat()})
+    calc.value = admitted
+    calc.result = f"从{admitted.year}年{admitted.month}月起交党费（{admitted.month}月{admitted.day}日支部大会通过之日起）"
+    calc.working = f"预备党员从{f.value}起交纳党费，不是从上级党委批准之日起"
+    calc.cite(f.citation)
+    return calc
+
+
+def _discipline_date(d: date, t: str, today: date) -> Calc | None:
+    if "开除党籍" in t:
+        years = int(fact("discipline.expel_rejoin_years").value)
+        return _date_calc("expel", d, years * 12, "最早可重新申请入党的日子",
+                          f"开除党籍{years}年内不得重新入党：{{start}}起{years}年到{{end}}", "discipline.expel_rejoin_years")
+    if "撤销党内职务" in t:
+        years = int(fact("discipline.removal_no_post_years").value)
+        return _date_calc("removal", d, years * 12, "限制期到",
+                          f"撤销党内职务后{years}年内不得担任相当或更高职务：{{start}}起{years}年", "discipline.removal_no_post_years")
+    if "留党察看" in t:
+        months = _months_in(t.split("留党察看")[-1] + t, 12)
+        months = months if months in (12, 24) else 12
+        return _date_calc("probation_in_party", d, months, "察看期满",
+                          f"留党察看{months // 12}年，从{{start}}起算", "discipline.probation_in_party")
+    m = re.search(r"(严重警告|警告)", t)
+    if m and re.search(r"提拔|提升|晋升|提职|提干", t):
+        months = int(fact("discipline.no_promotion_months").value[m[1]])
+        span = "1年" if months == 12 else "1年半" if months == 18 else f"{months}个月"
+        return _date_calc("no_promotion", d, months, "这一天以后才能在党内提升职务",
+                          f"受{m[1]}处分{span}内不得在党内提升职务：{{start}}起{span}", "discipline.no_promotion_months")
+    return None
+
+
+def _age_date(d: date, t: str, today: date) -> Calc | None:
+    if re.search(r"出生|生日", t) and re.search(r"入党|申请", t):
+        age = int(fact("membership.min_age").value)
+        return _date_calc("min_age", d, age * 12, "年满18岁、可以递交入党申请书的日子",
+                          f"年满{age}岁才能申请入党：{{start}}出生，满{age}岁", "membership.min_age")
+    return None
+
+
+def _probation_date(d: date, t: str, today: date) -> Calc | None:
+    if "预备期" in t and "延长" not in t and re.search(r"开始|起|算|通过|接收", t):
+        months = int(fact("fazhan.probation.months").value)
+        calc = _date_calc("probation", d, months, "预备期满",
+                          "预备期1年，从支部大会通过之日{start}算起", "fazhan.probation.months")
+        end = start_plus(d, months)
+        calc.result += "，到今天已满" if end <= today else "，到今天还没满"
+        return calc
+    return None
+
+
+def _extension_date(d: date, t: str, today: date) -> Calc | None:
+    """延长预备期: from the admission date (1 year + the extension) or from the original end.
+    Which one the date is, its own context says: “2025年5月8日支部大会通过” is the admission."""
+    if "延长" not in t or not re.search(r"预备期|期满|转正", t):
+        return None
+    months = _months_in(t, 12)
+    if re.search(r"最长|最多|最晚|最迟", t):
+        months = int(fact("fazhan.extension.months").value[1])
+    if not 6 <= months <= 12:
+        return None
+    admitted = _date_followed_by(t, today, _ADMIT_AFTER)
+    if admitted is not None:
+        base = int(fact("fazhan.probation.months").value)
+        return _date_calc("extension", admitted, base + months, "延长后的预备期满",
+                          f"{{start}}支部大会接收，预备期1年，再延长{_span(months)}（延长不少于半年、最长不超过1年）",
+                          "fazhan.extension.months")
+    return _date_calc("extension", d, months, "延长后的预备期满",
+                      f"原预备期满日{{start}}延长{_span(months)}（延长不少于半年、最长不超过1年）", "fazhan.extension.months")
+
+
+def _span(months: int) -> str:
+    return {6: "半年", 12: "1年", 18: "1年半", 24: "2年"}.get(months, f"{months}个月")
+
+
+def _approval_date(d: date, t: str, today: date) -> Calc | None:
+    if re.search(r"(?:什么时候|哪天|最晚|最迟|多久|几号|截止).{0,6}(?:审批|批准|批复|批)|审批(?:期限|时限)", t) and re.search(r"收到|上报|报来|报上|报送|报上去|通过", t) and re.search(
+        r"预备党员|发展|转正|决议", t
+    ):
+        months = int(fact("fazhan.approval.months").value)
+        return _date_calc("approval", d, months, "最晚审批日",
+                          f"上级党委应在{months}个月内审批：{{start}}起{months}个月", "fazhan.approval.months")
+    return None
+
+
+def _term_date(d: date, t: str, today: date) -> Calc | None:
+    if re.search(r"任期|这届|这一届|本届|届满|到期|期满|下次换届|下一届|下届", t) and re.search(
+        r"选举产生|选出|换届|当选|成立", t
+    ):
+        return _term_calc(d, t, today)
+    return None
+
+
+def _month_full(t: str, today: date) -> Calc | None:
+    """2019年6月转正，党龄几年: full years are certain unless it is the same month as today."""
+    n = normalize_numbers(t)
+    m = re.search(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d)" + _FULL_AFTER.pattern[1:], n)
+    if not m or not re.search(r"几年|多少年|多长|多久|满几|几周年", t) or not 1 <= int(m[2]) <= 12:
+        return None
+    y, mo = int(m[1]), int(m[2])
+    if mo == today.month:
+        return None  # 满不满这一年要看具体哪天
+    years = today.year - y - (1 if today.month < mo else 0)
+    calc = Calc(kind="date", inputs={"rule": "party_age", "date": f"{y}-{mo:02d}"})
+    calc.value = years
+    calc.result = f"党龄满{years}年（{years}周年）"
+    calc.working = f"党龄从转正之日（{y}年{mo}月）算起，到今天{today.isoformat()}满{years}年"
+    calc.cite(fact("fazhan.party_age").citation)
+    return calc
+
+
+def _party_age(t: str, today: date) -> Calc | None:
+    """党龄 from the day the member became a full member (党章 第七条): 满几年, or the day it
+    reaches N years. The 转正 date if given, else the admission date plus the year of 预备期."""
+    full = _date_followed_by(t, today, _FULL_AFTER)
+    start, how = full, "转正"
+    if full is None and (month := _month_full(t, today)) is not None:
+        return month
+    if full is None:
+        admitted = _date_followed_by(t, today, _ADMIT_AFTER)
+        if admitted is None or "延长" in t:
+            return None
+        start, how = start_plus(admitted, int(fact("fazhan.probation.months").value)), "按期转正"
+    assert start is not None
+    f = fact("fazhan.party_age")
+    calc = Calc(kind="date", inputs={"rule": "party_age", "date": start.isoformat()})
+    calc.cite(f.citation)
+    s = f"{start.year}年{start.month}月{start.day}日"
+    if full is not None and re.search(r"从(?:哪天|哪一天|什么时候|何时|啥时候)|起算|哪天开始|开始算", t):
+        calc.value = full
+        calc.result = f"党龄起算日：{s}（{full.isoformat()}），即转正之日"
+        calc.working = "党龄从预备期满转为正式党员之日算起；延长预备期的，从实际转正之日算起，不从上级批准之日算"
+        return calc
+    m = re.search(r"满\s*(\d{1,2})\s*(?:周)?年", normalize_numbers(t))
+    if m and re.search(r"哪天|哪一天|什么时候|啥时候|几号|哪年|何时", t):
+        n = int(m[1])
+        end = start + relativedelta(years=n)
+        calc.value = end
+        calc.result = f"党龄满{n}年：{end.year}年{end.month}月{end.day}日（{end.isoformat()}）"
+        calc.working = f"党龄从{how}之日{s}算起，满{n}年是{end.isoformat()}"
+        return calc
+    if re.search(r"几年|多少年|多长|多久|满几|几周年", t):
+        years = relativedelta(today, start).years
+        calc.value = years
+        calc.result = f"党龄满{years}年（{years}周年）"
+        calc.working = f"党龄从{how}之日{s}（{start.isoformat()}）算起，到今天{today.isoformat()}满{years}年"
+        if how == "按期转正":
+            calc.warnings.append("延长预备期的，党龄从实际转正之日算起。")
+        return calc
+    return None
+
+
+def _term_calc(start: date, t: str, today: date, precision: str = "day") -> Calc | None:
     from bot.meetings import huanjie
 
     try:
@@ -548,7 +719,30 @@ def _term_calc(start: date, t: str, today: date) -> Calc | None:
     )
     for b in h.basis[:2]:
         calc.cite(b)
+    if precision != "day":  # 2024年1月选出: the month, not an invented day
+        calc.value = f"{h.due.year}-{h.due.month:02d}" if precision == "month" else str(h.due.year)
+        when = f"{h.due.year}年{h.due.month}月" if precision == "month" else f"{h.due.year}年"
+        calc.result = f"任期届满：{when}，到时换届（给出具体日子可以算到天）"
+        calc.working = calc.working.replace(start.isoformat(), when.replace(str(h.due.year), str(start.year), 1))
+        return calc
+    _term_moved(calc, h.due, t)
     return calc
+
+
+def _term_moved(calc: Calc, due: date, t: str) -> None:
+    """延期/提前换届: with the higher organisation's approval, 一般不超过1年 (选举工作条例 第三条)."""
+    late = re.search(r"延期|推迟|延后|往后推|延长|晚点|拖", t)
+    early = re.search(r"提前", t)
+    if not (late or early) or not re.search(r"最迟|最晚|最长|最多|最早|能.{0,3}到|哪天|什么时候|多久", t):
+        return
+    moved = due + relativedelta(years=1 if late else -1)
+    word = "延期" if late else "提前"
+    calc.value = moved
+    calc.result = (
+        f"经上级党组织批准{word}，一般不超过1年：最{'迟' if late else '早'}"
+        f"{moved.year}年{moved.month}月{moved.day}日（{moved.isoformat()}）"
+    )
+    calc.working = f"任期届满日{due.isoformat()}，{word}换届一般不超过1年，到{moved.isoformat()}；" + calc.working
 
 
 def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
@@ -561,11 +755,13 @@ def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
     start = date.fromisoformat(i["date"])
     stage, t = i.get("stage"), _clean(text)
     if stage == "term" or "换届" in t:
-        term = _term_calc(start, t, today)
+        term = _term_calc(start, t, today, str(i.get("precision") or "day"))
         if term is None:  # no level named: ask for it
             term = Calc(kind="date", inputs=dict(i))
             term.missing = [Missing("org", "是哪一级组织？", ["支部", "党总支", "基层党委", "村", "社区"])]
         return term
+    if i.get("precision") == "month":
+        return _month_date(start, stage, t, today)
     if i.get("precision") != "day":
         return None
     if "谈话" in t and stage == "application":
@@ -586,61 +782,280 @@ def _generic_date(req: CalcRequest, text: str, today: date) -> Calc | None:
     return None
 
 
+def _month_date(start: date, stage: str | None, t: str, today: date) -> Calc | None:
+    """今年3月通过的预备党员: only the month is known, so the answer is a month, not a made-up day."""
+    if stage == "activist" or (stage == "candidate" and "积极分子" in t):
+        rule, fid, label, how = "candidate", "fazhan.object.min_months", "最早可列为发展对象", "确定为积极分子，满1年"
+    elif stage in ("probationary", "full") and "党龄" not in t:
+        rule, fid, label, how = "probation", "fazhan.probation.months", "预备期满", "支部大会通过，预备期1年"
+    else:
+        return None
+    months = int(fact(fid).value)
+    end = start + relativedelta(months=months)
+    calc = Calc(kind="date", inputs={"rule": rule, "date": f"{start.year}-{start.month:02d}", "months": months})
+    calc.value = f"{end.year}-{end.month:02d}"
+    calc.result = f"{label}：{end.year}年{end.month}月（具体哪天，按{start.month}月的那一天往后推1年）"
+    calc.working = f"{start.year}年{start.month}月{how}，到{end.year}年{end.month}月"
+    calc.cite(fact(fid).citation)
+    return calc
+
+
 # ---------------------------------------------------------------- calculations
 
 
-_VERDICT_KINDS = {"committee", "org_form", "quorum", "elected", "resolution", "joint", "vote_quorum"}
+def _dues_with_figures(text: str) -> bool:
+    req = detect(text, date.today())
+    return req is not None and req.kind == "dues" and req.inputs.get("amount") is not None
+
+
+_VERDICT_KINDS = {
+    "committee", "org_form", "quorum", "elected", "resolution", "joint", "vote_quorum", "candidates",
+    "committee_meeting", "extension_length",
+}
 
 
 def calculate(text: str, today: date) -> Calc | None:
     """The calculation a part asks for, computed; None when it is not a calculation."""
+    text = to_simplified(text)
     calc = date_calc(text, today)
     if calc is not None:
-        return calc
+        return _now_verdict(calc, text, today)
     req = detect(text, today)
     if req is None:
         return None
     if req.kind == "date":
-        return _generic_date(req, text, today)
+        dated = _generic_date(req, text, today)
+        return None if dated is None else _now_verdict(dated, text, today)
     if req.kind == "dues":
-        return _dues(req, text)
+        return _dues(req, text, today)
     calc = compute(req)
     return calc
 
 
-def _dues(req: CalcRequest, text: str) -> Calc:
-    i = req.inputs
+_NOW_Q = re.compile(
+    r"能不能|可不可以|可以[^，,。？?]{0,10}(?:吗|了没)|能[^，,。？?]{0,10}吗|了吗|了没|到没到|满没满|是不是已经|"
+    r"该[^，,。？?]{0,6}吗"
+)
+#: date rules whose date is the earliest day something may happen (a yes/no “now” question)
+_EARLIEST = {"candidate", "probation", "expel", "no_promotion", "min_age", "removal", "probation_in_party"}
+
+
+def _now_verdict(calc: Calc, text: str, today: date) -> Calc:
+    """“现在能列为发展对象了吗”, “该换届了吗”: the verdict against today, before the date."""
+    t = _clean(text)
+    if not calc.complete or not isinstance(calc.value, date):
+        return calc
+    rule, reached = calc.inputs.get("rule"), calc.value <= today
+    if rule in ("talk", "approval") and re.search(r"超期|过期|超时|晚了|迟了|来得及|来不来得及|超没超", t):
+        late = calc.value < today
+        calc.result = f"{'是，已经超期' if late else '没有超期，还来得及'}。{calc.result}"
+        return calc
+    if not _NOW_Q.search(t):
+        return calc
+    if rule in _EARLIEST:
+        head = "可以，已经满了" if reached else f"不能，要到{calc.value.year}年{calc.value.month}月{calc.value.day}日"
+    elif rule == "term":
+        head = "是，任期已经届满" if reached else "未到期，任期还没届满"
+    else:
+        return calc
+    calc.result = f"{head}。{calc.result}"
+    return calc
+
+
+def _dues_each(each: list[tuple[str, Decimal, str | None]], status: str | None) -> Calc:
+    """Several members' dues in one answer: each figure with its own band."""
+    calcs = [(who, monthly_dues(base, st or status)) for who, base, st in each]
+    calc = Calc(kind="dues", inputs={"each": [(w, str(b), st) for w, b, st in each]})
+    for _who, c in calcs:
+        calc.missing.extend(m for m in c.missing if m not in calc.missing)
+        for cite in c.citations:
+            calc.cite(cite)
+    if calc.missing:
+        return calc
+    calc.result = "；".join(f"{who}每月 {c.value} 元" for who, c in calcs)
+    calc.working = "；".join(f"{who}：{c.working}" for who, c in calcs)
+    return calc
+
+
+def _dues(req: CalcRequest, text: str, today: date) -> Calc:
+    i = dict(req.inputs)
+    if i.get("each"):
+        return _dues_each(list(i["each"]), i.get("status"))
     t = normalize_numbers(_clean(text))
-    amount = i.get("amount")
-    pre = ""
-    if i.get("status") == "个体" and amount is not None and re.search(r"上季度|上个季度|三个月", t) and re.search(
-        r"一共|共|合计|总|加起来", t
-    ):
-        monthly = (Decimal(amount) / 3).quantize(Decimal("0.01"))
-        pre = f"上季度纯收入{amount}÷3={_n(monthly)}元/月，"
-        i = {**i, "amount": monthly}
-    calc = monthly_dues(i.get("amount"), i.get("status"), probationary=bool(i.get("probationary")))
-    if req.missing and not calc.missing:
-        calc.missing = list(req.missing)
+    pre = _dues_base_line(i, t)
+    if i.get("monthly_dues") is not None:
+        calc = _given_dues(Decimal(i["monthly_dues"]))
+    elif i.get("approx") is not None and i.get("amount") is None:
+        low, high = i["approx"]
+        calc = approximate_dues(low, high, i.get("status"))
+    elif i.get("status") == "农民" and i.get("farmer_rate") is not None:
+        calc = _farmer_set_rate(Decimal(i["farmer_rate"]))
+    else:
+        calc = monthly_dues(i.get("amount"), i.get("status"), probationary=bool(i.get("probationary")))
+    if req.missing:
+        asked = {m.field for m in req.missing}
+        calc.missing = list(req.missing) + [m for m in calc.missing if m.field not in asked]
     if pre and calc.complete:
         calc.working = pre + calc.working
-        calc.cite(fact("dues.base.self_employed").citation)
-    if calc.complete and isinstance(calc.value, Decimal) and re.search(r"一年|全年|每年|年度", t) and re.search(
-        r"一共|共|总共|合计|总|加起来|多少", t
-    ) and not re.search(r"年薪", t):
+    if not calc.complete or not isinstance(calc.value, Decimal):
+        return calc
+    if re.search(r"涨到|涨为|调到|调整为|调整到|提高到|涨成|涨工资|调资|调薪", t):
+        w = fact("dues.wage_change")
+        calc.warnings.insert(0, f"工资调整后，{w.value}按新基数交纳。")
+        calc.cite(w.citation)
+    admitted = _date_followed_by(t, today, _ADMIT_AFTER) if "预备党员" in t else None
+    if admitted is not None and _DUES_START_Q.search(t):
+        start = _dues_start_calc(admitted)
+        calc.result += f"，{start.result}"
+        calc.working += f"；{start.working}"
+        calc.cite(start.citations[0])
+    if i.get("months"):
+        _times_months(calc, int(i["months"]), periodic=bool(i.get("periodic")))
+    elif re.search(r"一年|全年|每年|年度", t) and re.search(r"一共|共|总共|合计|总|加起来|多少", t) and not re.search(
+        r"年薪", t
+    ):
         year = (calc.value * 12).quantize(Decimal("0.01"))
         calc.result = f"{calc.result}，全年共 {year} 元"
         calc.working += f"；全年 {_n(calc.value)} × 12 = {year} 元"
     return calc
 
 
+_TAXES_AND_INSURANCE = ("个税", "所得税", "个人所得税", "五险一金", "社保", "公积金", "医保", "养老保险", "失业保险")
+
+
+def _dues_base_line(i: dict[str, Any], t: str) -> str:
+    """The base when it is not given directly: 上季度纯收入 ÷ 3, or 应发 − 个税 − 五险一金.
+    Sets ``i["amount"]`` and returns the working that leads to it ('' when the base was given)."""
+    amount = i.get("amount")
+    if i.get("status") == "个体" and amount is not None and re.search(r"上季度|上个季度|三个月|3个月", t) and re.search(
+        r"一共|共|合计|总|加起来", t
+    ):
+        monthly = (Decimal(amount) / 3).quantize(Decimal("0.01"))
+        i["amount"] = monthly
+        return f"上季度纯收入{amount}÷3={_n(monthly)}元/月，"
+    if i.get("gross") is not None and amount is not None:
+        ded = i.get("deductions") or {}
+        minus = "".join(f" − {name}{_n(Decimal(v))}" for name, v in ded.items())
+        head = "应发" if any(k in _TAXES_AND_INSURANCE for k in ded) or not ded else ""
+        why = "个税、五险一金不计入基数" if head else "改革性补贴不计入基数"
+        return f"基数 = {head}{_n(Decimal(i['gross']))}{minus} = {_n(Decimal(amount))}元（{why}），"
+    return ""
+
+
+def _given_dues(monthly: Decimal) -> Calc:
+    """The monthly dues stated in the question (每月交党费84元), to be multiplied by the months."""
+    calc = Calc(kind="dues", inputs={"monthly_dues": monthly})
+    calc.value = monthly.quantize(Decimal("0.01"))
+    calc.result = f"每月 {calc.value} 元"
+    calc.working = f"每月党费{_n(monthly)}元"
+    return calc
+
+
+def _farmer_set_rate(rate: Decimal) -> Calc:
+    """A 农民 member's monthly amount as the branch or the province set it (0.2–1 元)."""
+    f = fact("dues.fixed.farmer")
+    low, high = (Decimal(str(v)) for v in f.value)
+    calc = Calc(kind="dues", inputs={"amount": rate, "status": "农民"})
+    calc.value = rate.quantize(Decimal("0.01"))
+    calc.result = f"每月 {calc.value} 元"
+    calc.working = f"农民党员每月交纳{_n(low)}–{_n(high)}元，具体标准由本省（区、市）定；按你们定的{_n(rate)}元"
+    if not low <= rate <= high:
+        calc.warnings.append(f"{_n(rate)}元不在{_n(low)}–{_n(high)}元之间，请核对本省规定。")
+    calc.cite(f.citation)
+    return calc
+
+
+def _times_months(calc: Calc, months: int, *, periodic: bool = False) -> None:
+    """补交 N 个月, or one payment every N months (``periodic``): the monthly amount times N,
+    the total first."""
+    assert isinstance(calc.value, Decimal)
+    monthly = calc.value
+    total = (monthly * months).quantize(Decimal("0.01"))
+    calc.inputs["months"] = months
+    calc.value = total
+    calc.result = f"{'一次交' if periodic else '一共'} {total} 元（每月 {monthly} 元 × {months}个月）"
+    calc.working += f"；{months}个月 × {monthly} = {total} 元"
+    f = fact("dues.makeup_months")
+    if periodic:
+        calc.warnings.insert(0, "党费一般按月交纳；特殊情况经党支部同意，可以每季度交纳一次。")
+    elif months >= int(f.value):
+        calc.warnings.insert(0, f"补交一般不超过{f.value}个月；没有正当理由连续6个月不交党费的，按自行脱党处理。")
+    calc.cite(f.citation)
+
+
+#: follow-up questions a complete calculation's answer already answers, by calculator
+_COVERS = {
+    "committee": r"几个委员|几名委员|多少委员|多少个委员|委员.{0,3}几|设几个|设几名|几个人合适|书记",
+    "org_form": r"谁批|谁审批|报谁|哪里批|哪级|谁同意|要批准|需要批准|审批|报批",
+    "dues": r"^(?:那|他|她|每月|每个月|一个月|一共|按)?.{0,6}(?:多少|几个点|哪档|哪一档|比例)",
+    "quorum": r"至少.{0,4}几|至少.{0,4}多少|还差几|差几个|最少",
+    "vote_quorum": r"至少.{0,4}几|至少.{0,4}多少|还差几|差几个|最少",
+}
+
+
+def calc_covers(calc: Calc | None, question: str) -> bool:
+    """True when a short follow-up asks what the complete ``calc`` already states."""
+    if calc is None or not calc.complete:
+        return False
+    q = _clean(question)
+    pat = _COVERS.get(calc.kind)
+    return bool(pat and len(q) <= 20 and re.search(pat, q))
+
+
 def _n(d: Decimal) -> str:
     return str(int(d)) if d == d.to_integral_value() else format(d.normalize(), "f")
 
 
+#: a verdict the asker states about their own case: (pattern, the value it claims)
+_STATED = {
+    "elected": ((r"落选|没选上|没当选|不能当选|选不上", False), (r"当选了|选上了|能当选", True)),
+    "resolution": ((r"没通过|未通过|通不过|不算通过", False), (r"通过了|算通过|能通过", True)),
+    "quorum": ((r"无效|不能选|选不了|不够", False), (r"有效|能选|可以选|够了|就可以|就能|可以开始", True)),
+    "vote_quorum": ((r"不能表决|不够|无效", False), (r"能表决|可以表决|够了|有效", True)),
+    "committee": ((r"不用设|不需要设|不设|不用成立", False), (r"要设|得设|需要设|应该设", True)),
+}
+_TAG_Q = re.compile(r"(?:对吧|是吧|对不对|对吗|没错吧|没问题吧|没毛病吧|行吧|可以吧|吧)[?？。！!]*$")
+
+
+def calc_correction(calc: Calc, text: str) -> str | None:
+    """“所以他落选了对吧？”: a stated verdict the calculation contradicts is corrected first
+    (不对：当选), one it confirms is confirmed (对，…)."""
+    t = _clean(text)
+    if not calc.complete or not _TAG_Q.search(t):
+        return None
+    if calc.kind == "dues" and isinstance(calc.value, Decimal):
+        return _dues_claim(calc.value, normalize_numbers(t))
+    if calc.kind == "date" and calc.value is not None:
+        return _date_claim(calc, normalize_numbers(t))
+    if not isinstance(calc.value, bool):
+        return None
+    for pat, claimed in _STATED.get(calc.kind, ()):
+        if re.search(pat, t):
+            return "对。" if claimed == calc.value else "不对，按规定算是这样："
+    return None
+
+
+def _date_claim(calc: Calc, t: str) -> str | None:
+    """“那2027年就该换届了吧”: a later year the asker names, against the calculated one."""
+    start = str(calc.inputs.get("date") or "")[:4]
+    years = [y for y in re.findall(r"(?<!\d)(\d{4})\s*年", t) if y != start]
+    value = calc.value.isoformat() if isinstance(calc.value, date) else str(calc.value)
+    if not years or not start or not value[:4].isdigit():
+        return None
+    return "对。" if years[-1] == value[:4] else "不对，按规定算是这样："
+
+
+def _dues_claim(value: Decimal, t: str) -> str | None:
+    """“一个月交90块，没毛病吧”: the amount the asker worked out, against the calculation."""
+    m = re.search(r"(?:交|收|缴|算)(?:了)?\s*(\d+(?:\.\d+)?)\s*(?:块|元)(?![^，,。？?]{0,6}(?:基数|工资))", t)
+    if not m:
+        return None
+    return "对。" if Decimal(m.group(1)) == value else "不对，按规定算是这样："
+
+
 def _calc_verdict(calc: Calc) -> str | None:
     if calc.kind in _VERDICT_KINDS and isinstance(calc.value, bool) and calc.complete:
-        if calc.result.startswith(("不", "未", "可以", "能")):
+        if calc.result.startswith(("不", "未", "可以", "能", "够", "应当")):
             return None
         return "能" if calc.value else "不能"
     return None
@@ -1184,6 +1599,7 @@ def _calc_part(book: RuleBook, part: Part, text: str, calc: Calc) -> None:
     part.calc = calc
     part.citations = list(calc.citations)
     part.verdict = _calc_verdict(calc)
+    part.correction = calc_correction(calc, text)
     if calc.kind == "dues" and calc.complete and _CLAIM.search(_clean(text)) and re.search(
         r"分段|分开算|分开计算|累进|超出的|超过的部分|超出部分|超过部分", _clean(text)
     ):
@@ -1226,12 +1642,24 @@ def _entry_part(part: Part, text: str, result: Answer, *, claimed: bool) -> None
         part.verdict = verdict_from_entry(asking_clause(text), answer, story=text)
 
 
+_COUNTED = re.compile(r"[一二两三四五六七八九十百半几多每]+[次个年月天日周届人名条]")
+
+
 def detail_on(question: str, answer: str, detail: str | None) -> str | None:
     """The sentence of the entry's detail that speaks to a word of the question its answer does
     not use (新任支书培训 → 新任书记一般在半年内接受任职培训), else None."""
     if not detail or len(_clean(question)) > 20:  # a story names too many things to pick from
         return None
-    words = [w for w in tokens(question) if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in answer]
+    said = normalize_numbers(answer)
+    words = [
+        w
+        for w in tokens(question)
+        if len(w) >= 2
+        and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+        and w not in said
+        and not _QUANTITY.fullmatch(w)
+        and not _COUNTED.fullmatch(w)  # 一次, 两年: the answer says them in digits
+    ]
     scored = [(sum(w in x for w in set(words)), -k, x) for k, x in enumerate(_sentences(detail))]
     best = max(scored, default=(0, 0, ""))
     return best[2].strip() if best[0] else None  # the sentence naming most of them
@@ -1289,6 +1717,13 @@ def split_topic(question: str) -> tuple[str, str]:
     return body[: m.start()], body[m.start() :]
 
 
+def _same_calc(before: str, calc: Calc, today: date) -> bool:
+    """True when the question before already computes ``calc`` by itself: the follow-up then asks
+    something else (需要设支委会吗？支委会多久开一次？), not for that figure again."""
+    own = calculate(before, today)
+    return own is not None and own.complete and own.kind == calc.kind
+
+
 def _answer_followup(
     book: RuleBook, piece: str, before: str, today: date, facts: dict[str, Any]
 ) -> Part | None:
@@ -1306,7 +1741,7 @@ def _answer_followup(
         if (part.calc is None or part.calc.missing) and _QUANTITY.search(piece) and not re.search(r"\d", piece):
             # “每月交多少，算到分”: the figures are in the question before it
             fuller = answer_part(book, before.rstrip("?？。！! ") + "，" + piece, today, facts)
-            if fuller.calc is not None and fuller.calc.complete:
+            if fuller.calc is not None and fuller.calc.complete and not _same_calc(before, fuller.calc, today):
                 return fuller
         if part.answered or part.no_rule or part.declined or (part.calc is not None):
             return part
@@ -1332,6 +1767,8 @@ def answer_case(book: RuleBook, question: str, today: date | None = None) -> Cas
     pieces = split_question(text)
     parts: list[Part] = []
     for k, piece in enumerate(pieces):
+        if k > 0 and parts and calc_covers(parts[0].calc, piece):
+            continue  # the calculation's own answer already says it (委员3至5人, 谁批准)
         part = _answer_followup(book, piece, pieces[k - 1], today, facts) if k > 0 else None
         if part is None:
             part = answer_part(book, piece, today, facts)
