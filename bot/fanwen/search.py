@@ -782,9 +782,10 @@ def _kind_word(word: str) -> str:
 
 
 def _make_query(words: list[str], kind_hint: str | None) -> _Query:
-    """Index terms of ``words`` (weight 1) and of their synonyms (weight 0.6)."""
+    """Index terms of ``words`` (weight 1, :data:`CROSS_WEIGHT` for a bigram that only spans
+    two words) and of their synonyms (weight 0.6)."""
     typed = list(dict.fromkeys(terms_of_runs(words)))
-    terms = dict.fromkeys(typed, 1.0)
+    terms = dict(_typed_weights(tuple(words)))  # a copy: the colloquial side adds to it
     expansions = list(_expansions(tuple(words)))
     for _, other in expansions:
         for t in terms_of_runs([other]):
@@ -792,6 +793,37 @@ def _make_query(words: list[str], kind_hint: str | None) -> _Query:
     single = len(words) == 1 and len(words[0]) == 1
     segments = _segments(words)
     return _Query(words, terms, typed, segments, expansions, kind_hint, single)
+
+
+#: weight of a typed bigram that only spans two words (是没 in 老是没人来, 面指 in 上面指出):
+#: no term the user meant, so a rare one must not pull up the few paragraphs that contain it
+CROSS_WEIGHT = 0.2
+
+
+@lru_cache(maxsize=4096)
+def _typed_weights(words: tuple[str, ...]) -> dict[str, float]:
+    """Query weight of each typed term: 1, or :data:`CROSS_WEIGHT` for a bigram across a word
+    boundary, unless a side of it is a lone character that is no function word (jieba could
+    not place it: a rare term it split, 一/岗/双/责, or a typo)."""
+    out: dict[str, float] = {}
+    for word in words:
+        if len(word) == 1:
+            out[word] = 1.0
+            continue
+        owner: list[int] = []  # the number of the jieba word each character belongs to
+        segs = _cut(word)
+        for n, seg in enumerate(segs):
+            owner.extend([n] * len(seg))
+        for i in range(len(word) - 1):
+            a, b = owner[i], owner[i + 1]
+            loose = any(
+                len(segs[n]) == 1 and segs[n] not in STOPWORDS and segs[n] not in QUESTION_WORDS
+                for n in (a, b)
+            )
+            weight = CROSS_WEIGHT if a != b and not loose else 1.0
+            term = word[i : i + 2]
+            out[term] = max(out.get(term, 0.0), weight)
+    return out
 
 
 @lru_cache(maxsize=4096)
