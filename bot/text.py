@@ -16,7 +16,7 @@ import re
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -137,7 +137,7 @@ def normalize(text: str, *, drop_fillers: bool = True) -> str:
 # dictionaries: jieba only looks up fragments starting with a character of the text, and a
 # character whose syllable is in no term can never complete a term's pinyin.
 
-#: a CJK character whose pinyin occurs in no party term: never part of a homophone match
+#: a CJK character pypinyin has no reading for: never part of a homophone match
 _NO_TERM_SOUND = "?"
 
 
@@ -253,12 +253,13 @@ def _build_text_cache() -> dict[str, Any]:
     for t in sorted(terms | set(_read_lines("pair_terms.txt"))):
         if len(t) == 2 and all(_CJK.match(c) for c in t) and t[0] not in "几多每" and t not in QUESTION_WORDS:
             pairs.setdefault(" ".join(lazy_pinyin(t)), t)
-    syllables = {s for key in lexicon for s in key} | {s for key in pairs for s in key.split()}
+    # every ideograph's toneless pinyin: the terms' repair looks up their syllables, and the
+    # search's repair (``repair_word``) any same-sounding character
     sounds: dict[str, str] = {}
     for cp in range(0x4E00, 0xA000):
         c = chr(cp)
         s = lazy_pinyin(c)[0]
-        if s in syllables:
+        if s.isascii() and s.isalpha():
             sounds[c] = s
     buckets: dict[str, dict[str, int]] = {}
     for w, n in freq.items():
@@ -294,7 +295,7 @@ def _homophone_lexicon() -> dict[tuple[str, ...], str]:
 
 def _sound(char: str) -> str:
     """Toneless pinyin of one CJK character ("" for anything else; ``_NO_TERM_SOUND`` for a
-    character whose syllable occurs in no party term, which can never match one)."""
+    character without a reading, which can never match one)."""
     if not _CJK.match(char):
         return ""
     s: str = _text_cache()["sounds"].get(char, _NO_TERM_SOUND)
@@ -302,14 +303,17 @@ def _sound(char: str) -> str:
 
 
 def fix_homophones(text: str) -> str:
-    """Repair pinyin-IME typos of known terms: 支委汇→支委会, 预备其→预备期, 发展对像→发展对象.
+    """Repair pinyin-IME typos of known terms: 支委汇→支委会, 预备其→预备期, 发展对像→发展对象,
+    and two adjacent characters typed the wrong way round: 会三一课→三会一课, 支部员委会→支部委员会.
 
     Phone users pick the wrong character with the right sound far more often than any other
-    typo, so a window whose pinyin equals a known 3–6 character term is replaced by the term.
+    typo, so a window whose pinyin equals a known 3–6 character term is replaced by the term;
+    a window that is such a term with two neighbours swapped is replaced too.
     """
     lexicon = _homophone_lexicon()
     if not text or not _CJK.search(text):
         return text
+    swapped = _swapped_terms()
     chars = list(text)
     sounds = [_sound(c) for c in chars]
     out: list[str] = []
@@ -318,7 +322,7 @@ def fix_homophones(text: str) -> str:
         for n in (6, 5, 4, 3):
             window = sounds[i : i + n]
             if len(window) == n and all(window):
-                term = lexicon.get(tuple(window))
+                term = lexicon.get(tuple(window)) or swapped.get(text[i : i + n])
                 if term is not None:
                     out.append(term)
                     i += n
@@ -329,14 +333,156 @@ def fix_homophones(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1)
+def _swapped_terms() -> dict[str, str]:
+    """Each party term of 3–6 characters with two adjacent characters swapped → the term
+    (none that is itself a term or a word jieba knows)."""
+    terms = set(_homophone_lexicon().values())
+    seg = segmenter()
+    out: dict[str, str] = {}
+    for term in sorted(terms):
+        for typed in _swaps(term):
+            if typed not in terms and seg.frequency(typed)[0] < RARE_WORD:
+                out.setdefault(typed, term)
+    return out
+
+
+def _swaps(word: str) -> list[str]:
+    """``word`` with each pair of different adjacent characters swapped."""
+    return [
+        word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        for i in range(len(word) - 1)
+        if word[i] != word[i + 1]
+    ]
+
+
+def is_slip(typed: str, word: str) -> bool:
+    """``typed`` is ``word`` with one pinyin-IME slip: the same length, and either two adjacent
+    characters swapped (整改施措, 存在题问) or each different character (one, or two in a word
+    of four or more) sounding the same (原因分吸, 下一部打算, 整改错施)."""
+    if len(typed) != len(word) or typed == word:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(typed, word, strict=True)) if a != b]
+    if len(diff) == 2 and diff[1] == diff[0] + 1:
+        i = diff[0]
+        if typed[i] == word[i + 1] and typed[i + 1] == word[i]:
+            return True
+    return len(diff) <= (2 if len(word) >= 4 else 1) and all(
+        _sound(typed[i]) == _sound(word[i]) and _sound(word[i]) not in ("", _NO_TERM_SOUND)
+        for i in diff
+    )
+
+
+@lru_cache(maxsize=1)
+def _by_sound() -> dict[str, str]:
+    """Toneless pinyin → every ideograph that has it."""
+    out: dict[str, list[str]] = {}
+    for c, s in _text_cache()["sounds"].items():
+        out.setdefault(s, []).append(c)
+    return {s: "".join(cs) for s, cs in out.items()}
+
+
+def same_sound(char: str) -> str:
+    """The ideographs that sound like ``char`` (toneless pinyin), ``char`` among them."""
+    s = _sound(char)
+    return _by_sound().get(s, char) if s and s != _NO_TERM_SOUND else char
+
+
+def repair_word(word: str, counts: Callable[[list[str]], list[int]]) -> str:
+    """``word`` with one pinyin-IME slip undone where a collection shows it (itself otherwise).
+
+    ``counts`` gives how many documents hold each two-character term. A word with a bigram no
+    document holds (形势主义: 势主; 基层理治: 层理, 理治; 流动党元: 党元) is tried with two
+    adjacent characters swapped, or one character of such a bigram replaced by a same-sounding
+    one, next to it. A candidate counts when
+
+    - every bigram the edit made is attested, and it has fewer unattested bigrams than the
+      typed word, none of them inside one of its words (a bigram across two words may be
+      absent from the collection: 员老 in 党员老龄化);
+    - the edit makes words, as jieba sees them: the candidate is fewer words than the typed one
+      (形势/主义 → 形式主义, 基层/理/治 → 基层/治理), or the typed word around the edit is one
+      jieba barely knows and the candidate's is one it knows (述职/平议 → 述职/评议). So an
+      everyday word the collection lacks is never "repaired" into its words (坐不住 → 作/不住,
+      真/干 → 镇/干).
+
+    In a run longer than :data:`SHORT_WORD` (a sentence typed in everyday words, where
+    bigrams the collection lacks abound) the edit must make a known word of three or more
+    characters (文化低带不动 is not 文化地带不动). The one with the fewest unattested bigrams,
+    then the best attested edit, wins. A word jieba knows as typed is never changed: it was
+    meant (the collection just lacks it).
+    """
+    n = len(word)
+    seg = segmenter()
+    if n < 2 or not all(_CJK.match(c) for c in word) or seg.frequency(word)[0] >= RARE_WORD:
+        return word
+    grams = [word[i : i + 2] for i in range(n - 1)]
+    seen = dict(zip(grams, counts(grams), strict=True))
+    bad = [i for i, g in enumerate(grams) if not seen[g]]
+    if not bad:
+        return word
+    edits: dict[str, tuple[int, ...]] = {}  # candidate → the positions its edit changed
+    for i in bad:
+        for j in (i - 1, i, i + 1):
+            if 0 <= j < n - 1 and word[j] != word[j + 1]:
+                edits.setdefault(word[:j] + word[j + 1] + word[j] + word[j + 2 :], (j, j + 1))
+        for j in (i, i + 1):
+            for c in same_sound(word[j]):
+                if c != word[j]:
+                    edits.setdefault(word[:j] + c + word[j + 1 :], (j,))
+    fresh = sorted({w[k : k + 2] for w in edits for k in range(n - 1)} - seen.keys())
+    seen.update(zip(fresh, counts(fresh), strict=True))
+    typed_words = _spans(seg.cut(word))
+    best: tuple[int, int, str] | None = None
+    for cand, changed in edits.items():
+        made = {k for j in changed for k in (j - 1, j) if 0 <= k < n - 1}
+        if any(not seen[cand[k : k + 2]] for k in made):
+            continue
+        left = [k for k in range(n - 1) if not seen[cand[k : k + 2]]]
+        if len(left) >= len(bad):
+            continue
+        words = _spans(seg.cut(cand))
+        ends = {e for _, e, _ in words}
+        if any(k + 1 not in ends for k in left):  # unattested inside a word
+            continue
+        was = next(w for a, e, w in typed_words if a <= changed[0] < e)
+        now = next(w for a, e, w in words if a <= changed[0] < e)
+        if n > SHORT_WORD and (len(now) < 3 or seg.frequency(now)[0] < RARE_WORD):
+            continue  # in a sentence, only a term of three or more characters is repaired
+        if len(words) >= len(typed_words) and not (
+            len(words) == len(typed_words)
+            and len(was) > 1
+            and seg.frequency(was)[0] < RARE_WORD <= seg.frequency(now)[0]
+        ):
+            continue
+        key = (len(left), -min(seen[cand[k : k + 2]] for k in made))
+        if best is None or key < best[:2]:
+            best = (*key, cand)
+    return best[2] if best is not None else word
+
+
+#: longest run of characters repaired like a keyword; a longer one reads as a sentence
+SHORT_WORD = 6
+
+
+def _spans(words: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, word) of consecutive words."""
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    for w in words:
+        out.append((pos, pos + len(w), w))
+        pos += len(w)
+    return out
+
+
 def repair_typos(norm: str) -> list[str]:
     """Segment normalised text into words, repairing pinyin-IME typos on the way.
 
     The one typo repair both matchers use: rules questions (:func:`tokens`) and template
-    search queries (``bot.fanwen.search``). Three-to-six character terms are repaired by their pinyin
-    (:func:`fix_homophones`), two-character ones where jieba shows the slip
-    (``_repair_pairs``). Every repair keeps the length, so ``"".join`` of the words is the
-    input without its spaces.
+    search queries (``bot.fanwen.search``). Three-to-six character terms are repaired by their
+    pinyin or two swapped neighbours (:func:`fix_homophones`), two-character ones where jieba
+    shows the slip (``_repair_pairs``). Every repair keeps the length, so ``"".join`` of the
+    words is the input without its spaces. The search then repairs any other word with what
+    its paragraphs show (:func:`repair_word`), from the same slips.
     """
     return _repair_pairs(segmenter().cut(fix_homophones(norm)))
 
@@ -349,20 +495,32 @@ def _repair_pairs(words: Iterable[str]) -> list[str]:
     dictionary). A correctly typed everyday word (时常, 公式) is common and never touched.
     """
     pairs: dict[str, str] = _text_cache()["pairs"]
+    known = _pair_terms()
     seg = segmenter()
     out: list[str] = []
     for w in words:
         if len(w) == 1 and out and len(out[-1]) == 1 and _CJK.match(w) and _CJK.match(out[-1]):
             term = pairs.get(f"{_sound(out[-1])} {_sound(w)}")
+            if term is None and w + out[-1] in known:  # typed the wrong way round: 届/换
+                term = w + out[-1]
             if term is not None:
                 out[-1] = term
                 continue
         elif len(w) == 2 and _CJK.match(w[0]) and _CJK.match(w[1]):
             term = pairs.get(f"{_sound(w[0])} {_sound(w[1])}")
+            if term is None and w[::-1] in known:
+                term = w[::-1]
             if term is not None and term != w and seg.frequency(w)[0] < RARE_WORD:
                 w = term
         out.append(w)
     return out
+
+
+@lru_cache(maxsize=1)
+def _pair_terms() -> frozenset[str]:
+    """The two-character terms ``_repair_pairs`` repairs to."""
+    pairs: dict[str, str] = _text_cache()["pairs"]
+    return frozenset(pairs.values())
 
 
 #: jieba dictionary count below which a two-character token may be a typo (现期: 3, 限期: 304)

@@ -385,6 +385,26 @@ def test_ime_typos_are_repaired_with_the_rules_repair(db: Database) -> None:
     assert search(db, "党费收缴").suggestion == ""
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("党费缴收", "党费收缴"), ("志愿服雾", "志愿服务"), ("党费 存在题问", "党费 存在问题")],
+)
+def test_slips_in_any_word_are_repaired_from_the_index(db: Database, typed: str, meant: str) -> None:
+    # no term list has 收缴 or 志愿服务: the paragraphs' bigrams show the repair
+    resp = search(db, typed)
+    assert resp.suggestion == meant and resp.message.startswith(f"你是不是要找“{meant}”")
+    assert resp.results and meant.split()[0] in resp.results[0].text
+
+
+def test_a_bigram_across_words_weighs_little() -> None:
+    from bot.fanwen.search import CROSS_WEIGHT, parse_query
+
+    q = parse_query("还是不知道怎么开会")
+    assert q is not None and q.terms["是不"] == CROSS_WEIGHT and q.terms["知道"] == 1.0
+    lone = parse_query("一岗双责")  # characters jieba left alone keep their weight
+    assert lone is not None and min(lone.terms.values()) == 1.0
+
+
 @pytest.fixture
 def colloquial(monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.fanwen import search as search_module

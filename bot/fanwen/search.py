@@ -54,9 +54,10 @@ from bot.text import (
     RARE_WORD,
     STOPWORDS,
     YAML_LOADER,
-    _sound,
     fold,
+    is_slip,
     repair_typos,
+    repair_word,
     segmenter,
     synonyms,
 )
@@ -740,7 +741,7 @@ def parse_query(query: str) -> _Query | None:
         for name in ("存在问题", "整改措施", "原因分析", "主要做法", "下一步打算", "下步打算"):
             w = words[-1]
             tail = w[-len(name) :]
-            if len(w) > len(name) + 1 and (tail == name or _homophone(tail, name)):
+            if len(w) > len(name) + 1 and (tail == name or is_slip(tail, name)):
                 kind_hint, kind_word, typed_kind = resolve_kind(name), name, tail
                 words[-1] = w[: -len(name)]
                 break
@@ -751,31 +752,21 @@ def parse_query(query: str) -> _Query | None:
     return q
 
 
-def _homophone(typed: str, word: str) -> bool:
-    """``typed`` is ``word`` with an IME slip: the same length, and each different character
-    (one, or two in a word of four or more) sounds the same (析/吸, 措/错, 步/部)."""
-    if len(typed) != len(word) or typed == word:
-        return False
-    diff = [(a, b) for a, b in zip(typed, word, strict=True) if a != b]
-    return len(diff) <= (2 if len(word) >= 4 else 1) and all(
-        _sound(a) == _sound(b) and _sound(b) not in ("", "?") for a, b in diff
-    )
-
-
 @lru_cache(maxsize=4096)
 def _kind_word(word: str) -> str:
     """The kind word ``word`` is, as spelled in ``kinds.yaml`` ("" when none).
 
-    An IME slip counts (原因分吸 → 原因分析, 整该措施 → 整改措施, 下一部打算 → 下一步打算):
-    a homophone of a kind word of three or more characters, or of two characters when
-    ``word`` is no everyday word (措失 → 措施, but 大蒜 is not 打算).
+    An IME slip counts (原因分吸 → 原因分析, 整该措施 → 整改措施, 下一部打算 → 下一步打算,
+    存在题问 → 存在问题): a homophone or two swapped neighbours (:func:`bot.text.is_slip`) of a
+    kind word of three or more characters, or of two characters when ``word`` is no everyday
+    word (措失 → 措施, 施措 → 措施, but 大蒜 is not 打算).
     """
     kinds = _kind_words()
     if word in kinds:
         return word
     if len(word) < 2 or not _has_cjk(word):
         return ""
-    hit = next((k for k in kinds if _homophone(word, k)), "")
+    hit = next((k for k in kinds if is_slip(word, k)), "")
     if len(word) == 2 and hit and segmenter().frequency(word)[0] >= RARE_WORD:
         return ""
     return hit
@@ -803,8 +794,8 @@ CROSS_WEIGHT = 0.2
 @lru_cache(maxsize=4096)
 def _typed_weights(words: tuple[str, ...]) -> dict[str, float]:
     """Query weight of each typed term: 1, or :data:`CROSS_WEIGHT` for a bigram across a word
-    boundary, unless a side of it is a lone character that is no function word (jieba could
-    not place it: a rare term it split, 一/岗/双/责, or a typo)."""
+    boundary, unless both sides are lone characters that are no function words (jieba could
+    not place them: a rare term it split, 一/岗/双/责, or a typo)."""
     out: dict[str, float] = {}
     for word in words:
         if len(word) == 1:
@@ -816,7 +807,7 @@ def _typed_weights(words: tuple[str, ...]) -> dict[str, float]:
             owner.extend([n] * len(seg))
         for i in range(len(word) - 1):
             a, b = owner[i], owner[i + 1]
-            loose = any(
+            loose = all(
                 len(segs[n]) == 1 and segs[n] not in STOPWORDS and segs[n] not in QUESTION_WORDS
                 for n in (a, b)
             )
@@ -861,27 +852,30 @@ TYPO_WEIGHT = 0.3
 
 
 def _repair_query(db: Database, q: _Query) -> tuple[_Query, str]:
-    """Repair pinyin-IME slips (党废 → 党费, 三会一可 → 三会一课) with the rules' repair.
+    """Repair pinyin-IME slips (党废 → 党费, 三会一可 → 三会一课, 会三一课 → 三会一课) with the
+    rules' repair, then what the index shows in any other word (形势主义 → 形式主义,
+    基层理治 → 基层治理: :func:`bot.text.repair_word` over the paragraphs' bigrams).
 
-    A repaired word replaces the typed one unless the typed one is at least as well attested
-    in the index (会议记录 stays although 会议纪录 sounds the same). Returns the query and the
+    A term repair replaces the typed word unless the typed one is at least as well attested in
+    the index (会议记录 stays although 会议纪录 sounds the same). Returns the query and the
     repaired text to offer as "did you mean" ("" when nothing changed).
     """
     if q.single_char:
         return q, ""
     fixed = [_repaired(w) for w in q.words]
     changed = [(w, r) for w, r in zip(q.words, fixed, strict=True) if w != r]
-    if not changed:
-        return q, ""
-    df = _document_frequencies(
-        db, dict.fromkeys(terms_of_runs([x for pair in changed for x in pair]), 1.0)
-    )
+    df: dict[str, int] = {}
+    if changed:
+        df = _document_frequencies(
+            db, dict.fromkeys(terms_of_runs([x for pair in changed for x in pair]), 1.0)
+        )
 
     def attested(word: str) -> int:
         return min((df.get(t, 0) for t in terms_of_runs([word])), default=0)
 
     keep = {w for w, r in changed if attested(w) >= attested(r) or not attested(r)}
     words = [w if w in keep else r for w, r in zip(q.words, fixed, strict=True)]
+    words = [_index_repaired(db, w) if w == typed else w for w, typed in zip(words, q.words, strict=True)]
     if words == q.words:
         return q, ""
     out = _make_query(words, q.kind_hint)
@@ -891,6 +885,18 @@ def _repair_query(db: Database, q: _Query) -> tuple[_Query, str]:
             for t in terms_of_runs([w]):
                 out.terms.setdefault(t, TYPO_WEIGHT)
     return out, " ".join(words)
+
+
+def _index_repaired(db: Database, word: str) -> str:
+    """``word`` with a slip repaired where the index shows it (:func:`bot.text.repair_word`)."""
+    if len(word) < 2 or len(word) > 12 or not _has_cjk(word):
+        return word
+    index = _index(db)
+
+    def counts(grams: list[str]) -> list[int]:
+        return index.dfs([term_key(g) for g in grams])
+
+    return repair_word(word, counts)
 
 
 @lru_cache(maxsize=1)
@@ -1016,11 +1022,13 @@ def search(
     elif fallback:
         message = FALLBACK_MESSAGE
     elif suggestion:
-        message = f"已按“{suggestion}”查找"
+        message = ""  # said by _did_you_mean below
     elif q.single_char:
         message = "只输入了一个字，结果可能不准，建议输入两个字以上"
     elif ignored:
         message = f"已忽略没有匹配的词：{'、'.join(ignored)}"
+    if suggestion and page:
+        message = _did_you_mean(suggestion, message)
     return SearchResponse(
         query, page, total, message, kind_name or wanted, offset, fallback, suggestion,
         other_kinds,
@@ -1085,6 +1093,11 @@ def _drop_unknown_words(q: _Query, df: dict[str, int]) -> list[str]:
     q.segments = _segments(known)
     q.typed = list(dict.fromkeys(terms_of_runs(known)))
     return ignored
+
+
+def _did_you_mean(suggestion: str, message: str) -> str:
+    """"Did you mean" before the response's other note (or "searched for it" when none)."""
+    return f"你是不是要找“{suggestion}”？" + (message or "已按它查找")
 
 
 def _not_found(query: str, kind: str | None = None) -> str:
