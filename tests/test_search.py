@@ -411,6 +411,8 @@ def colloquial(monkeypatch: pytest.MonkeyPatch) -> None:
 
     table = Path(__file__).parent / "fixtures" / "colloquial.yaml"
     monkeypatch.setattr(search_module, "COLLOQUIAL", table)
+    words = Path(__file__).parent / "fixtures" / "colloquial_words.yaml"
+    monkeypatch.setattr(search_module, "COLLOQUIAL_WORDS", words)
 
 
 def test_colloquial_words_add_their_formal_phrases(db: Database, colloquial: None) -> None:
@@ -494,6 +496,28 @@ def test_colloquial_phrase_matching(colloquial: None) -> None:
     assert fired("开会人老是没来") == ["开会没人来"]  # its words in another order
     assert fired("开会人来了") == []  # 没 is missing: negations always count
     assert fired("入党积极分子新人") == ["新人入党"]  # 入党 inside a longer query word
+    assert fired("村里的事书记一个人拍板") == ["书记说了算"]  # 拍板 is how some say 说了算
+    assert fired("干部光坐在办公室里") == ["老坐办公室"]  # 坐 glued to 在 by jieba
+    assert fired("干部坐车去办公室") == []  # but not to any word (坐车)
+    # the more specific phrase wins over one whose words it holds
+    assert fired("学了半天不知道咋干") == ["学了不知道怎么干"]
+
+
+def test_words_that_are_no_topic_are_discounted() -> None:
+    from bot.fanwen.search import EVERYDAY_WEIGHT, _discount_words, _everyday, parse_query
+
+    assert _everyday("知道", 1, 1000) and _everyday("一下", 1, 1000)  # common, rare in reports
+    assert not _everyday("群众", 180, 945) and not _everyday("党费", 1, 1000)
+    q = parse_query("支部换届一拖再拖")
+    assert q is not None
+    df = {"支部": 400, "换届": 26, "一拖": 2}  # 拖再, 再拖: in no paragraph
+    _discount_words(q, df, 945)
+    assert q.discount == {"一拖再拖": 1 / 3} and q.terms["一拖"] == pytest.approx(1 / 3)
+    assert q.terms["换届"] == 1.0
+    chat = parse_query("党费交纳知道")
+    assert chat is not None
+    _discount_words(chat, {"党费": 30, "交纳": 14, "知道": 1, "费交": 10, "纳知": 0}, 945)
+    assert chat.discount == {"知道": EVERYDAY_WEIGHT}
 
 
 def test_kind_word_with_an_ime_slip(db: Database) -> None:

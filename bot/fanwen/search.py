@@ -54,6 +54,7 @@ from bot.text import (
     RARE_WORD,
     STOPWORDS,
     YAML_LOADER,
+    domain_terms,
     fold,
     is_slip,
     repair_typos,
@@ -502,6 +503,10 @@ class _Query:
     kind_word: str = ""
     #: (as typed, as spelled) when the kind word had an IME slip (原因分吸 → 原因分析)
     kind_fix: tuple[str, str] | None = None
+    #: typed word → the factor its weight is taken by, for a word no paragraph holds whole
+    #: (一拖再拖: only 一拖, in another sense) or an everyday word reports hardly use (一下,
+    #: 知道): see _discount_words
+    discount: dict[str, float] = field(default_factory=dict)
 
 
 # --- colloquial words ------------------------------------------------------------------------
@@ -568,42 +573,103 @@ def _say_list(path: str, stamp: int) -> tuple[list[str], list[int]]:
 def _colloquial_matches(text: str, segments: list[str]) -> list[tuple[str, Colloquial]]:
     """Rows whose ``say`` phrase occurs in ``text`` or nearly: one wrong, missing or extra
     character inside it (:func:`_near`), or its words in any order with others between
-    (开会没人来 in 开会老是没人来, 开会人凑不齐 in 开会老是凑不齐人; see :func:`_has_words`)."""
+    (开会没人来 in 开会老是没人来, 开会人凑不齐 in 开会老是凑不齐人; see :func:`_has_words`),
+    where an everyday word may be said another way (:data:`COLLOQUIAL_WORDS`: 老百姓 for 群众,
+    拍板 for 说了算)."""
     stamp = _colloquial_stamp()
     if stamp is None or not text:
         return []
     rows = _load_colloquial(*stamp)
     if not rows:
         return []
-    return [(say, rows[i]) for say, i in _colloquial_hits(text, tuple(segments), *stamp)]
+    virtual = _everyday_variants(text, tuple(segments))
+    return [(say, rows[i]) for say, i in _colloquial_hits(text, tuple(segments), virtual, *stamp)]
 
 
 @lru_cache(maxsize=2048)
 def _colloquial_hits(
-    text: str, segments: tuple[str, ...], path: str, stamp: int
+    text: str, segments: tuple[str, ...], virtual: tuple[str, ...], path: str, stamp: int
 ) -> tuple[tuple[str, int], ...]:
-    """(say phrase, row number) of the rows matching ``text`` (cached by query and table)."""
+    """(say phrase, row number) of the rows matching ``text`` (cached by query and table).
+
+    ``virtual`` are other ways of saying the query's everyday words: a phrase may match by
+    its words (:func:`_has_words`) through them, never literally or :func:`_near`-ly.
+    """
     says, owner = _say_list(path, stamp)
     by_ends, by_needles = _say_prefilter(path, stamp)
     chars = set(text)
-    maybe: set[int] = {j for j, _ in by_ends.get("", ())}
-    maybe.update(j for j, _ in by_needles.get("", ()))
+    close: set[int] = {j for j, _ in by_ends.get("", ())}
     for c in chars:
-        maybe.update(j for j, last in by_ends.get(c, ()) if last in chars)
-        maybe.update(j for j, need in by_needles.get(c, ()) if need <= chars)
-    if not maybe:
-        return ()
-    cands = sorted(maybe)
-    scores = process.cdist(
-        [text], [says[j] for j in cands], scorer=fuzz.partial_ratio, dtype=np.uint8
-    )[0]
+        close.update(j for j, last in by_ends.get(c, ()) if last in chars)
+    wide = chars | set("".join(virtual))
+    worded: set[int] = {j for j, _ in by_needles.get("", ())}
+    for c in wide:
+        worded.update(j for j, need in by_needles.get(c, ()) if need <= wide)
     found: dict[int, str] = {}
+    if close:
+        cands = sorted(close)
+        scores = process.cdist(
+            [text], [says[j] for j in cands], scorer=fuzz.partial_ratio, dtype=np.uint8
+        )[0]
+        for j in (cands[i] for i in np.flatnonzero(scores >= 60)):
+            say = says[j]
+            if say in text or _near(say, text):
+                found.setdefault(owner[j], say)
+    words = set(segments) | set(virtual)
+    for j in sorted(worded):
+        if owner[j] not in found and _has_words(_say_words(says[j]), words):
+            found[owner[j]] = says[j]
+    return tuple((say, i) for i, say in found.items() if not _outdone(say, found.values()))
+
+
+def _outdone(say: str, others: Iterable[str]) -> bool:
+    """Another matched phrase holds every word of ``say`` and more: the more specific reading
+    wins (学了不知道咋干, about applying what was learnt, over 不知道咋干, about ideas)."""
+    mine = set(_say_words(say))
+    return bool(mine) and any(o != say and mine < set(_say_words(o)) for o in others)
+
+
+#: interchangeable everyday words (老百姓/群众/村民, 说了算/拍板): a ``say`` phrase written
+#: with one of them matches a query that uses another (optional; written by hand)
+COLLOQUIAL_WORDS = DICT_DIR / "colloquial_words.yaml"
+
+
+def _everyday_variants(text: str, segments: tuple[str, ...]) -> tuple[str, ...]:
+    """The other members of every :data:`COLLOQUIAL_WORDS` group the query uses: a word of
+    two or more characters anywhere in ``text``, a one-character word as a query word."""
+    try:
+        stamp = COLLOQUIAL_WORDS.stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _variants_of(text, segments, str(COLLOQUIAL_WORDS), stamp)
+
+
+@lru_cache(maxsize=2048)
+def _variants_of(
+    text: str, segments: tuple[str, ...], path: str, stamp: int
+) -> tuple[str, ...]:
+    out: dict[str, None] = {}
     words = set(segments)
-    for j in (cands[i] for i in np.flatnonzero(scores >= 60)):
-        say = says[j]
-        if say in text or _near(say, text) or _has_words(_say_words(say), words):
-            found.setdefault(owner[j], say)
-    return tuple((say, i) for i, say in found.items())
+    for group in _word_groups(path, stamp):
+        used = [w for w in group if (w in text if len(w) > 1 else w in words)]
+        if used:
+            out.update(dict.fromkeys(w for w in group if w not in used))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4)
+def _word_groups(path: str, stamp: int) -> tuple[tuple[str, ...], ...]:
+    try:
+        raw = yaml.load(Path(path).read_text("utf-8"), Loader=YAML_LOADER) or []
+    except (OSError, yaml.YAMLError):
+        return ()
+    groups = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, list):
+            group = tuple(dict.fromkeys(fold(str(x)).strip() for x in item if str(x).strip()))
+            if len(group) > 1:
+                groups.append(group)
+    return tuple(groups)
 
 
 @lru_cache(maxsize=4)
@@ -664,7 +730,7 @@ _NEGATIONS = "不没无未非别莫"
 #: negations (不, 没) always count
 SAY_FILLERS = frozenset(
     "的 了 是 就 就是 都 也 还 和 跟 与 在 个 把 被 给 着 过 又 很 太 老 老是 总 总是 一直 "
-    "吗 呢 啊 吧 呀 嘛 这 那 这些 那些 连 啥 什么 怎么".split()
+    "吗 呢 啊 吧 呀 嘛 这 那 这些 那些 连 啥 什么 怎么 咋".split()
 )
 
 
@@ -682,14 +748,27 @@ def _has_words(needles: tuple[str, ...], words: set[str]) -> bool:
     """All of ``needles`` are query words, in any order, other words allowed between them.
 
     A needle of two or more characters may also be part of a longer query word (群众 in
-    普通群众, 一起 in 合在一起). A phrase needs two or more such words of three characters in
-    all, so a phrase reduced to one word, or to two single characters, never matches this way.
+    普通群众, 一起 in 合在一起), and a one-character needle start a two-character one that
+    jieba glued to a particle or a place word (坐 in 坐在, 家 in 家里), or to anything when it is
+    a negation (没 in 没入). A phrase needs two or more such words of three characters in all,
+    so a phrase reduced to one word, or to two single characters, never matches this way.
     """
     return (
         len(needles) > 1
         and sum(len(n) for n in needles) >= 3
-        and all(n in words or (len(n) > 1 and any(n in w for w in words)) for n in needles)
+        and all(n in words or any(_holds(w, n) for w in words) for n in needles)
     )
+
+
+#: second characters that leave a two-character query word's first one its own word
+_LIGHT = frozenset("在了着过里上下到的得地")
+
+
+def _holds(word: str, needle: str) -> bool:
+    """``needle`` is in query word ``word`` as :func:`_has_words` allows."""
+    if len(needle) > 1:
+        return needle in word
+    return len(word) == 2 and word[0] == needle and (needle in _NEGATIONS or word[1] in _LIGHT)
 
 
 def _add_colloquial(q: _Query) -> None:
@@ -697,13 +776,27 @@ def _add_colloquial(q: _Query) -> None:
     joined = "".join(q.words)
     kinds: set[str] = set()
     for say, row in _colloquial_matches(joined, q.segments):
-        covered = tuple(s for s in q.segments if s in say or say in s)
-        q.groups.append((covered, row.means))
+        q.groups.append((_covered(say, q.segments), row.means))
         kinds.update(row.kinds)
         for phrase in row.means:
             for t in terms_of_runs(runs(phrase)):
                 q.terms.setdefault(t, COLLOQUIAL_WEIGHT)
     q.prefer_kinds = frozenset(kinds)
+
+
+def _covered(say: str, segments: list[str]) -> tuple[str, ...]:
+    """The query words a matched ``say`` phrase stands for: those in it (or it in them), and
+    those that hold one of its words, as typed or said another way (老百姓 for its 群众)."""
+    needles = _say_words(say)
+    out: list[str] = []
+    for seg in segments:
+        if seg in say or say in seg:
+            out.append(seg)
+            continue
+        alts = (seg, *_everyday_variants(seg, (seg,)))
+        if any(a == n or _holds(a, n) or (len(a) > 1 and a in say) for a in alts for n in needles):
+            out.append(seg)
+    return tuple(out)
 
 
 @lru_cache(maxsize=1)
@@ -999,6 +1092,7 @@ def search(
     if not df:
         return SearchResponse(query, [], 0, _not_found(query), kind_name)
     ignored = _drop_unknown_words(q, df)
+    _discount_words(q, df, index.count)
     if _mostly_garbage(q, df):
         return SearchResponse(query, [], 0, _not_found(query), kind_name)
     wanted = kind_name or q.kind_hint
@@ -1076,6 +1170,59 @@ def _mostly_garbage(q: _Query, df: dict[str, int]) -> bool:
         if len(seg) >= 2 and seg not in grouped and not segmenter().frequency(seg)[0]:
             garbage += len(seg) * (1 - share)
     return garbage > known
+
+
+def _discount_words(q: _Query, df: dict[str, int], count: int) -> None:
+    """Take down typed words that are no topic, in BM25 and in coverage:
+
+    - a word no paragraph holds whole (one of its own bigrams is in none) counts by the share
+      of its bigrams that occur: its rare attested bigram (一拖 of 一拖再拖, seen in two
+      unrelated paragraphs) is an accident, not a match that may outweigh the query's real
+      terms (支部换届一拖再拖 is about 换届);
+    - an everyday word that reports hardly use (一下, 知道, 时候, 大家: common in jieba's
+      general dictionary, rare here) counts :data:`EVERYDAY_WEIGHT`: its huge idf says only
+      that reports don't talk that way, not that the paragraph having it is the answer.
+    """
+    scale: dict[str, float] = {}
+    for seg in dict.fromkeys(q.segments):
+        terms = terms_of_runs([seg])
+        if len(terms) < 2 and len(seg) < 2:
+            continue
+        factor = 1.0
+        share = sum(t in df for t in terms) / len(terms)
+        if 0 < share < 1:
+            factor = share
+        elif share == 1 and _everyday(seg, min(df[t] for t in terms), count):
+            factor = EVERYDAY_WEIGHT
+        if factor < 1:
+            q.discount[seg] = factor
+        for t in terms:
+            scale[t] = max(scale.get(t, 0.0), factor)
+    for t, factor in scale.items():
+        if factor < 1 and t in q.terms:
+            q.terms[t] *= factor
+
+
+#: weight of an everyday word the reports hardly use (see :func:`_everyday`)
+EVERYDAY_WEIGHT = 0.3
+#: a word is everyday when jieba counts it at least this often …
+EVERYDAY_FREQ = 1000
+#: … and the paragraphs hold it less than this many times as often as general text does
+EVERYDAY_RATIO = 20.0
+
+
+def _everyday(word: str, df: int, count: int) -> bool:
+    """``word`` is common language the reports hardly use: jieba counts it often (at least
+    :data:`EVERYDAY_FREQ`), and the share of paragraphs holding it is under
+    :data:`EVERYDAY_RATIO` times its share of general text. Report words are far more common
+    here than in general text (群众, 学习, 开会: hundreds of times), so they are never taken
+    down, nor any word of the party-term dictionary."""
+    if not count or word in domain_terms():
+        return False
+    freq, total = segmenter().frequency(word)
+    if freq < EVERYDAY_FREQ or not total:
+        return False
+    return (df / count) < EVERYDAY_RATIO * freq / total
 
 
 def _drop_unknown_words(q: _Query, df: dict[str, int]) -> list[str]:
@@ -1231,7 +1378,7 @@ def _units(q: _Query, idf: dict[str, float]) -> list[Unit]:
         alts = [known(seg)] + [known(o) for t, o in q.expansions if t in seg or seg in t]
         alts = [a for a in alts if a]
         if alts:
-            units.append((mass(alts[0]), alts))
+            units.append((mass(alts[0]) * q.discount.get(seg, 1.0), alts))
     for covered, means in q.groups:
         alts = [a for a in [known(m) for m in means] + [known("".join(covered))] if a]
         if alts:
