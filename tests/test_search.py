@@ -373,6 +373,16 @@ def test_below_the_cut_off_falls_back_to_best_effort(db: Database) -> None:
     assert search(db, "天气预报").results == []  # no shared term: still an honest "not found"
 
 
+def test_a_short_list_is_topped_up_with_results_below_the_cut_off(db: Database) -> None:
+    resp = search(db, "党费 入口关")  # one paragraph has 入口关 (rare: it passes), three 党费
+    assert not resp.fallback and resp.message == "第2条起可能相关"
+    assert [r.maybe for r in resp.results] == [False, True, True, True]
+    assert "入口关" in resp.results[0].text and resp.results[0].to_dict()["maybe"] is False
+    assert all("党费" in r.text for r in resp.results[1:])
+    strict = search(db, "党费收缴").results
+    assert strict[0].maybe is False and strict == sorted(strict, key=lambda r: r.maybe)
+
+
 def test_ime_typos_are_repaired_with_the_rules_repair(db: Database) -> None:
     from bot.text import repair_typos, tokens
 
@@ -506,8 +516,10 @@ def test_colloquial_phrase_matching(colloquial: None) -> None:
 def test_words_that_are_no_topic_are_discounted() -> None:
     from bot.fanwen.search import EVERYDAY_WEIGHT, _discount_words, _everyday, parse_query
 
-    assert _everyday("知道", 1, 1000) and _everyday("一下", 1, 1000)  # common, rare in reports
-    assert not _everyday("群众", 180, 945) and not _everyday("党费", 1, 1000)
+    assert _everyday("知道", 1, 1000) == EVERYDAY_WEIGHT  # common language, rare in reports
+    assert EVERYDAY_WEIGHT < _everyday("时候", 7, 945) < 1
+    assert _everyday("群众", 180, 945) == 1.0 and _everyday("党费", 1, 1000) == 1.0
+    assert _everyday("交党费", 6, 945) == 1.0  # a synonym's variant is a party word too
     q = parse_query("支部换届一拖再拖")
     assert q is not None
     df = {"支部": 400, "换届": 26, "一拖": 2}  # 拖再, 再拖: in no paragraph

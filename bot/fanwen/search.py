@@ -33,7 +33,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,9 @@ BUDGET = 10_000
 #: Candidates re-scored with exact BM25 from their text; the best RERANK get rapidfuzz.
 CANDIDATES = 100
 RERANK = 50
+#: Fewer paragraphs than this passing the relevance cut-off are followed by the best ones
+#: below it, flagged ``maybe`` ("可能相关"), so a short list still fills a page.
+TOP_UP = 5
 #: Shown above best-effort results that missed the relevance cut-off.
 FALLBACK_MESSAGE = "可能相关：没有完全符合的段落，以下是最接近的结果"
 #: weight of a kind word's own terms (党费 问题: 问题 in the text counts a little)
@@ -106,6 +109,8 @@ class SearchResult:
     spans: list[tuple[int, int]] = field(default_factory=list)
     theme: str = ""
     source_id: int = 0
+    #: below the relevance cut-off: a best-effort result ("可能相关")
+    maybe: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +124,7 @@ class SearchResult:
             "score": round(self.score, 4),
             "placeholders": [list(p) for p in self.placeholders],
             "spans": [list(s) for s in self.spans],
+            "maybe": self.maybe,
         }
 
 
@@ -576,6 +582,12 @@ def _colloquial_matches(text: str, segments: list[str]) -> list[tuple[str, Collo
     (开会没人来 in 开会老是没人来, 开会人凑不齐 in 开会老是凑不齐人; see :func:`_has_words`),
     where an everyday word may be said another way (:data:`COLLOQUIAL_WORDS`: 老百姓 for 群众,
     拍板 for 说了算)."""
+    return [(says[0], row) for says, row in _colloquial_rows(text, segments)]
+
+
+def _colloquial_rows(text: str, segments: list[str]) -> list[tuple[tuple[str, ...], Colloquial]]:
+    """The rows :func:`_colloquial_matches` finds, each with every ``say`` phrase that matched
+    (first found first): the query words they stand for together are what the row covers."""
     stamp = _colloquial_stamp()
     if stamp is None or not text:
         return []
@@ -583,14 +595,17 @@ def _colloquial_matches(text: str, segments: list[str]) -> list[tuple[str, Collo
     if not rows:
         return []
     virtual = _everyday_variants(text, tuple(segments))
-    return [(say, rows[i]) for say, i in _colloquial_hits(text, tuple(segments), virtual, *stamp)]
+    out: dict[int, list[str]] = {}
+    for say, i in _colloquial_hits(text, tuple(segments), virtual, *stamp):
+        out.setdefault(i, []).append(say)
+    return [(tuple(says), rows[i]) for i, says in out.items()]
 
 
 @lru_cache(maxsize=2048)
 def _colloquial_hits(
     text: str, segments: tuple[str, ...], virtual: tuple[str, ...], path: str, stamp: int
 ) -> tuple[tuple[str, int], ...]:
-    """(say phrase, row number) of the rows matching ``text`` (cached by query and table).
+    """(say phrase, row number) of every phrase matching ``text`` (cached by query and table).
 
     ``virtual`` are other ways of saying the query's everyday words: a phrase may match by
     its words (:func:`_has_words`) through them, never literally or :func:`_near`-ly.
@@ -605,21 +620,21 @@ def _colloquial_hits(
     worded: set[int] = {j for j, _ in by_needles.get("", ())}
     for c in wide:
         worded.update(j for j, need in by_needles.get(c, ()) if need <= wide)
-    found: dict[int, str] = {}
+    found: dict[int, None] = {}  # say numbers, literal and near matches first
     if close:
         cands = sorted(close)
         scores = process.cdist(
             [text], [says[j] for j in cands], scorer=fuzz.partial_ratio, dtype=np.uint8
         )[0]
         for j in (cands[i] for i in np.flatnonzero(scores >= 60)):
-            say = says[j]
-            if say in text or _near(say, text):
-                found.setdefault(owner[j], say)
+            if says[j] in text or _near(says[j], text):
+                found[j] = None
     words = set(segments) | set(virtual)
     for j in sorted(worded):
-        if owner[j] not in found and _has_words(_say_words(says[j]), words):
-            found[owner[j]] = says[j]
-    return tuple((say, i) for i, say in found.items() if not _outdone(say, found.values()))
+        if j not in found and _has_words(_say_words(says[j]), words):
+            found[j] = None
+    matched = [says[j] for j in found]
+    return tuple((says[j], owner[j]) for j in found if not _outdone(says[j], matched))
 
 
 def _outdone(say: str, others: Iterable[str]) -> bool:
@@ -699,7 +714,8 @@ def _say_prefilter(
 
 
 def _near(say: str, text: str) -> bool:
-    """``text`` holds ``say`` with one slip inside it (a wrong, missing or extra character).
+    """``text`` holds ``say`` with one slip inside it (a wrong, missing or extra character), or
+    two in a phrase of seven or more characters (干好干坏都一样 ~ 干好干坏一个样).
 
     Its first and last characters must be there as typed: a phrase cut short at the end of the
     query (村干部 for 村干部贪) or a query that is only part of a phrase (主题教育 for
@@ -709,13 +725,15 @@ def _near(say: str, text: str) -> bool:
     n = len(say)
     if n < 4:
         return False
-    for size in (n, n + 1, n - 1) if n >= 5 else (n, n + 1):
+    slips = 2 if n >= 7 else 1
+    sizes = range(n - slips, n + slips + 1) if n >= 5 else (n, n + 1)
+    for size in sizes:
         for i in range(len(text) - size + 1):
             window = text[i : i + size]
             if (
                 window[0] == say[0]
                 and window[-1] == say[-1]
-                and Levenshtein.distance(window, say, score_cutoff=1) <= 1
+                and Levenshtein.distance(window, say, score_cutoff=slips) <= slips
                 and all(window.count(c) >= say.count(c) for c in _NEGATIONS if c in say)
             ):
                 return True
@@ -775,8 +793,9 @@ def _add_colloquial(q: _Query) -> None:
     """Add the formal phrases of colloquial wording as a second, lower-weighted query side."""
     joined = "".join(q.words)
     kinds: set[str] = set()
-    for say, row in _colloquial_matches(joined, q.segments):
-        q.groups.append((_covered(say, q.segments), row.means))
+    for says, row in _colloquial_rows(joined, q.segments):
+        covered = {s for say in says for s in _covered(say, q.segments)}
+        q.groups.append((tuple(s for s in dict.fromkeys(q.segments) if s in covered), row.means))
         kinds.update(row.kinds)
         for phrase in row.means:
             for t in terms_of_runs(runs(phrase)):
@@ -1115,6 +1134,9 @@ def search(
             message += "（可能相关）"
     elif fallback:
         message = FALLBACK_MESSAGE
+    elif any(r.maybe for r in page):
+        first = offset + next(i for i, r in enumerate(page) if r.maybe) + 1
+        message = f"第{first}条起可能相关" if first > 1 else "以下可能相关"
     elif suggestion:
         message = ""  # said by _did_you_mean below
     elif q.single_char:
@@ -1179,21 +1201,21 @@ def _discount_words(q: _Query, df: dict[str, int], count: int) -> None:
       of its bigrams that occur: its rare attested bigram (一拖 of 一拖再拖, seen in two
       unrelated paragraphs) is an accident, not a match that may outweigh the query's real
       terms (支部换届一拖再拖 is about 换届);
-    - an everyday word that reports hardly use (一下, 知道, 时候, 大家: common in jieba's
-      general dictionary, rare here) counts :data:`EVERYDAY_WEIGHT`: its huge idf says only
+    - an everyday word that reports hardly use (一下, 知道, 总是, 一起: common in jieba's
+      general dictionary, rare here) counts less (:func:`_everyday`): its huge idf says only
       that reports don't talk that way, not that the paragraph having it is the answer.
     """
     scale: dict[str, float] = {}
     for seg in dict.fromkeys(q.segments):
         terms = terms_of_runs([seg])
-        if len(terms) < 2 and len(seg) < 2:
+        if len(seg) < 2:
             continue
         factor = 1.0
         share = sum(t in df for t in terms) / len(terms)
         if 0 < share < 1:
             factor = share
-        elif share == 1 and _everyday(seg, min(df[t] for t in terms), count):
-            factor = EVERYDAY_WEIGHT
+        elif share == 1:
+            factor = _everyday(seg, min(df[t] for t in terms), count)
         if factor < 1:
             q.discount[seg] = factor
         for t in terms:
@@ -1203,7 +1225,7 @@ def _discount_words(q: _Query, df: dict[str, int], count: int) -> None:
             q.terms[t] *= factor
 
 
-#: weight of an everyday word the reports hardly use (see :func:`_everyday`)
+#: weight of an everyday word the reports never use (see :func:`_everyday`)
 EVERYDAY_WEIGHT = 0.3
 #: a word is everyday when jieba counts it at least this often …
 EVERYDAY_FREQ = 1000
@@ -1211,18 +1233,20 @@ EVERYDAY_FREQ = 1000
 EVERYDAY_RATIO = 20.0
 
 
-def _everyday(word: str, df: int, count: int) -> bool:
-    """``word`` is common language the reports hardly use: jieba counts it often (at least
-    :data:`EVERYDAY_FREQ`), and the share of paragraphs holding it is under
-    :data:`EVERYDAY_RATIO` times its share of general text. Report words are far more common
-    here than in general text (群众, 学习, 开会: hundreds of times), so they are never taken
-    down, nor any word of the party-term dictionary."""
-    if not count or word in domain_terms():
-        return False
+def _everyday(word: str, df: int, count: int) -> float:
+    """The weight of typed ``word`` as a topic: under 1 for common language the reports hardly
+    use. jieba counts it often (at least :data:`EVERYDAY_FREQ`), and the share of paragraphs
+    holding it is under :data:`EVERYDAY_RATIO` times its share of general text: the weight
+    falls with that ratio, to :data:`EVERYDAY_WEIGHT` (知道, 一下: ×2–6; 时候: ×17).
+    Report words are far more common here than in general text (群众, 学习, 开会: ×600 and
+    more), so they keep 1, as does every word of the party-term and synonym dictionaries."""
+    if not count or word in domain_terms() or word in synonyms():
+        return 1.0
     freq, total = segmenter().frequency(word)
     if freq < EVERYDAY_FREQ or not total:
-        return False
-    return (df / count) < EVERYDAY_RATIO * freq / total
+        return 1.0
+    ratio = (df / count) / (freq / total)
+    return max(EVERYDAY_WEIGHT, min(1.0, ratio / EVERYDAY_RATIO))
 
 
 def _drop_unknown_words(q: _Query, df: dict[str, int]) -> list[str]:
@@ -1339,14 +1363,17 @@ def _rerank(
         entry = (score, int(row["id"]), row["folded"], row)
         (weak if coverage < 0.45 and fuzzy < 0.8 else final).append(entry)
     fallback = not final and bool(weak)
-    if fallback:
-        final = weak  # below the cut-off: best effort, flagged by the caller
     final.sort(key=lambda x: (-x[0], x[1]))
+    weak.sort(key=lambda x: (-x[0], x[1]))
+    # below the cut-off: best effort, flagged ("可能相关") — all of them when nothing passed,
+    # else the best few after a short list of passing ones, up to TOP_UP results
+    strict = 0 if fallback else len(final)
+    final = final + weak[: max(0, TOP_UP - strict)] if strict else weak
     chosen = final[offset : offset + limit]
     full = {r["id"]: r for r in _fetch(db, [pid for _, pid, _, _ in chosen])} if chosen else {}
     page = [
-        _result(full[pid], score, _spans(folded, q))
-        for score, pid, folded, _ in chosen
+        replace(_result(full[pid], score, _spans(folded, q)), maybe=offset + i >= strict)
+        for i, (score, pid, folded, _) in enumerate(chosen)
         if pid in full
     ]
     return page, len(final), fallback
