@@ -73,6 +73,19 @@ class Tally:
 Ranker = Callable[[DevQuery, int], list[tuple[str, str]]]
 
 
+def shared_words(query: str, texts: list[str]) -> list[str]:
+    """The query's words (jieba, two or more ideographs, no stopword) that some paragraph
+    holds: a query with one must never come back empty."""
+    from bot.text import QUESTION_WORDS, STOPWORDS, fold, segmenter
+
+    words = {
+        w for w in segmenter().cut(fold(query))
+        if len(w) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in w)
+        and w not in STOPWORDS and w not in QUESTION_WORDS
+    }
+    return sorted(w for w in words if any(w in t for t in texts))
+
+
 def relevant_count(rows: Iterable[tuple[str, str]], dq: DevQuery) -> int:
     """Paragraphs ``(text, kind)`` meeting the line's rule (the format file's ``n_rel``)."""
     return sum(dq.relevant(t, k) for t, k in rows)
@@ -136,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.db import open_db
     from bot.fanwen.corpus import ensure_bundled, ingest_paths
     from bot.fanwen.search import search
+    from bot.text import fold
 
     lines = load_file(args.file)
     with tempfile.TemporaryDirectory(prefix="dangwu-search-eval-") as tmp:
@@ -156,12 +170,20 @@ def main(argv: list[str] | None = None) -> int:
             base = Bm25sBaseline(str(path), str(path) + ".bm25s")
             designs["bm25s+rf"] = base.run
         stats, unanswerable, drift = evaluate(lines, designs, rows)
+        texts = [fold(t) for t, _ in rows]
+        empty_shared = [
+            f"{ln.id} {ln.query.q} ({'、'.join(words)})"
+            for ln in lines
+            if not ours(ln.query, 1) and (words := shared_words(ln.query.q, texts))
+        ]
         print(f"{args.file.name}, {len(lines)} queries, {len(rows)} paragraphs (real corpus + bundled)")
         print(*report(stats, designs), sep="\n")
         if unanswerable:
             print("unanswerable (relevant set empty, not scored):", *unanswerable, sep="\n  ")
         if drift:
             print("n_rel drift:", ", ".join(drift))
+        print(f"empty although sharing a word with a paragraph: {len(empty_shared)}",
+              *empty_shared, sep="\n  ")
         misses = [m for kind in KINDS for m in stats[(kind, "ours")].misses]
         print("misses (ours):", *misses, sep="\n  ")
         if args.misses:

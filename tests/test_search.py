@@ -486,8 +486,11 @@ def test_snapshot_is_memory_mapped_and_follows_changes(db: Database, tmp_path: P
 
 
 def test_gibberish_is_not_a_fallback(db: Database) -> None:
-    # only 存在 (and xx, a placeholder) is shared: more of the query is no word at all
-    assert search(db, "zzqqxx不存在的词").results == []
+    # only xx (a placeholder) is shared, and no word: an honest "not found"
+    assert search(db, "zzqqxx").results == []
+    # but 存在 is a word some paragraph has: never empty, best effort
+    resp = search(db, "zzqqxx不存在的词")
+    assert resp.results and resp.fallback and "可能相关" in resp.message
 
 
 def test_colloquial_phrase_matching(colloquial: None) -> None:

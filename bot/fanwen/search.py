@@ -1112,7 +1112,8 @@ def search(
         return SearchResponse(query, [], 0, _not_found(query), kind_name)
     ignored = _drop_unknown_words(q, df)
     _discount_words(q, df, index.count)
-    if _mostly_garbage(q, df):
+    doubtful = _mostly_garbage(q, df)
+    if doubtful and not any(_shared_word(seg, df) for seg in q.segments):
         return SearchResponse(query, [], 0, _not_found(query), kind_name)
     wanted = kind_name or q.kind_hint
     found = _run(db, index, q, df, wanted, sources, offset, limit)
@@ -1123,6 +1124,8 @@ def search(
         if others[1] and (not found[1] or not others[2]):
             found, other_kinds = others, True
     page, total, fallback = found
+    if doubtful:  # mostly gibberish around a shared word: nothing is more than 可能相关
+        page, fallback = [replace(r, maybe=True) for r in page], bool(page)
     if not total:
         return SearchResponse(query, [], 0, _not_found(query, wanted), kind_name or wanted)
     message = ""
@@ -1177,11 +1180,14 @@ def _run(
 
 
 def _mostly_garbage(q: _Query, df: dict[str, int]) -> bool:
-    """More of the query is gibberish than matches: an honest "not found", not a fallback.
+    """More of the query is gibberish than matches: an honest "not found" when no word of it
+    is in a paragraph (:func:`_shared_word`), else only best-effort results.
 
     A word none of whose terms is indexed is ignored when it is an everyday word (jieba knows
     it: 老是, 忘记) or covered by a colloquial phrase, but counts against the query when it is
-    no word at all (zzqqxx), so a lone shared bigram (存在 in zzqqxx不存在的词) is not a match.
+    no word at all (zzqqxx), so stray shared bigrams (xx, a placeholder, in zzqqxx) are no match.
+    A real word some paragraph has (存在 in zzqqxx不存在的词) still gets the best-effort
+    results: no query that shares a word with a paragraph comes back empty.
     """
     grouped = {s for covered, _ in q.groups for s in covered}
     known = garbage = 0.0
@@ -1192,6 +1198,19 @@ def _mostly_garbage(q: _Query, df: dict[str, int]) -> bool:
         if len(seg) >= 2 and seg not in grouped and not segmenter().frequency(seg)[0]:
             garbage += len(seg) * (1 - share)
     return garbage > known
+
+
+def _shared_word(seg: str, df: dict[str, int]) -> bool:
+    """``seg`` is a word (jieba knows it) of two or more ideographs, no stopword, that the
+    index has: every bigram of it is in some paragraph."""
+    return (
+        len(seg) >= 2
+        and _has_cjk(seg)
+        and seg not in STOPWORDS
+        and seg not in QUESTION_WORDS
+        and all(t in df for t in terms_of_runs([seg]))
+        and (segmenter().frequency(seg)[0] > 0 or seg in domain_terms())
+    )
 
 
 def _discount_words(q: _Query, df: dict[str, int], count: int) -> None:
