@@ -375,15 +375,27 @@ def is_slip(typed: str, word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _by_sound() -> dict[str, str]:
-    """Toneless pinyin → every ideograph that has it."""
+    """Toneless pinyin → every common ideograph (GB 2312 level 1, the 3755 an IME offers
+    first) that has it."""
     out: dict[str, list[str]] = {}
     for c, s in _text_cache()["sounds"].items():
-        out.setdefault(s, []).append(c)
+        if _common(c):
+            out.setdefault(s, []).append(c)
     return {s: "".join(cs) for s, cs in out.items()}
 
 
+def _common(char: str) -> bool:
+    """``char`` is one of the 3755 level-1 characters of GB 2312."""
+    try:
+        code = char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(code) == 2 and 0xB0 <= code[0] <= 0xD7
+
+
 def same_sound(char: str) -> str:
-    """The ideographs that sound like ``char`` (toneless pinyin), ``char`` among them."""
+    """The common ideographs that sound like ``char`` (toneless pinyin): what a pinyin IME
+    may have offered instead of it."""
     s = _sound(char)
     return _by_sound().get(s, char) if s and s != _NO_TERM_SOUND else char
 

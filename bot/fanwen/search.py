@@ -663,13 +663,30 @@ def _everyday_variants(text: str, segments: tuple[str, ...]) -> tuple[str, ...]:
 def _variants_of(
     text: str, segments: tuple[str, ...], path: str, stamp: int
 ) -> tuple[str, ...]:
+    groups = _word_groups(path, stamp)
+    singles, longer = _group_members(path, stamp)
+    hit = {g for s in segments for g in singles.get(s, ())}
+    hit.update(g for w, gs in longer.items() if w in text for g in gs)
     out: dict[str, None] = {}
-    words = set(segments)
-    for group in _word_groups(path, stamp):
-        used = [w for w in group if (w in text if len(w) > 1 else w in words)]
-        if used:
-            out.update(dict.fromkeys(w for w in group if w not in used))
+    for g in sorted(hit):
+        out.update(dict.fromkeys(w for w in groups[g] if w not in text))
     return tuple(out)
+
+
+@lru_cache(maxsize=4)
+def _group_members(
+    path: str, stamp: int
+) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+    """Group numbers of each one-character member and of each longer member."""
+    singles: dict[str, list[int]] = {}
+    longer: dict[str, list[int]] = {}
+    for g, group in enumerate(_word_groups(path, stamp)):
+        for w in group:
+            (singles if len(w) == 1 else longer).setdefault(w, []).append(g)
+    return (
+        {w: tuple(gs) for w, gs in singles.items()},
+        {w: tuple(gs) for w, gs in longer.items()},
+    )
 
 
 @lru_cache(maxsize=4)
