@@ -400,7 +400,11 @@ def same_sound(char: str) -> str:
     return _by_sound().get(s, char) if s and s != _NO_TERM_SOUND else char
 
 
-def repair_word(word: str, counts: Callable[[list[str]], list[int]]) -> str:
+def repair_word(
+    word: str,
+    counts: Callable[[list[str]], list[int]],
+    together: Callable[[list[str]], int] | None = None,
+) -> str:
     """``word`` with one pinyin-IME slip undone where a collection shows it (itself otherwise).
 
     ``counts`` gives how many documents hold each two-character term. A word with a bigram no
@@ -413,15 +417,18 @@ def repair_word(word: str, counts: Callable[[list[str]], list[int]]) -> str:
       absent from the collection: 员老 in 党员老龄化);
     - the edit makes words, as jieba sees them: the candidate is fewer words than the typed one
       (形势/主义 → 形式主义, 基层/理/治 → 基层/治理), or the typed word around the edit is one
-      jieba barely knows and the candidate's is one it knows (述职/平议 → 述职/评议). So an
-      everyday word the collection lacks is never "repaired" into its words (坐不住 → 作/不住,
-      真/干 → 镇/干).
+      jieba barely knows and the candidate's is one it knows (述职/平议 → 述职/评议); or, for a
+      word of four to :data:`SHORT_WORD` characters, some document holds all its bigrams
+      (``together``: 两学一作 → 两学一做, a phrase jieba does not know). So an everyday word
+      the collection lacks is never "repaired" into its words (坐不住 → 作/不住, 真/干 → 镇/干).
 
     In a run longer than :data:`SHORT_WORD` (a sentence typed in everyday words, where
     bigrams the collection lacks abound) the edit must make a known word of three or more
-    characters (文化低带不动 is not 文化地带不动). The one with the fewest unattested bigrams,
-    then the best attested edit, wins. A word jieba knows as typed is never changed: it was
-    meant (the collection just lacks it).
+    characters (文化低带不动 is not 文化地带不动). The one with the fewest unattested bigrams
+    wins, then the one whose attested bigrams most documents hold together (``together``, when
+    given: 两学一作 is 两学一做, not 两学一座, although 一座 is the commoner bigram), then the
+    best attested edit. A word jieba knows as typed is never changed: it was meant (the
+    collection just lacks it).
     """
     n = len(word)
     seg = segmenter()
@@ -430,10 +437,15 @@ def repair_word(word: str, counts: Callable[[list[str]], list[int]]) -> str:
     grams = [word[i : i + 2] for i in range(n - 1)]
     seen = dict(zip(grams, counts(grams), strict=True))
     bad = [i for i, g in enumerate(grams) if not seen[g]]
+    suspects = bad
     if not bad:
-        return word
+        # every bigram occurs, but maybe never together: then the word is no phrase of the
+        # collection either (形式主意: 形式, 式主, 主意), and any bigram may hold the slip
+        if together is None or not 3 <= n <= SHORT_WORD or together(grams):
+            return word
+        suspects = list(range(n - 1))
     edits: dict[str, tuple[int, ...]] = {}  # candidate → the positions its edit changed
-    for i in bad:
+    for i in suspects:
         for j in (i - 1, i, i + 1):
             if 0 <= j < n - 1 and word[j] != word[j + 1]:
                 edits.setdefault(word[:j] + word[j + 1] + word[j] + word[j + 2 :], (j, j + 1))
@@ -444,13 +456,13 @@ def repair_word(word: str, counts: Callable[[list[str]], list[int]]) -> str:
     fresh = sorted({w[k : k + 2] for w in edits for k in range(n - 1)} - seen.keys())
     seen.update(zip(fresh, counts(fresh), strict=True))
     typed_words = _spans(seg.cut(word))
-    best: tuple[int, int, str] | None = None
+    ok: list[tuple[int, int, str, list[str]]] = []
     for cand, changed in edits.items():
         made = {k for j in changed for k in (j - 1, j) if 0 <= k < n - 1}
         if any(not seen[cand[k : k + 2]] for k in made):
             continue
         left = [k for k in range(n - 1) if not seen[cand[k : k + 2]]]
-        if len(left) >= len(bad):
+        if len(left) >= len(bad) and (bad or left):
             continue
         words = _spans(seg.cut(cand))
         ends = {e for _, e, _ in words}
@@ -460,16 +472,25 @@ def repair_word(word: str, counts: Callable[[list[str]], list[int]]) -> str:
         now = next(w for a, e, w in words if a <= changed[0] < e)
         if n > SHORT_WORD and (len(now) < 3 or seg.frequency(now)[0] < RARE_WORD):
             continue  # in a sentence, only a term of three or more characters is repaired
+        attested = [cand[k : k + 2] for k in range(n - 1) if k not in left]
+        if not bad and (together is None or not together(attested)):
+            continue  # the typed word's bigrams never meet: the repair's must
         if len(words) >= len(typed_words) and not (
             len(words) == len(typed_words)
             and len(was) > 1
             and seg.frequency(was)[0] < RARE_WORD <= seg.frequency(now)[0]
+        ) and not (  # a phrase jieba does not know, but documents hold whole (两学一做)
+            together is not None and 4 <= n <= SHORT_WORD and not left and together(attested)
         ):
             continue
-        key = (len(left), -min(seen[cand[k : k + 2]] for k in made))
-        if best is None or key < best[:2]:
-            best = (*key, cand)
-    return best[2] if best is not None else word
+        ok.append((len(left), -min(seen[cand[k : k + 2]] for k in made), cand, attested))
+    if not ok:
+        return word
+    fewest = min(x[0] for x in ok)
+    ok = [x for x in ok if x[0] == fewest]
+    if together is not None and len(ok) > 1:
+        return min(ok, key=lambda x: (-together(x[3]), x[1], x[2]))[2]
+    return min(ok, key=lambda x: (x[1], x[2]))[2]
 
 
 #: longest run of characters repaired like a keyword; a longer one reads as a sentence

@@ -462,7 +462,10 @@ def test_kind_word_filters_and_falls_back_to_other_kinds(db: Database) -> None:
 def test_lone_kind_word_browses_that_kind(db: Database) -> None:
     resp = search(db, "整改措施")
     assert resp.results and {r.kind for r in resp.results} == {"整改措施"}
-    assert resp.kind == "整改措施"
+    assert resp.kind == "整改措施" and not resp.suggestion
+    slip = search(db, "整改施措")  # with a slip: the same section, and "did you mean"
+    assert slip.kind == "整改措施" and slip.results and slip.suggestion == "整改措施"
+    assert slip.message.startswith("你是不是要找“整改措施”")
 
 
 def test_snapshot_is_memory_mapped_and_follows_changes(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -104,6 +104,24 @@ def test_repair_word_undoes_one_slip_the_collection_shows(typed: str, meant: str
     assert repair_word(typed, _counts(collection)) == meant
 
 
+def test_repair_word_uses_documents_that_hold_a_phrase_whole() -> None:
+    from bot.text import repair_word
+
+    docs = ["反对形式主义", "大家拿主意", "开展两学一做", "一座桥", "一座楼", "一座山"]
+
+    def counts(grams: list[str]) -> list[int]:
+        return [sum(g in d for d in docs) for g in grams]
+
+    def together(grams: list[str]) -> int:
+        return sum(all(g in d for g in grams) for d in docs)
+
+    # every bigram occurs, never together: the word is no phrase, and 主意 is 主义 mistyped
+    assert repair_word("形式主意", counts, together) == "形式主义"
+    # 一座 is the commoner bigram, but only 两学一做 is held whole (a phrase jieba lacks)
+    assert repair_word("两学一作", counts, together) == "两学一做"
+    assert repair_word("形式主义", counts, together) == "形式主义"
+
+
 def test_repair_word_leaves_everyday_words_alone() -> None:
     from bot.text import repair_word
 

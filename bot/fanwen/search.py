@@ -1002,7 +1002,10 @@ def _repair_query(db: Database, q: _Query) -> tuple[_Query, str]:
     def attested(word: str) -> int:
         return min((df.get(t, 0) for t in terms_of_runs([word])), default=0)
 
-    keep = {w for w, r in changed if attested(w) >= attested(r) or not attested(r)}
+    keep = {
+        w for w, r in changed
+        if attested(w) >= attested(r) or not attested(r) or w in synonyms() or w in domain_terms()
+    }  # a term spelled as the dictionaries spell it is meant (缴纳党费 is not 交纳党费 mistyped)
     words = [w if w in keep else r for w, r in zip(q.words, fixed, strict=True)]
     words = [_index_repaired(db, w) if w == typed else w for w, typed in zip(words, q.words, strict=True)]
     if words == q.words:
@@ -1025,7 +1028,28 @@ def _index_repaired(db: Database, word: str) -> str:
     def counts(grams: list[str]) -> list[int]:
         return index.dfs([term_key(g) for g in grams])
 
-    return repair_word(word, counts)
+    return repair_word(word, counts, lambda grams: _together(index, grams))
+
+
+def _together(index: Index, grams: list[str]) -> int:
+    """How many paragraphs hold every one of ``grams`` (a repair candidate's phrase support).
+
+    Postings are in document order, so the rarest list is looked up in each longer one
+    (``searchsorted``): cheap however common the other bigrams are.
+    """
+    keys = {term_key(g) for g in grams}
+    total = 0
+    for seg in index.segments:
+        lists = sorted((seg.postings(k)[0] for k in keys), key=len)
+        common = lists[0] if lists else np.empty(0, np.int32)
+        for docs in lists[1:]:
+            if not len(common):
+                break
+            at = np.searchsorted(docs, common)
+            inside = at < len(docs)
+            common = common[inside][docs[at[inside]] == common[inside]]
+        total += len(common)
+    return total
 
 
 @lru_cache(maxsize=1)
@@ -1090,9 +1114,14 @@ def search(
     """
     limit = max(1, min(int(limit), 50))
     offset = max(0, int(offset))
-    lone = _kind_words().get(fold(query or "").strip())
+    bare = fold(query or "").strip()
+    spelled = _kind_word(bare) if bare and len(bare) <= 8 else ""
+    lone = _kind_words().get(spelled)
     if lone and not kind and source in (None, ""):
-        return browse(db, lone, limit, offset)  # a bare kind word names a section: list it
+        listed = browse(db, lone, limit, offset)  # a bare kind word names a section: list it
+        if spelled != bare and listed.results:  # typed with a slip (主要作法)
+            listed.suggestion, listed.message = spelled, _did_you_mean(spelled, "")
+        return listed
     q = parse_query(query)
     if q is None:
         return SearchResponse(query, [], 0, "请输入要查找的内容，例如：党费 存在问题")
