@@ -519,6 +519,20 @@ def test_colloquial_phrase_matching(colloquial: None) -> None:
     assert fired("学了半天不知道咋干") == ["学了不知道怎么干"]
 
 
+def test_plans_and_complaints_prefer_their_kinds(colloquial: None) -> None:
+    from bot.fanwen.search import _add_colloquial, parse_query
+
+    def prefer(text: str) -> set[str]:
+        q = parse_query(text)
+        assert q is not None
+        _add_colloquial(q)
+        return set(q.prefer_kinds)
+
+    assert prefer("明年准备多找党员谈心") == {"下一步打算", "整改措施"}
+    assert prefer("党员老是不来开会") == {"存在问题"}
+    assert prefer("谈心谈话") == set()
+
+
 def test_words_that_are_no_topic_are_discounted() -> None:
     from bot.fanwen.search import EVERYDAY_WEIGHT, _discount_words, _everyday, parse_query
 

@@ -807,7 +807,8 @@ def _holds(word: str, needle: str) -> bool:
 
 
 def _add_colloquial(q: _Query) -> None:
-    """Add the formal phrases of colloquial wording as a second, lower-weighted query side."""
+    """Add the formal phrases of colloquial wording as a second, lower-weighted query side, and
+    the kinds it points at as a soft preference (the rows' kinds; a plan or a complaint cue)."""
     joined = "".join(q.words)
     kinds: set[str] = set()
     for says, row in _colloquial_rows(joined, q.segments):
@@ -817,7 +818,18 @@ def _add_colloquial(q: _Query) -> None:
         for phrase in row.means:
             for t in terms_of_runs(runs(phrase)):
                 q.terms.setdefault(t, COLLOQUIAL_WEIGHT)
+    if any(cue in joined for cue in PLAN_CUES):
+        kinds.update(("下一步打算", "整改措施"))  # 明年准备…, 下一步想…: a plan
+    elif not kinds and any(cue in joined for cue in COMPLAINT_CUES):
+        kinds.add("存在问题")  # 老是没人…, 光…不…: a complaint
     q.prefer_kinds = frozenset(kinds)
+
+
+#: words that make a query a plan (a soft preference for 下一步打算 and 整改措施 paragraphs)
+PLAN_CUES = ("明年", "下一步", "下步", "今后", "准备", "打算", "要把", "想把", "计划")
+#: words that make a query a complaint when no colloquial row said which kind it is
+#: (a soft preference for 存在问题)
+COMPLAINT_CUES = ("不", "没", "老是", "总是", "光", "太", "就知道", "难")
 
 
 def _covered(say: str, segments: list[str]) -> tuple[str, ...]:
