@@ -515,6 +515,8 @@ def test_colloquial_phrase_matching(colloquial: None) -> None:
     assert fired("村里的事书记一个人拍板") == ["书记说了算"]  # 拍板 is how some say 说了算
     assert fired("干部光坐在办公室里") == ["老坐办公室"]  # 坐 glued to 在 by jieba
     assert fired("干部坐车去办公室") == []  # but not to any word (坐车)
+    assert fired("老百姓的事说了算") == []  # 群众 and 书记 both needed: one is not enough
+    assert fired("事情太多忙不过来") == ["顾不过来"]  # a one-word phrase said another way
     # the more specific phrase wins over one whose words it holds
     assert fired("学了半天不知道咋干") == ["学了不知道怎么干"]
 
@@ -561,6 +563,10 @@ def test_kind_word_with_an_ime_slip(db: Database) -> None:
         assert q is not None and q.kind_hint == kind and q.kind_fix, typed
     q = parse_query("党费 大蒜")  # an everyday word that sounds like 打算 is no kind word
     assert q is not None and q.kind_hint is None
+    tail = parse_query("支部抓学习的做法")  # a short kind word at the end, as typed
+    assert tail is not None and tail.kind_hint == "主要做法" and tail.words == ["支部抓学习的"]
+    asked = parse_query("党员老是不交党费的问题")  # but not 问题: it ends everyday complaints
+    assert asked is not None and asked.kind_hint is None
     resp = search(db, "党费 整该措施")
     assert resp.kind == "整改措施" and resp.suggestion == "党费 整改措施"
     assert resp.results and all(r.kind == "整改措施" for r in resp.results)

@@ -631,7 +631,12 @@ def _colloquial_hits(
                 found[j] = None
     words = set(segments) | set(virtual)
     for j in sorted(worded):
-        if j not in found and _has_words(_say_words(says[j]), words):
+        if j in found:
+            continue
+        needles = _say_words(says[j])
+        if _has_words(needles, words) or (
+            needles == (says[j],) and len(says[j]) > 1 and says[j] in virtual
+        ):  # a phrase that is one word, said another way (忙不过来 for 顾不过来)
             found[j] = None
     matched = [says[j] for j in found]
     return tuple((says[j], owner[j]) for j in found if not _outdone(says[j], matched))
@@ -829,7 +834,8 @@ def _add_colloquial(q: _Query) -> None:
 PLAN_CUES = ("明年", "下一步", "下步", "今后", "准备", "打算", "要把", "想把", "计划")
 #: words that make a query a complaint when no colloquial row said which kind it is
 #: (a soft preference for 存在问题)
-COMPLAINT_CUES = ("不", "没", "老是", "总是", "光", "太", "就知道", "难")
+COMPLAINT_CUES = ("不", "没", "老是", "总是", "光", "太", "就知道", "难", "少", "差", "低", "弱",
+                  "缺", "乱", "松")
 
 
 def _covered(say: str, segments: list[str]) -> tuple[str, ...]:
@@ -879,10 +885,11 @@ def parse_query(query: str) -> _Query | None:
             )
             kind_hint, words = kinds[kind_word], rest
     if kind_hint is None:
-        for name in ("存在问题", "整改措施", "原因分析", "主要做法", "下一步打算", "下步打算"):
+        for name in (*TAIL_KINDS, *TAIL_ALIASES):
             w = words[-1]
             tail = w[-len(name) :]
-            if len(w) > len(name) + 1 and (tail == name or is_slip(tail, name)):
+            slip = name in TAIL_KINDS and is_slip(tail, name)
+            if len(w) > len(name) + 1 and (tail == name or slip):
                 kind_hint, kind_word, typed_kind = resolve_kind(name), name, tail
                 words[-1] = w[: -len(name)]
                 break
@@ -891,6 +898,14 @@ def parse_query(query: str) -> _Query | None:
     if typed_kind and typed_kind != kind_word:
         q.kind_fix = (typed_kind, kind_word)
     return q
+
+
+#: kind names found at the end of a query typed without a space (党费收缴存在问题), as typed
+#: or with a slip (…整改措失)
+TAIL_KINDS = ("存在问题", "整改措施", "原因分析", "主要做法", "下一步打算", "下步打算")
+#: short kind words found there only as typed (…抓学习的做法, …的措施, 明年…的打算); not 问题
+#: or 原因, which end everyday complaints and questions
+TAIL_ALIASES = ("做法", "措施", "打算")
 
 
 @lru_cache(maxsize=4096)
