@@ -16,7 +16,7 @@ import re
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -137,7 +137,7 @@ def normalize(text: str, *, drop_fillers: bool = True) -> str:
 # dictionaries: jieba only looks up fragments starting with a character of the text, and a
 # character whose syllable is in no term can never complete a term's pinyin.
 
-#: a CJK character whose pinyin occurs in no party term: never part of a homophone match
+#: a CJK character pypinyin has no reading for: never part of a homophone match
 _NO_TERM_SOUND = "?"
 
 
@@ -229,7 +229,6 @@ def _build_text_cache() -> dict[str, Any]:
     terms = _party_terms()
     lexicon = _homophone_lexicon_of(terms)
     pairs = _homophone_pairs_of(terms)
-    syllables = {s for key in lexicon for s in key} | {s for key in pairs for s in key.split()}
     buckets: dict[str, dict[str, int]] = {}
     for w, n in freq.items():
         buckets.setdefault(w[0], {})[w] = n
@@ -239,7 +238,7 @@ def _build_text_cache() -> dict[str, Any]:
         "buckets": {c: marshal.dumps(b) for c, b in buckets.items()},
         "lexicon": lexicon,
         "pairs": pairs,
-        "sounds": _term_sounds(syllables),
+        "sounds": _ideograph_sounds(),
     }
 
 
@@ -299,17 +298,17 @@ def _homophone_pairs_of(terms: set[str]) -> dict[str, str]:
     return pairs
 
 
-def _term_sounds(syllables: set[str]) -> dict[str, str]:
-    """Toneless pinyin of every CJK character (U+4E00–U+9FFF) whose syllable occurs in some
-    term; the table stays small, and a character missing from it can never be part of a typo
-    of a term (see ``_sound``)."""
+def _ideograph_sounds() -> dict[str, str]:
+    """Toneless pinyin of every CJK ideograph (U+4E00–U+9FFF) that has a reading."""
     from pypinyin import lazy_pinyin
 
+    # every ideograph's toneless pinyin: the terms' repair looks up their syllables, and the
+    # search's repair (``repair_word``) any same-sounding character
     sounds: dict[str, str] = {}
     for cp in range(0x4E00, 0xA000):
         c = chr(cp)
         s = lazy_pinyin(c)[0]
-        if s in syllables:
+        if s.isascii() and s.isalpha():
             sounds[c] = s
     return sounds
 
@@ -335,7 +334,7 @@ def _homophone_lexicon() -> dict[tuple[str, ...], str]:
 
 def _sound(char: str) -> str:
     """Toneless pinyin of one CJK character ("" for anything else; ``_NO_TERM_SOUND`` for a
-    character whose syllable occurs in no party term, which can never match one)."""
+    character without a reading, which can never match one)."""
     if not _CJK.match(char):
         return ""
     s: str = _text_cache()["sounds"].get(char, _NO_TERM_SOUND)
@@ -343,14 +342,17 @@ def _sound(char: str) -> str:
 
 
 def fix_homophones(text: str) -> str:
-    """Repair pinyin-IME typos of known terms: 支委汇→支委会, 预备其→预备期, 发展对像→发展对象.
+    """Repair pinyin-IME typos of known terms: 支委汇→支委会, 预备其→预备期, 发展对像→发展对象,
+    and two adjacent characters typed the wrong way round: 会三一课→三会一课, 支部员委会→支部委员会.
 
     Phone users pick the wrong character with the right sound far more often than any other
-    typo, so a window whose pinyin equals a known 3–6 character term is replaced by the term.
+    typo, so a window whose pinyin equals a known 3–6 character term is replaced by the term;
+    a window that is such a term with two neighbours swapped is replaced too.
     """
     lexicon = _homophone_lexicon()
     if not text or not _CJK.search(text):
         return text
+    swapped = _swapped_terms()
     chars = list(text)
     sounds = [_sound(c) for c in chars]
     out: list[str] = []
@@ -359,7 +361,7 @@ def fix_homophones(text: str) -> str:
         for n in (6, 5, 4, 3):
             window = sounds[i : i + n]
             if len(window) == n and all(window):
-                term = lexicon.get(tuple(window))
+                term = lexicon.get(tuple(window)) or swapped.get(text[i : i + n])
                 if term is not None:
                     out.append(term)
                     i += n
@@ -370,14 +372,189 @@ def fix_homophones(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1)
+def _swapped_terms() -> dict[str, str]:
+    """Each party term of 3–6 characters with two adjacent characters swapped → the term
+    (none that is itself a term or a word jieba knows)."""
+    terms = set(_homophone_lexicon().values())
+    seg = segmenter()
+    out: dict[str, str] = {}
+    for term in sorted(terms):
+        for typed in _swaps(term):
+            if typed not in terms and seg.frequency(typed)[0] < RARE_WORD:
+                out.setdefault(typed, term)
+    return out
+
+
+def _swaps(word: str) -> list[str]:
+    """``word`` with each pair of different adjacent characters swapped."""
+    return [
+        word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        for i in range(len(word) - 1)
+        if word[i] != word[i + 1]
+    ]
+
+
+def is_slip(typed: str, word: str) -> bool:
+    """``typed`` is ``word`` with one pinyin-IME slip: the same length, and either two adjacent
+    characters swapped (整改施措, 存在题问) or each different character (one, or two in a word
+    of four or more) sounding the same (原因分吸, 下一部打算, 整改错施)."""
+    if len(typed) != len(word) or typed == word:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(typed, word, strict=True)) if a != b]
+    if len(diff) == 2 and diff[1] == diff[0] + 1:
+        i = diff[0]
+        if typed[i] == word[i + 1] and typed[i + 1] == word[i]:
+            return True
+    return len(diff) <= (2 if len(word) >= 4 else 1) and all(
+        _sound(typed[i]) == _sound(word[i]) and _sound(word[i]) not in ("", _NO_TERM_SOUND)
+        for i in diff
+    )
+
+
+@lru_cache(maxsize=1)
+def _by_sound() -> dict[str, str]:
+    """Toneless pinyin → every common ideograph (GB 2312 level 1, the 3755 an IME offers
+    first) that has it."""
+    out: dict[str, list[str]] = {}
+    for c, s in _text_cache()["sounds"].items():
+        if _common(c):
+            out.setdefault(s, []).append(c)
+    return {s: "".join(cs) for s, cs in out.items()}
+
+
+def _common(char: str) -> bool:
+    """``char`` is one of the 3755 level-1 characters of GB 2312."""
+    try:
+        code = char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(code) == 2 and 0xB0 <= code[0] <= 0xD7
+
+
+def same_sound(char: str) -> str:
+    """The common ideographs that sound like ``char`` (toneless pinyin): what a pinyin IME
+    may have offered instead of it."""
+    s = _sound(char)
+    return _by_sound().get(s, char) if s and s != _NO_TERM_SOUND else char
+
+
+def repair_word(
+    word: str,
+    counts: Callable[[list[str]], list[int]],
+    together: Callable[[list[str]], int] | None = None,
+) -> str:
+    """``word`` with one pinyin-IME slip undone where a collection shows it (itself otherwise).
+
+    ``counts`` gives how many documents hold each two-character term. A word with a bigram no
+    document holds (形势主义: 势主; 基层理治: 层理, 理治; 流动党元: 党元) is tried with two
+    adjacent characters swapped, or one character of such a bigram replaced by a same-sounding
+    one, next to it. A candidate counts when
+
+    - every bigram the edit made is attested, and it has fewer unattested bigrams than the
+      typed word, none of them inside one of its words (a bigram across two words may be
+      absent from the collection: 员老 in 党员老龄化);
+    - the edit makes words, as jieba sees them: the candidate is fewer words than the typed one
+      (形势/主义 → 形式主义, 基层/理/治 → 基层/治理), or the typed word around the edit is one
+      jieba barely knows and the candidate's is one it knows (述职/平议 → 述职/评议); or, for a
+      word of four to :data:`SHORT_WORD` characters, some document holds all its bigrams
+      (``together``: 两学一作 → 两学一做, a phrase jieba does not know). So an everyday word
+      the collection lacks is never "repaired" into its words (坐不住 → 作/不住, 真/干 → 镇/干).
+
+    In a run longer than :data:`SHORT_WORD` (a sentence typed in everyday words, where
+    bigrams the collection lacks abound) the edit must make a known word of three or more
+    characters (文化低带不动 is not 文化地带不动). The one with the fewest unattested bigrams
+    wins, then the one whose attested bigrams most documents hold together (``together``, when
+    given: 两学一作 is 两学一做, not 两学一座, although 一座 is the commoner bigram), then the
+    best attested edit. A word jieba knows as typed is never changed: it was meant (the
+    collection just lacks it).
+    """
+    n = len(word)
+    seg = segmenter()
+    if n < 2 or not all(_CJK.match(c) for c in word) or seg.frequency(word)[0] >= RARE_WORD:
+        return word
+    grams = [word[i : i + 2] for i in range(n - 1)]
+    seen = dict(zip(grams, counts(grams), strict=True))
+    bad = [i for i, g in enumerate(grams) if not seen[g]]
+    suspects = bad
+    if not bad:
+        # every bigram occurs, but maybe never together: then the word is no phrase of the
+        # collection either (形式主意: 形式, 式主, 主意), and any bigram may hold the slip
+        if together is None or not 3 <= n <= SHORT_WORD or together(grams):
+            return word
+        suspects = list(range(n - 1))
+    edits: dict[str, tuple[int, ...]] = {}  # candidate → the positions its edit changed
+    for i in suspects:
+        for j in (i - 1, i, i + 1):
+            if 0 <= j < n - 1 and word[j] != word[j + 1]:
+                edits.setdefault(word[:j] + word[j + 1] + word[j] + word[j + 2 :], (j, j + 1))
+        for j in (i, i + 1):
+            for c in same_sound(word[j]):
+                if c != word[j]:
+                    edits.setdefault(word[:j] + c + word[j + 1 :], (j,))
+    fresh = sorted({w[k : k + 2] for w in edits for k in range(n - 1)} - seen.keys())
+    seen.update(zip(fresh, counts(fresh), strict=True))
+    typed_words = _spans(seg.cut(word))
+    ok: list[tuple[int, int, str, list[str]]] = []
+    for cand, changed in edits.items():
+        made = {k for j in changed for k in (j - 1, j) if 0 <= k < n - 1}
+        if any(not seen[cand[k : k + 2]] for k in made):
+            continue
+        left = [k for k in range(n - 1) if not seen[cand[k : k + 2]]]
+        if len(left) >= len(bad) and (bad or left):
+            continue
+        words = _spans(seg.cut(cand))
+        ends = {e for _, e, _ in words}
+        if any(k + 1 not in ends for k in left):  # unattested inside a word
+            continue
+        was = next(w for a, e, w in typed_words if a <= changed[0] < e)
+        now = next(w for a, e, w in words if a <= changed[0] < e)
+        if n > SHORT_WORD and (len(now) < 3 or seg.frequency(now)[0] < RARE_WORD):
+            continue  # in a sentence, only a term of three or more characters is repaired
+        attested = [cand[k : k + 2] for k in range(n - 1) if k not in left]
+        if not bad and (together is None or not together(attested)):
+            continue  # the typed word's bigrams never meet: the repair's must
+        if len(words) >= len(typed_words) and not (
+            len(words) == len(typed_words)
+            and len(was) > 1
+            and seg.frequency(was)[0] < RARE_WORD <= seg.frequency(now)[0]
+        ) and not (  # a phrase jieba does not know, but documents hold whole (两学一做)
+            together is not None and 4 <= n <= SHORT_WORD and not left and together(attested)
+        ):
+            continue
+        ok.append((len(left), -min(seen[cand[k : k + 2]] for k in made), cand, attested))
+    if not ok:
+        return word
+    fewest = min(x[0] for x in ok)
+    ok = [x for x in ok if x[0] == fewest]
+    if together is not None and len(ok) > 1:
+        return min(ok, key=lambda x: (-together(x[3]), x[1], x[2]))[2]
+    return min(ok, key=lambda x: (x[1], x[2]))[2]
+
+
+#: longest run of characters repaired like a keyword; a longer one reads as a sentence
+SHORT_WORD = 6
+
+
+def _spans(words: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, word) of consecutive words."""
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    for w in words:
+        out.append((pos, pos + len(w), w))
+        pos += len(w)
+    return out
+
+
 def repair_typos(norm: str) -> list[str]:
     """Segment normalised text into words, repairing pinyin-IME typos on the way.
 
     The one typo repair both matchers use: rules questions (:func:`tokens`) and template
-    search queries (``bot.fanwen.search``). Three-to-six character terms are repaired by their pinyin
-    (:func:`fix_homophones`), two-character ones where jieba shows the slip
-    (``_repair_pairs``). Every repair keeps the length, so ``"".join`` of the words is the
-    input without its spaces.
+    search queries (``bot.fanwen.search``). Three-to-six character terms are repaired by their
+    pinyin or two swapped neighbours (:func:`fix_homophones`), two-character ones where jieba
+    shows the slip (``_repair_pairs``). Every repair keeps the length, so ``"".join`` of the
+    words is the input without its spaces. The search then repairs any other word with what
+    its paragraphs show (:func:`repair_word`), from the same slips.
     """
     return _repair_pairs(segmenter().cut(fix_homophones(norm)))
 
@@ -390,20 +567,32 @@ def _repair_pairs(words: Iterable[str]) -> list[str]:
     dictionary). A correctly typed everyday word (时常, 公式) is common and never touched.
     """
     pairs: dict[str, str] = _text_cache()["pairs"]
+    known = _pair_terms()
     seg = segmenter()
     out: list[str] = []
     for w in words:
         if len(w) == 1 and out and len(out[-1]) == 1 and _CJK.match(w) and _CJK.match(out[-1]):
             term = pairs.get(f"{_sound(out[-1])} {_sound(w)}")
+            if term is None and w + out[-1] in known:  # typed the wrong way round: 届/换
+                term = w + out[-1]
             if term is not None:
                 out[-1] = term
                 continue
         elif len(w) == 2 and _CJK.match(w[0]) and _CJK.match(w[1]):
             term = pairs.get(f"{_sound(w[0])} {_sound(w[1])}")
+            if term is None and w[::-1] in known:
+                term = w[::-1]
             if term is not None and term != w and seg.frequency(w)[0] < RARE_WORD:
                 w = term
         out.append(w)
     return out
+
+
+@lru_cache(maxsize=1)
+def _pair_terms() -> frozenset[str]:
+    """The two-character terms ``_repair_pairs`` repairs to."""
+    pairs: dict[str, str] = _text_cache()["pairs"]
+    return frozenset(pairs.values())
 
 
 #: jieba dictionary count below which a two-character token may be a typo (现期: 3, 限期: 304)

@@ -373,6 +373,16 @@ def test_below_the_cut_off_falls_back_to_best_effort(db: Database) -> None:
     assert search(db, "天气预报").results == []  # no shared term: still an honest "not found"
 
 
+def test_a_short_list_is_topped_up_with_results_below_the_cut_off(db: Database) -> None:
+    resp = search(db, "党费 入口关")  # one paragraph has 入口关 (rare: it passes), three 党费
+    assert not resp.fallback and resp.message == "第2条起可能相关"
+    assert [r.maybe for r in resp.results] == [False, True, True, True]
+    assert "入口关" in resp.results[0].text and resp.results[0].to_dict()["maybe"] is False
+    assert all("党费" in r.text for r in resp.results[1:])
+    strict = search(db, "党费收缴").results
+    assert strict[0].maybe is False and strict == sorted(strict, key=lambda r: r.maybe)
+
+
 def test_ime_typos_are_repaired_with_the_rules_repair(db: Database) -> None:
     from bot.text import repair_typos, tokens
 
@@ -385,12 +395,34 @@ def test_ime_typos_are_repaired_with_the_rules_repair(db: Database) -> None:
     assert search(db, "党费收缴").suggestion == ""
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("党费缴收", "党费收缴"), ("志愿服雾", "志愿服务"), ("党费 存在题问", "党费 存在问题")],
+)
+def test_slips_in_any_word_are_repaired_from_the_index(db: Database, typed: str, meant: str) -> None:
+    # no term list has 收缴 or 志愿服务: the paragraphs' bigrams show the repair
+    resp = search(db, typed)
+    assert resp.suggestion == meant and resp.message.startswith(f"你是不是要找“{meant}”")
+    assert resp.results and meant.split()[0] in resp.results[0].text
+
+
+def test_a_bigram_across_words_weighs_little() -> None:
+    from bot.fanwen.search import CROSS_WEIGHT, parse_query
+
+    q = parse_query("还是不知道怎么开会")
+    assert q is not None and q.terms["是不"] == CROSS_WEIGHT and q.terms["知道"] == 1.0
+    lone = parse_query("一岗双责")  # characters jieba left alone keep their weight
+    assert lone is not None and min(lone.terms.values()) == 1.0
+
+
 @pytest.fixture
 def colloquial(monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.fanwen import search as search_module
 
     table = Path(__file__).parent / "fixtures" / "colloquial.yaml"
     monkeypatch.setattr(search_module, "COLLOQUIAL", table)
+    words = Path(__file__).parent / "fixtures" / "colloquial_words.yaml"
+    monkeypatch.setattr(search_module, "COLLOQUIAL_WORDS", words)
 
 
 def test_colloquial_words_add_their_formal_phrases(db: Database, colloquial: None) -> None:
@@ -430,7 +462,10 @@ def test_kind_word_filters_and_falls_back_to_other_kinds(db: Database) -> None:
 def test_lone_kind_word_browses_that_kind(db: Database) -> None:
     resp = search(db, "整改措施")
     assert resp.results and {r.kind for r in resp.results} == {"整改措施"}
-    assert resp.kind == "整改措施"
+    assert resp.kind == "整改措施" and not resp.suggestion
+    slip = search(db, "整改施措")  # with a slip: the same section, and "did you mean"
+    assert slip.kind == "整改措施" and slip.results and slip.suggestion == "整改措施"
+    assert slip.message.startswith("你是不是要找“整改措施”")
 
 
 def test_snapshot_is_memory_mapped_and_follows_changes(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -454,8 +489,11 @@ def test_snapshot_is_memory_mapped_and_follows_changes(db: Database, tmp_path: P
 
 
 def test_gibberish_is_not_a_fallback(db: Database) -> None:
-    # only 存在 (and xx, a placeholder) is shared: more of the query is no word at all
-    assert search(db, "zzqqxx不存在的词").results == []
+    # only xx (a placeholder) is shared, and no word: an honest "not found"
+    assert search(db, "zzqqxx").results == []
+    # but 存在 is a word some paragraph has: never empty, best effort
+    resp = search(db, "zzqqxx不存在的词")
+    assert resp.results and resp.fallback and "可能相关" in resp.message
 
 
 def test_colloquial_phrase_matching(colloquial: None) -> None:
@@ -474,6 +512,46 @@ def test_colloquial_phrase_matching(colloquial: None) -> None:
     assert fired("开会人老是没来") == ["开会没人来"]  # its words in another order
     assert fired("开会人来了") == []  # 没 is missing: negations always count
     assert fired("入党积极分子新人") == ["新人入党"]  # 入党 inside a longer query word
+    assert fired("村里的事书记一个人拍板") == ["书记说了算"]  # 拍板 is how some say 说了算
+    assert fired("干部光坐在办公室里") == ["老坐办公室"]  # 坐 glued to 在 by jieba
+    assert fired("干部坐车去办公室") == []  # but not to any word (坐车)
+    assert fired("老百姓的事说了算") == []  # 群众 and 书记 both needed: one is not enough
+    assert fired("事情太多忙不过来") == ["顾不过来"]  # a one-word phrase said another way
+    # the more specific phrase wins over one whose words it holds
+    assert fired("学了半天不知道咋干") == ["学了不知道怎么干"]
+
+
+def test_plans_and_complaints_prefer_their_kinds(colloquial: None) -> None:
+    from bot.fanwen.search import _add_colloquial, parse_query
+
+    def prefer(text: str) -> set[str]:
+        q = parse_query(text)
+        assert q is not None
+        _add_colloquial(q)
+        return set(q.prefer_kinds)
+
+    assert prefer("明年准备多找党员谈心") == {"下一步打算", "整改措施"}
+    assert prefer("党员老是不来开会") == {"存在问题"}
+    assert prefer("谈心谈话") == set()
+
+
+def test_words_that_are_no_topic_are_discounted() -> None:
+    from bot.fanwen.search import EVERYDAY_WEIGHT, _discount_words, _everyday, parse_query
+
+    assert _everyday("知道", 1, 1000) == EVERYDAY_WEIGHT  # common language, rare in reports
+    assert EVERYDAY_WEIGHT < _everyday("时候", 7, 945) < 1
+    assert _everyday("群众", 180, 945) == 1.0 and _everyday("党费", 1, 1000) == 1.0
+    assert _everyday("交党费", 6, 945) == 1.0  # a synonym's variant is a party word too
+    q = parse_query("支部换届一拖再拖")
+    assert q is not None
+    df = {"支部": 400, "换届": 26, "一拖": 2}  # 拖再, 再拖: in no paragraph
+    _discount_words(q, df, 945)
+    assert q.discount == {"一拖再拖": 1 / 3} and q.terms["一拖"] == pytest.approx(1 / 3)
+    assert q.terms["换届"] == 1.0
+    chat = parse_query("党费交纳知道")
+    assert chat is not None
+    _discount_words(chat, {"党费": 30, "交纳": 14, "知道": 1, "费交": 10, "纳知": 0}, 945)
+    assert chat.discount == {"知道": EVERYDAY_WEIGHT}
 
 
 def test_kind_word_with_an_ime_slip(db: Database) -> None:
@@ -485,6 +563,10 @@ def test_kind_word_with_an_ime_slip(db: Database) -> None:
         assert q is not None and q.kind_hint == kind and q.kind_fix, typed
     q = parse_query("党费 大蒜")  # an everyday word that sounds like 打算 is no kind word
     assert q is not None and q.kind_hint is None
+    tail = parse_query("支部抓学习的做法")  # a short kind word at the end, as typed
+    assert tail is not None and tail.kind_hint == "主要做法" and tail.words == ["支部抓学习的"]
+    asked = parse_query("党员老是不交党费的问题")  # but not 问题: it ends everyday complaints
+    assert asked is not None and asked.kind_hint is None
     resp = search(db, "党费 整该措施")
     assert resp.kind == "整改措施" and resp.suggestion == "党费 整改措施"
     assert resp.results and all(r.kind == "整改措施" for r in resp.results)

@@ -33,7 +33,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -54,9 +54,11 @@ from bot.text import (
     RARE_WORD,
     STOPWORDS,
     YAML_LOADER,
-    _sound,
+    domain_terms,
     fold,
+    is_slip,
     repair_typos,
+    repair_word,
     segmenter,
     synonyms,
 )
@@ -70,6 +72,9 @@ BUDGET = 10_000
 #: Candidates re-scored with exact BM25 from their text; the best RERANK get rapidfuzz.
 CANDIDATES = 100
 RERANK = 50
+#: Fewer paragraphs than this passing the relevance cut-off are followed by the best ones
+#: below it, flagged ``maybe`` ("可能相关"), so a short list still fills a page.
+TOP_UP = 5
 #: Shown above best-effort results that missed the relevance cut-off.
 FALLBACK_MESSAGE = "可能相关：没有完全符合的段落，以下是最接近的结果"
 #: weight of a kind word's own terms (党费 问题: 问题 in the text counts a little)
@@ -104,6 +109,8 @@ class SearchResult:
     spans: list[tuple[int, int]] = field(default_factory=list)
     theme: str = ""
     source_id: int = 0
+    #: below the relevance cut-off: a best-effort result ("可能相关")
+    maybe: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +124,7 @@ class SearchResult:
             "score": round(self.score, 4),
             "placeholders": [list(p) for p in self.placeholders],
             "spans": [list(s) for s in self.spans],
+            "maybe": self.maybe,
         }
 
 
@@ -501,6 +509,10 @@ class _Query:
     kind_word: str = ""
     #: (as typed, as spelled) when the kind word had an IME slip (原因分吸 → 原因分析)
     kind_fix: tuple[str, str] | None = None
+    #: typed word → the factor its weight is taken by, for a word no paragraph holds whole
+    #: (一拖再拖: only 一拖, in another sense) or an everyday word reports hardly use (一下,
+    #: 知道): see _discount_words
+    discount: dict[str, float] = field(default_factory=dict)
 
 
 # --- colloquial words ------------------------------------------------------------------------
@@ -567,42 +579,134 @@ def _say_list(path: str, stamp: int) -> tuple[list[str], list[int]]:
 def _colloquial_matches(text: str, segments: list[str]) -> list[tuple[str, Colloquial]]:
     """Rows whose ``say`` phrase occurs in ``text`` or nearly: one wrong, missing or extra
     character inside it (:func:`_near`), or its words in any order with others between
-    (开会没人来 in 开会老是没人来, 开会人凑不齐 in 开会老是凑不齐人; see :func:`_has_words`)."""
+    (开会没人来 in 开会老是没人来, 开会人凑不齐 in 开会老是凑不齐人; see :func:`_has_words`),
+    where an everyday word may be said another way (:data:`COLLOQUIAL_WORDS`: 老百姓 for 群众,
+    拍板 for 说了算)."""
+    return [(says[0], row) for says, row in _colloquial_rows(text, segments)]
+
+
+def _colloquial_rows(text: str, segments: list[str]) -> list[tuple[tuple[str, ...], Colloquial]]:
+    """The rows :func:`_colloquial_matches` finds, each with every ``say`` phrase that matched
+    (first found first): the query words they stand for together are what the row covers."""
     stamp = _colloquial_stamp()
     if stamp is None or not text:
         return []
     rows = _load_colloquial(*stamp)
     if not rows:
         return []
-    return [(say, rows[i]) for say, i in _colloquial_hits(text, tuple(segments), *stamp)]
+    virtual = _everyday_variants(text, tuple(segments))
+    out: dict[int, list[str]] = {}
+    for say, i in _colloquial_hits(text, tuple(segments), virtual, *stamp):
+        out.setdefault(i, []).append(say)
+    return [(tuple(says), rows[i]) for i, says in out.items()]
 
 
 @lru_cache(maxsize=2048)
 def _colloquial_hits(
-    text: str, segments: tuple[str, ...], path: str, stamp: int
+    text: str, segments: tuple[str, ...], virtual: tuple[str, ...], path: str, stamp: int
 ) -> tuple[tuple[str, int], ...]:
-    """(say phrase, row number) of the rows matching ``text`` (cached by query and table)."""
+    """(say phrase, row number) of every phrase matching ``text`` (cached by query and table).
+
+    ``virtual`` are other ways of saying the query's everyday words: a phrase may match by
+    its words (:func:`_has_words`) through them, never literally or :func:`_near`-ly.
+    """
     says, owner = _say_list(path, stamp)
     by_ends, by_needles = _say_prefilter(path, stamp)
     chars = set(text)
-    maybe: set[int] = {j for j, _ in by_ends.get("", ())}
-    maybe.update(j for j, _ in by_needles.get("", ()))
+    close: set[int] = {j for j, _ in by_ends.get("", ())}
     for c in chars:
-        maybe.update(j for j, last in by_ends.get(c, ()) if last in chars)
-        maybe.update(j for j, need in by_needles.get(c, ()) if need <= chars)
-    if not maybe:
+        close.update(j for j, last in by_ends.get(c, ()) if last in chars)
+    wide = chars | set("".join(virtual))
+    worded: set[int] = {j for j, _ in by_needles.get("", ())}
+    for c in wide:
+        worded.update(j for j, need in by_needles.get(c, ()) if need <= wide)
+    found: dict[int, None] = {}  # say numbers, literal and near matches first
+    if close:
+        cands = sorted(close)
+        scores = process.cdist(
+            [text], [says[j] for j in cands], scorer=fuzz.partial_ratio, dtype=np.uint8
+        )[0]
+        for j in (cands[i] for i in np.flatnonzero(scores >= 60)):
+            if says[j] in text or _near(says[j], text):
+                found[j] = None
+    words = set(segments) | set(virtual)
+    for j in sorted(worded):
+        if j in found:
+            continue
+        needles = _say_words(says[j])
+        if _has_words(needles, words) or (
+            needles == (says[j],) and len(says[j]) > 1 and says[j] in virtual
+        ):  # a phrase that is one word, said another way (忙不过来 for 顾不过来)
+            found[j] = None
+    matched = [says[j] for j in found]
+    return tuple((says[j], owner[j]) for j in found if not _outdone(says[j], matched))
+
+
+def _outdone(say: str, others: Iterable[str]) -> bool:
+    """Another matched phrase holds every word of ``say`` and more: the more specific reading
+    wins (学了不知道咋干, about applying what was learnt, over 不知道咋干, about ideas)."""
+    mine = set(_say_words(say))
+    return bool(mine) and any(o != say and mine < set(_say_words(o)) for o in others)
+
+
+#: interchangeable everyday words (老百姓/群众/村民, 说了算/拍板): a ``say`` phrase written
+#: with one of them matches a query that uses another (optional; written by hand)
+COLLOQUIAL_WORDS = DICT_DIR / "colloquial_words.yaml"
+
+
+def _everyday_variants(text: str, segments: tuple[str, ...]) -> tuple[str, ...]:
+    """The other members of every :data:`COLLOQUIAL_WORDS` group the query uses: a word of
+    two or more characters anywhere in ``text``, a one-character word as a query word."""
+    try:
+        stamp = COLLOQUIAL_WORDS.stat().st_mtime_ns
+    except OSError:
         return ()
-    cands = sorted(maybe)
-    scores = process.cdist(
-        [text], [says[j] for j in cands], scorer=fuzz.partial_ratio, dtype=np.uint8
-    )[0]
-    found: dict[int, str] = {}
-    words = set(segments)
-    for j in (cands[i] for i in np.flatnonzero(scores >= 60)):
-        say = says[j]
-        if say in text or _near(say, text) or _has_words(_say_words(say), words):
-            found.setdefault(owner[j], say)
-    return tuple((say, i) for i, say in found.items())
+    return _variants_of(text, segments, str(COLLOQUIAL_WORDS), stamp)
+
+
+@lru_cache(maxsize=2048)
+def _variants_of(
+    text: str, segments: tuple[str, ...], path: str, stamp: int
+) -> tuple[str, ...]:
+    groups = _word_groups(path, stamp)
+    singles, longer = _group_members(path, stamp)
+    hit = {g for s in segments for g in singles.get(s, ())}
+    hit.update(g for w, gs in longer.items() if w in text for g in gs)
+    out: dict[str, None] = {}
+    for g in sorted(hit):
+        out.update(dict.fromkeys(w for w in groups[g] if w not in text))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4)
+def _group_members(
+    path: str, stamp: int
+) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+    """Group numbers of each one-character member and of each longer member."""
+    singles: dict[str, list[int]] = {}
+    longer: dict[str, list[int]] = {}
+    for g, group in enumerate(_word_groups(path, stamp)):
+        for w in group:
+            (singles if len(w) == 1 else longer).setdefault(w, []).append(g)
+    return (
+        {w: tuple(gs) for w, gs in singles.items()},
+        {w: tuple(gs) for w, gs in longer.items()},
+    )
+
+
+@lru_cache(maxsize=4)
+def _word_groups(path: str, stamp: int) -> tuple[tuple[str, ...], ...]:
+    try:
+        raw = yaml.load(Path(path).read_text("utf-8"), Loader=YAML_LOADER) or []
+    except (OSError, yaml.YAMLError):
+        return ()
+    groups = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, list):
+            group = tuple(dict.fromkeys(fold(str(x)).strip() for x in item if str(x).strip()))
+            if len(group) > 1:
+                groups.append(group)
+    return tuple(groups)
 
 
 @lru_cache(maxsize=4)
@@ -632,7 +736,8 @@ def _say_prefilter(
 
 
 def _near(say: str, text: str) -> bool:
-    """``text`` holds ``say`` with one slip inside it (a wrong, missing or extra character).
+    """``text`` holds ``say`` with one slip inside it (a wrong, missing or extra character), or
+    two in a phrase of seven or more characters (干好干坏都一样 ~ 干好干坏一个样).
 
     Its first and last characters must be there as typed: a phrase cut short at the end of the
     query (村干部 for 村干部贪) or a query that is only part of a phrase (主题教育 for
@@ -642,13 +747,15 @@ def _near(say: str, text: str) -> bool:
     n = len(say)
     if n < 4:
         return False
-    for size in (n, n + 1, n - 1) if n >= 5 else (n, n + 1):
+    slips = 2 if n >= 7 else 1
+    sizes = range(n - slips, n + slips + 1) if n >= 5 else (n, n + 1)
+    for size in sizes:
         for i in range(len(text) - size + 1):
             window = text[i : i + size]
             if (
                 window[0] == say[0]
                 and window[-1] == say[-1]
-                and Levenshtein.distance(window, say, score_cutoff=1) <= 1
+                and Levenshtein.distance(window, say, score_cutoff=slips) <= slips
                 and all(window.count(c) >= say.count(c) for c in _NEGATIONS if c in say)
             ):
                 return True
@@ -663,7 +770,7 @@ _NEGATIONS = "不没无未非别莫"
 #: negations (不, 没) always count
 SAY_FILLERS = frozenset(
     "的 了 是 就 就是 都 也 还 和 跟 与 在 个 把 被 给 着 过 又 很 太 老 老是 总 总是 一直 "
-    "吗 呢 啊 吧 呀 嘛 这 那 这些 那些 连 啥 什么 怎么".split()
+    "吗 呢 啊 吧 呀 嘛 这 那 这些 那些 连 啥 什么 怎么 咋".split()
 )
 
 
@@ -681,28 +788,69 @@ def _has_words(needles: tuple[str, ...], words: set[str]) -> bool:
     """All of ``needles`` are query words, in any order, other words allowed between them.
 
     A needle of two or more characters may also be part of a longer query word (群众 in
-    普通群众, 一起 in 合在一起). A phrase needs two or more such words of three characters in
-    all, so a phrase reduced to one word, or to two single characters, never matches this way.
+    普通群众, 一起 in 合在一起), and a one-character needle start a two-character one that
+    jieba glued to a particle or a place word (坐 in 坐在, 家 in 家里), or to anything when it is
+    a negation (没 in 没入). A phrase needs two or more such words of three characters in all,
+    so a phrase reduced to one word, or to two single characters, never matches this way.
     """
     return (
         len(needles) > 1
         and sum(len(n) for n in needles) >= 3
-        and all(n in words or (len(n) > 1 and any(n in w for w in words)) for n in needles)
+        and all(n in words or any(_holds(w, n) for w in words) for n in needles)
     )
 
 
+#: second characters that leave a two-character query word's first one its own word
+_LIGHT = frozenset("在了着过里上下到的得地")
+
+
+def _holds(word: str, needle: str) -> bool:
+    """``needle`` is in query word ``word`` as :func:`_has_words` allows."""
+    if len(needle) > 1:
+        return needle in word
+    return len(word) == 2 and word[0] == needle and (needle in _NEGATIONS or word[1] in _LIGHT)
+
+
 def _add_colloquial(q: _Query) -> None:
-    """Add the formal phrases of colloquial wording as a second, lower-weighted query side."""
+    """Add the formal phrases of colloquial wording as a second, lower-weighted query side, and
+    the kinds it points at as a soft preference (the rows' kinds; a plan or a complaint cue)."""
     joined = "".join(q.words)
     kinds: set[str] = set()
-    for say, row in _colloquial_matches(joined, q.segments):
-        covered = tuple(s for s in q.segments if s in say or say in s)
-        q.groups.append((covered, row.means))
+    for says, row in _colloquial_rows(joined, q.segments):
+        covered = {s for say in says for s in _covered(say, q.segments)}
+        q.groups.append((tuple(s for s in dict.fromkeys(q.segments) if s in covered), row.means))
         kinds.update(row.kinds)
         for phrase in row.means:
             for t in terms_of_runs(runs(phrase)):
                 q.terms.setdefault(t, COLLOQUIAL_WEIGHT)
+    if any(cue in joined for cue in PLAN_CUES):
+        kinds.update(("下一步打算", "整改措施"))  # 明年准备…, 下一步想…: a plan
+    elif not kinds and any(cue in joined for cue in COMPLAINT_CUES):
+        kinds.add("存在问题")  # 老是没人…, 光…不…: a complaint
     q.prefer_kinds = frozenset(kinds)
+
+
+#: words that make a query a plan (a soft preference for 下一步打算 and 整改措施 paragraphs)
+PLAN_CUES = ("明年", "下一步", "下步", "今后", "准备", "打算", "要把", "想把", "计划")
+#: words that make a query a complaint when no colloquial row said which kind it is
+#: (a soft preference for 存在问题)
+COMPLAINT_CUES = ("不", "没", "老是", "总是", "光", "太", "就知道", "难", "少", "差", "低", "弱",
+                  "缺", "乱", "松")
+
+
+def _covered(say: str, segments: list[str]) -> tuple[str, ...]:
+    """The query words a matched ``say`` phrase stands for: those in it (or it in them), and
+    those that hold one of its words, as typed or said another way (老百姓 for its 群众)."""
+    needles = _say_words(say)
+    out: list[str] = []
+    for seg in segments:
+        if seg in say or say in seg:
+            out.append(seg)
+            continue
+        alts = (seg, *_everyday_variants(seg, (seg,)))
+        if any(a == n or _holds(a, n) or (len(a) > 1 and a in say) for a in alts for n in needles):
+            out.append(seg)
+    return tuple(out)
 
 
 @lru_cache(maxsize=1)
@@ -737,10 +885,11 @@ def parse_query(query: str) -> _Query | None:
             )
             kind_hint, words = kinds[kind_word], rest
     if kind_hint is None:
-        for name in ("存在问题", "整改措施", "原因分析", "主要做法", "下一步打算", "下步打算"):
+        for name in (*TAIL_KINDS, *TAIL_ALIASES):
             w = words[-1]
             tail = w[-len(name) :]
-            if len(w) > len(name) + 1 and (tail == name or _homophone(tail, name)):
+            slip = name in TAIL_KINDS and is_slip(tail, name)
+            if len(w) > len(name) + 1 and (tail == name or slip):
                 kind_hint, kind_word, typed_kind = resolve_kind(name), name, tail
                 words[-1] = w[: -len(name)]
                 break
@@ -751,40 +900,39 @@ def parse_query(query: str) -> _Query | None:
     return q
 
 
-def _homophone(typed: str, word: str) -> bool:
-    """``typed`` is ``word`` with an IME slip: the same length, and each different character
-    (one, or two in a word of four or more) sounds the same (析/吸, 措/错, 步/部)."""
-    if len(typed) != len(word) or typed == word:
-        return False
-    diff = [(a, b) for a, b in zip(typed, word, strict=True) if a != b]
-    return len(diff) <= (2 if len(word) >= 4 else 1) and all(
-        _sound(a) == _sound(b) and _sound(b) not in ("", "?") for a, b in diff
-    )
+#: kind names found at the end of a query typed without a space (党费收缴存在问题), as typed
+#: or with a slip (…整改措失)
+TAIL_KINDS = ("存在问题", "整改措施", "原因分析", "主要做法", "下一步打算", "下步打算")
+#: short kind words found there only as typed (…抓学习的做法, …的措施, 明年…的打算); not 问题
+#: or 原因, which end everyday complaints and questions
+TAIL_ALIASES = ("做法", "措施", "打算")
 
 
 @lru_cache(maxsize=4096)
 def _kind_word(word: str) -> str:
     """The kind word ``word`` is, as spelled in ``kinds.yaml`` ("" when none).
 
-    An IME slip counts (原因分吸 → 原因分析, 整该措施 → 整改措施, 下一部打算 → 下一步打算):
-    a homophone of a kind word of three or more characters, or of two characters when
-    ``word`` is no everyday word (措失 → 措施, but 大蒜 is not 打算).
+    An IME slip counts (原因分吸 → 原因分析, 整该措施 → 整改措施, 下一部打算 → 下一步打算,
+    存在题问 → 存在问题): a homophone or two swapped neighbours (:func:`bot.text.is_slip`) of a
+    kind word of three or more characters, or of two characters when ``word`` is no everyday
+    word (措失 → 措施, 施措 → 措施, but 大蒜 is not 打算).
     """
     kinds = _kind_words()
     if word in kinds:
         return word
     if len(word) < 2 or not _has_cjk(word):
         return ""
-    hit = next((k for k in kinds if _homophone(word, k)), "")
+    hit = next((k for k in kinds if is_slip(word, k)), "")
     if len(word) == 2 and hit and segmenter().frequency(word)[0] >= RARE_WORD:
         return ""
     return hit
 
 
 def _make_query(words: list[str], kind_hint: str | None) -> _Query:
-    """Index terms of ``words`` (weight 1) and of their synonyms (weight 0.6)."""
+    """Index terms of ``words`` (weight 1, :data:`CROSS_WEIGHT` for a bigram that only spans
+    two words) and of their synonyms (weight 0.6)."""
     typed = list(dict.fromkeys(terms_of_runs(words)))
-    terms = dict.fromkeys(typed, 1.0)
+    terms = dict(_typed_weights(tuple(words)))  # a copy: the colloquial side adds to it
     expansions = list(_expansions(tuple(words)))
     for _, other in expansions:
         for t in terms_of_runs([other]):
@@ -792,6 +940,37 @@ def _make_query(words: list[str], kind_hint: str | None) -> _Query:
     single = len(words) == 1 and len(words[0]) == 1
     segments = _segments(words)
     return _Query(words, terms, typed, segments, expansions, kind_hint, single)
+
+
+#: weight of a typed bigram that only spans two words (是没 in 老是没人来, 面指 in 上面指出):
+#: no term the user meant, so a rare one must not pull up the few paragraphs that contain it
+CROSS_WEIGHT = 0.2
+
+
+@lru_cache(maxsize=4096)
+def _typed_weights(words: tuple[str, ...]) -> dict[str, float]:
+    """Query weight of each typed term: 1, or :data:`CROSS_WEIGHT` for a bigram across a word
+    boundary, unless both sides are lone characters that are no function words (jieba could
+    not place them: a rare term it split, 一/岗/双/责, or a typo)."""
+    out: dict[str, float] = {}
+    for word in words:
+        if len(word) == 1:
+            out[word] = 1.0
+            continue
+        owner: list[int] = []  # the number of the jieba word each character belongs to
+        segs = _cut(word)
+        for n, seg in enumerate(segs):
+            owner.extend([n] * len(seg))
+        for i in range(len(word) - 1):
+            a, b = owner[i], owner[i + 1]
+            loose = all(
+                len(segs[n]) == 1 and segs[n] not in STOPWORDS and segs[n] not in QUESTION_WORDS
+                for n in (a, b)
+            )
+            weight = CROSS_WEIGHT if a != b and not loose else 1.0
+            term = word[i : i + 2]
+            out[term] = max(out.get(term, 0.0), weight)
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -829,27 +1008,33 @@ TYPO_WEIGHT = 0.3
 
 
 def _repair_query(db: Database, q: _Query) -> tuple[_Query, str]:
-    """Repair pinyin-IME slips (党废 → 党费, 三会一可 → 三会一课) with the rules' repair.
+    """Repair pinyin-IME slips (党废 → 党费, 三会一可 → 三会一课, 会三一课 → 三会一课) with the
+    rules' repair, then what the index shows in any other word (形势主义 → 形式主义,
+    基层理治 → 基层治理: :func:`bot.text.repair_word` over the paragraphs' bigrams).
 
-    A repaired word replaces the typed one unless the typed one is at least as well attested
-    in the index (会议记录 stays although 会议纪录 sounds the same). Returns the query and the
+    A term repair replaces the typed word unless the typed one is at least as well attested in
+    the index (会议记录 stays although 会议纪录 sounds the same). Returns the query and the
     repaired text to offer as "did you mean" ("" when nothing changed).
     """
     if q.single_char:
         return q, ""
     fixed = [_repaired(w) for w in q.words]
     changed = [(w, r) for w, r in zip(q.words, fixed, strict=True) if w != r]
-    if not changed:
-        return q, ""
-    df = _document_frequencies(
-        db, dict.fromkeys(terms_of_runs([x for pair in changed for x in pair]), 1.0)
-    )
+    df: dict[str, int] = {}
+    if changed:
+        df = _document_frequencies(
+            db, dict.fromkeys(terms_of_runs([x for pair in changed for x in pair]), 1.0)
+        )
 
     def attested(word: str) -> int:
         return min((df.get(t, 0) for t in terms_of_runs([word])), default=0)
 
-    keep = {w for w, r in changed if attested(w) >= attested(r) or not attested(r)}
+    keep = {
+        w for w, r in changed
+        if attested(w) >= attested(r) or not attested(r) or w in synonyms() or w in domain_terms()
+    }  # a term spelled as the dictionaries spell it is meant (缴纳党费 is not 交纳党费 mistyped)
     words = [w if w in keep else r for w, r in zip(q.words, fixed, strict=True)]
+    words = [_index_repaired(db, w) if w == typed else w for w, typed in zip(words, q.words, strict=True)]
     if words == q.words:
         return q, ""
     out = _make_query(words, q.kind_hint)
@@ -859,6 +1044,39 @@ def _repair_query(db: Database, q: _Query) -> tuple[_Query, str]:
             for t in terms_of_runs([w]):
                 out.terms.setdefault(t, TYPO_WEIGHT)
     return out, " ".join(words)
+
+
+def _index_repaired(db: Database, word: str) -> str:
+    """``word`` with a slip repaired where the index shows it (:func:`bot.text.repair_word`)."""
+    if len(word) < 2 or len(word) > 12 or not _has_cjk(word):
+        return word
+    index = _index(db)
+
+    def counts(grams: list[str]) -> list[int]:
+        return index.dfs([term_key(g) for g in grams])
+
+    return repair_word(word, counts, lambda grams: _together(index, grams))
+
+
+def _together(index: Index, grams: list[str]) -> int:
+    """How many paragraphs hold every one of ``grams`` (a repair candidate's phrase support).
+
+    Postings are in document order, so the rarest list is looked up in each longer one
+    (``searchsorted``): cheap however common the other bigrams are.
+    """
+    keys = {term_key(g) for g in grams}
+    total = 0
+    for seg in index.segments:
+        lists = sorted((seg.postings(k)[0] for k in keys), key=len)
+        common = lists[0] if lists else np.empty(0, np.int32)
+        for docs in lists[1:]:
+            if not len(common):
+                break
+            at = np.searchsorted(docs, common)
+            inside = at < len(docs)
+            common = common[inside][docs[at[inside]] == common[inside]]
+        total += len(common)
+    return total
 
 
 @lru_cache(maxsize=1)
@@ -923,9 +1141,14 @@ def search(
     """
     limit = max(1, min(int(limit), 50))
     offset = max(0, int(offset))
-    lone = _kind_words().get(fold(query or "").strip())
+    bare = fold(query or "").strip()
+    spelled = _kind_word(bare) if bare and len(bare) <= 8 else ""
+    lone = _kind_words().get(spelled)
     if lone and not kind and source in (None, ""):
-        return browse(db, lone, limit, offset)  # a bare kind word names a section: list it
+        listed = browse(db, lone, limit, offset)  # a bare kind word names a section: list it
+        if spelled != bare and listed.results:  # typed with a slip (主要作法)
+            listed.suggestion, listed.message = spelled, _did_you_mean(spelled, "")
+        return listed
     q = parse_query(query)
     if q is None:
         return SearchResponse(query, [], 0, "请输入要查找的内容，例如：党费 存在问题")
@@ -961,7 +1184,9 @@ def search(
     if not df:
         return SearchResponse(query, [], 0, _not_found(query), kind_name)
     ignored = _drop_unknown_words(q, df)
-    if _mostly_garbage(q, df):
+    _discount_words(q, df, index.count)
+    doubtful = _mostly_garbage(q, df)
+    if doubtful and not any(_shared_word(seg, df) for seg in q.segments):
         return SearchResponse(query, [], 0, _not_found(query), kind_name)
     wanted = kind_name or q.kind_hint
     found = _run(db, index, q, df, wanted, sources, offset, limit)
@@ -972,6 +1197,8 @@ def search(
         if others[1] and (not found[1] or not others[2]):
             found, other_kinds = others, True
     page, total, fallback = found
+    if doubtful:  # mostly gibberish around a shared word: nothing is more than 可能相关
+        page, fallback = [replace(r, maybe=True) for r in page], bool(page)
     if not total:
         return SearchResponse(query, [], 0, _not_found(query, wanted), kind_name or wanted)
     message = ""
@@ -983,12 +1210,17 @@ def search(
             message += "（可能相关）"
     elif fallback:
         message = FALLBACK_MESSAGE
+    elif any(r.maybe for r in page):
+        first = offset + next(i for i, r in enumerate(page) if r.maybe) + 1
+        message = f"第{first}条起可能相关" if first > 1 else "以下可能相关"
     elif suggestion:
-        message = f"已按“{suggestion}”查找"
+        message = ""  # said by _did_you_mean below
     elif q.single_char:
         message = "只输入了一个字，结果可能不准，建议输入两个字以上"
     elif ignored:
         message = f"已忽略没有匹配的词：{'、'.join(ignored)}"
+    if suggestion and page:
+        message = _did_you_mean(suggestion, message)
     return SearchResponse(
         query, page, total, message, kind_name or wanted, offset, fallback, suggestion,
         other_kinds,
@@ -1021,11 +1253,14 @@ def _run(
 
 
 def _mostly_garbage(q: _Query, df: dict[str, int]) -> bool:
-    """More of the query is gibberish than matches: an honest "not found", not a fallback.
+    """More of the query is gibberish than matches: an honest "not found" when no word of it
+    is in a paragraph (:func:`_shared_word`), else only best-effort results.
 
     A word none of whose terms is indexed is ignored when it is an everyday word (jieba knows
     it: 老是, 忘记) or covered by a colloquial phrase, but counts against the query when it is
-    no word at all (zzqqxx), so a lone shared bigram (存在 in zzqqxx不存在的词) is not a match.
+    no word at all (zzqqxx), so stray shared bigrams (xx, a placeholder, in zzqqxx) are no match.
+    A real word some paragraph has (存在 in zzqqxx不存在的词) still gets the best-effort
+    results: no query that shares a word with a paragraph comes back empty.
     """
     grouped = {s for covered, _ in q.groups for s in covered}
     known = garbage = 0.0
@@ -1036,6 +1271,74 @@ def _mostly_garbage(q: _Query, df: dict[str, int]) -> bool:
         if len(seg) >= 2 and seg not in grouped and not segmenter().frequency(seg)[0]:
             garbage += len(seg) * (1 - share)
     return garbage > known
+
+
+def _shared_word(seg: str, df: dict[str, int]) -> bool:
+    """``seg`` is a word (jieba knows it) of two or more ideographs, no stopword, that the
+    index has: every bigram of it is in some paragraph."""
+    return (
+        len(seg) >= 2
+        and _has_cjk(seg)
+        and seg not in STOPWORDS
+        and seg not in QUESTION_WORDS
+        and all(t in df for t in terms_of_runs([seg]))
+        and (segmenter().frequency(seg)[0] > 0 or seg in domain_terms())
+    )
+
+
+def _discount_words(q: _Query, df: dict[str, int], count: int) -> None:
+    """Take down typed words that are no topic, in BM25 and in coverage:
+
+    - a word no paragraph holds whole (one of its own bigrams is in none) counts by the share
+      of its bigrams that occur: its rare attested bigram (一拖 of 一拖再拖, seen in two
+      unrelated paragraphs) is an accident, not a match that may outweigh the query's real
+      terms (支部换届一拖再拖 is about 换届);
+    - an everyday word that reports hardly use (一下, 知道, 总是, 一起: common in jieba's
+      general dictionary, rare here) counts less (:func:`_everyday`): its huge idf says only
+      that reports don't talk that way, not that the paragraph having it is the answer.
+    """
+    scale: dict[str, float] = {}
+    for seg in dict.fromkeys(q.segments):
+        terms = terms_of_runs([seg])
+        if len(seg) < 2:
+            continue
+        factor = 1.0
+        share = sum(t in df for t in terms) / len(terms)
+        if 0 < share < 1:
+            factor = share
+        elif share == 1:
+            factor = _everyday(seg, min(df[t] for t in terms), count)
+        if factor < 1:
+            q.discount[seg] = factor
+        for t in terms:
+            scale[t] = max(scale.get(t, 0.0), factor)
+    for t, factor in scale.items():
+        if factor < 1 and t in q.terms:
+            q.terms[t] *= factor
+
+
+#: weight of an everyday word the reports never use (see :func:`_everyday`)
+EVERYDAY_WEIGHT = 0.3
+#: a word is everyday when jieba counts it at least this often …
+EVERYDAY_FREQ = 1000
+#: … and the paragraphs hold it less than this many times as often as general text does
+EVERYDAY_RATIO = 20.0
+
+
+def _everyday(word: str, df: int, count: int) -> float:
+    """The weight of typed ``word`` as a topic: under 1 for common language the reports hardly
+    use. jieba counts it often (at least :data:`EVERYDAY_FREQ`), and the share of paragraphs
+    holding it is under :data:`EVERYDAY_RATIO` times its share of general text: the weight
+    falls with that ratio, to :data:`EVERYDAY_WEIGHT` (知道, 一下: ×2–6; 时候: ×17).
+    Report words are far more common here than in general text (群众, 学习, 开会: ×600 and
+    more), so they keep 1, as does every word of the party-term and synonym dictionaries."""
+    if not count or word in domain_terms() or word in synonyms():
+        return 1.0
+    freq, total = segmenter().frequency(word)
+    if freq < EVERYDAY_FREQ or not total:
+        return 1.0
+    ratio = (df / count) / (freq / total)
+    return max(EVERYDAY_WEIGHT, min(1.0, ratio / EVERYDAY_RATIO))
 
 
 def _drop_unknown_words(q: _Query, df: dict[str, int]) -> list[str]:
@@ -1053,6 +1356,11 @@ def _drop_unknown_words(q: _Query, df: dict[str, int]) -> list[str]:
     q.segments = _segments(known)
     q.typed = list(dict.fromkeys(terms_of_runs(known)))
     return ignored
+
+
+def _did_you_mean(suggestion: str, message: str) -> str:
+    """"Did you mean" before the response's other note (or "searched for it" when none)."""
+    return f"你是不是要找“{suggestion}”？" + (message or "已按它查找")
 
 
 def _not_found(query: str, kind: str | None = None) -> str:
@@ -1147,14 +1455,17 @@ def _rerank(
         entry = (score, int(row["id"]), row["folded"], row)
         (weak if coverage < 0.45 and fuzzy < 0.8 else final).append(entry)
     fallback = not final and bool(weak)
-    if fallback:
-        final = weak  # below the cut-off: best effort, flagged by the caller
     final.sort(key=lambda x: (-x[0], x[1]))
+    weak.sort(key=lambda x: (-x[0], x[1]))
+    # below the cut-off: best effort, flagged ("可能相关") — all of them when nothing passed,
+    # else the best few after a short list of passing ones, up to TOP_UP results
+    strict = 0 if fallback else len(final)
+    final = final + weak[: max(0, TOP_UP - strict)] if strict else weak
     chosen = final[offset : offset + limit]
     full = {r["id"]: r for r in _fetch(db, [pid for _, pid, _, _ in chosen])} if chosen else {}
     page = [
-        _result(full[pid], score, _spans(folded, q))
-        for score, pid, folded, _ in chosen
+        replace(_result(full[pid], score, _spans(folded, q)), maybe=offset + i >= strict)
+        for i, (score, pid, folded, _) in enumerate(chosen)
         if pid in full
     ]
     return page, len(final), fallback
@@ -1186,7 +1497,7 @@ def _units(q: _Query, idf: dict[str, float]) -> list[Unit]:
         alts = [known(seg)] + [known(o) for t, o in q.expansions if t in seg or seg in t]
         alts = [a for a in alts if a]
         if alts:
-            units.append((mass(alts[0]), alts))
+            units.append((mass(alts[0]) * q.discount.get(seg, 1.0), alts))
     for covered, means in q.groups:
         alts = [a for a in [known(m) for m in means] + [known("".join(covered))] if a]
         if alts:

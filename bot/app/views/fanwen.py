@@ -69,7 +69,7 @@ def page_reply(res: SearchResult, page: int, total: int, kind: str | None, note:
     return Reply(
         res.text,
         lead=note,
-        title=f"范文 {page + 1}/{total} · {res.kind}",
+        title=f"范文 {page + 1}/{total} · {res.kind}" + (" · 可能相关" if res.maybe else ""),
         subtitle=where[:120],
         footer=f"✏️ 待填：{marks[:200]}" if marks else "",
         buttons=page_buttons(page, total, kind, res.id),
