@@ -17,6 +17,7 @@ import tempfile
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -476,14 +477,34 @@ def repair_word(
     grams = [word[i : i + 2] for i in range(n - 1)]
     seen = dict(zip(grams, counts(grams), strict=True))
     bad = [i for i, g in enumerate(grams) if not seen[g]]
-    suspects = bad
-    if not bad:
-        # every bigram occurs, but maybe never together: then the word is no phrase of the
-        # collection either (形式主意: 形式, 式主, 主意), and any bigram may hold the slip
-        if together is None or not 3 <= n <= SHORT_WORD or together(grams):
-            return word
-        suspects = list(range(n - 1))
-    edits: dict[str, tuple[int, ...]] = {}  # candidate → the positions its edit changed
+    suspects = _slip_suspects(word, grams, bad, together)
+    if not suspects:
+        return word
+    edits = _slip_edits(word, suspects)
+    fresh = sorted({w[k : k + 2] for w in edits for k in range(n - 1)} - seen.keys())
+    seen.update(zip(fresh, counts(fresh), strict=True))
+    slip = _Slip(word, seen, bad, _spans(seg.cut(word)), together)
+    ok = [x for cand, changed in edits.items() if (x := slip.judge(cand, changed)) is not None]
+    return _best_repair(word, ok, together)
+
+
+def _slip_suspects(
+    word: str, grams: list[str], bad: list[int], together: Callable[[list[str]], int] | None
+) -> list[int]:
+    """Positions of the bigrams that may hold the slip: the unattested ones; or, when every
+    bigram occurs but never together (形式主意: 形式, 式主, 主意), any of a short word's."""
+    if bad:
+        return bad
+    if together is None or not 3 <= len(word) <= SHORT_WORD or together(grams):
+        return []
+    return list(range(len(word) - 1))
+
+
+def _slip_edits(word: str, suspects: list[int]) -> dict[str, tuple[int, ...]]:
+    """Candidate → the positions its edit changed: two neighbours swapped next to a suspect
+    bigram, or one of its characters replaced by a same-sounding one."""
+    n = len(word)
+    edits: dict[str, tuple[int, ...]] = {}
     for i in suspects:
         for j in (i - 1, i, i + 1):
             if 0 <= j < n - 1 and word[j] != word[j + 1]:
@@ -492,37 +513,64 @@ def repair_word(
             for c in same_sound(word[j]):
                 if c != word[j]:
                     edits.setdefault(word[:j] + c + word[j + 1 :], (j,))
-    fresh = sorted({w[k : k + 2] for w in edits for k in range(n - 1)} - seen.keys())
-    seen.update(zip(fresh, counts(fresh), strict=True))
-    typed_words = _spans(seg.cut(word))
-    ok: list[tuple[int, int, str, list[str]]] = []
-    for cand, changed in edits.items():
+    return edits
+
+
+@dataclass
+class _Slip:
+    """A typed word under repair: what the collection says of its bigrams and how jieba cuts it."""
+
+    word: str
+    seen: dict[str, int]
+    bad: list[int]
+    typed_words: list[tuple[int, int, str]]
+    together: Callable[[list[str]], int] | None
+
+    def judge(self, cand: str, changed: tuple[int, ...]) -> tuple[int, int, str, list[str]] | None:
+        """(unattested bigrams left, -support of the edit, cand, attested bigrams) when ``cand``
+        is an acceptable repair (see :func:`repair_word`), else None."""
+        n = len(self.word)
         made = {k for j in changed for k in (j - 1, j) if 0 <= k < n - 1}
-        if any(not seen[cand[k : k + 2]] for k in made):
-            continue
-        left = [k for k in range(n - 1) if not seen[cand[k : k + 2]]]
-        if len(left) >= len(bad) and (bad or left):
-            continue
-        words = _spans(seg.cut(cand))
-        ends = {e for _, e, _ in words}
-        if any(k + 1 not in ends for k in left):  # unattested inside a word
-            continue
-        was = next(w for a, e, w in typed_words if a <= changed[0] < e)
-        now = next(w for a, e, w in words if a <= changed[0] < e)
-        if n > SHORT_WORD and (len(now) < 3 or seg.frequency(now)[0] < RARE_WORD):
-            continue  # in a sentence, only a term of three or more characters is repaired
+        left = [k for k in range(n - 1) if not self.seen[cand[k : k + 2]]]
+        if any(not self.seen[cand[k : k + 2]] for k in made):
+            return None
+        if len(left) >= len(self.bad) and (self.bad or left):
+            return None
         attested = [cand[k : k + 2] for k in range(n - 1) if k not in left]
-        if not bad and (together is None or not together(attested)):
-            continue  # the typed word's bigrams never meet: the repair's must
-        if len(words) >= len(typed_words) and not (
-            len(words) == len(typed_words)
+        if not self._makes_words(cand, changed[0], left, attested):
+            return None
+        return (len(left), -min(self.seen[cand[k : k + 2]] for k in made), cand, attested)
+
+    def _makes_words(self, cand: str, at: int, left: list[int], attested: list[str]) -> bool:
+        """The edit makes words as jieba sees them, or a phrase the documents hold whole."""
+        seg = segmenter()
+        n = len(self.word)
+        words = _spans(seg.cut(cand))
+        if any(k + 1 not in {e for _, e, _ in words} for k in left):  # unattested inside a word
+            return False
+        was = next(w for a, e, w in self.typed_words if a <= at < e)
+        now = next(w for a, e, w in words if a <= at < e)
+        if n > SHORT_WORD and (len(now) < 3 or seg.frequency(now)[0] < RARE_WORD):
+            return False  # in a sentence, only a term of three or more characters is repaired
+        together = self.together
+        if not self.bad and (together is None or not together(attested)):
+            return False  # the typed word's bigrams never meet: the repair's must
+        fewer = len(words) < len(self.typed_words)
+        known = (
+            len(words) == len(self.typed_words)
             and len(was) > 1
             and seg.frequency(was)[0] < RARE_WORD <= seg.frequency(now)[0]
-        ) and not (  # a phrase jieba does not know, but documents hold whole (两学一做)
-            together is not None and 4 <= n <= SHORT_WORD and not left and together(attested)
-        ):
-            continue
-        ok.append((len(left), -min(seen[cand[k : k + 2]] for k in made), cand, attested))
+        )
+        # a phrase jieba does not know, but documents hold whole (两学一做)
+        whole = together is not None and 4 <= n <= SHORT_WORD and not left and bool(together(attested))
+        return fewer or known or whole
+
+
+def _best_repair(
+    word: str, ok: list[tuple[int, int, str, list[str]]], together: Callable[[list[str]], int] | None
+) -> str:
+    """The acceptable repair with the fewest unattested bigrams, then the one whose bigrams
+    most documents hold together, then the best attested edit; ``word`` when there is none."""
     if not ok:
         return word
     fewest = min(x[0] for x in ok)
